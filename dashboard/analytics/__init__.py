@@ -1,0 +1,1 @@
+"""What the pages need, as tidy frames and small records, asked of the store."""

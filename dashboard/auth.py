@@ -1,0 +1,230 @@
+"""Login, roles, CSRF and the guard in front of every page and Dash endpoint.
+
+Every request needs a logged-in session except ``/login``, ``/health`` and static files; an
+unauthenticated request to a ``/_dash-*`` endpoint gets 401 (JSON), a page request a redirect to
+the login form. Dash 4's renderer sends the ``_csrf_token`` cookie back as ``X-CSRFToken`` on
+every callback, which Flask-WTF's CSRFProtect checks, so the cookie is set on every response to
+a logged-in user. Role checks for writes belong inside the callbacks: see ``require_role``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, jsonify, redirect, request, url_for
+from flask import render_template_string
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+
+from dashboard.i18n import LANGUAGES, normalise, t
+from dashboard.settings import Settings
+from dashboard.store import users as user_store
+from dashboard.store.db import session_scope
+
+ROLE_RANK = {"viewer": 0, "inspector": 1, "editor": 2, "admin": 3}
+LANG_COOKIE = "lang"
+CSRF_COOKIE = "_csrf_token"
+PUBLIC_PATHS = {"/login", "/health", "/favicon.ico", "/_favicon.ico"}
+# Static files: our assets and the JavaScript bundles of the component libraries.
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+class Forbidden(PermissionError):
+    """The logged-in user's role does not allow this action."""
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """The logged-in user as the request sees it (detached from the database session)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    township_id: int | None
+    language: str | None
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def at_least(self, role: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+def _session_user(user) -> SessionUser:
+    return SessionUser(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        township_id=user.township_id,
+        language=user.language,
+    )
+
+
+def _settings() -> Settings:
+    return current_app.config["DASHBOARD_SETTINGS"]
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> SessionUser | None:
+    with session_scope(_settings().database_url) as session:
+        user = user_store.get_user(session, int(user_id))
+        return _session_user(user) if user is not None and user.active else None
+
+
+def require_role(role: str) -> SessionUser:
+    """The current user if their role is at least ``role``; raises ``Forbidden`` otherwise."""
+    user = current_user
+    if not getattr(user, "is_authenticated", False) or not user.at_least(role):
+        raise Forbidden(role)
+    return user
+
+
+def current_language() -> str:
+    """The language of this request: the switch's cookie, then the user's choice, then settings."""
+    lang = request.cookies.get(LANG_COOKIE)
+    if lang in LANGUAGES:
+        return lang
+    user_lang = getattr(current_user, "language", None)
+    if user_lang in LANGUAGES:
+        return user_lang
+    return normalise(_settings().default_language)
+
+
+def _is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths, so the login form cannot be used as an open redirect."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+LOGIN_TEMPLATE = """<!doctype html>
+<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ t('login.title', lang) }} · {{ t('app.title', lang) }}</title>
+<link rel="stylesheet" href="/assets/login.css">
+</head>
+<body class="login-page">
+<main class="login-card">
+  <h1>{{ t('app.title', lang) }}</h1>
+  <p class="login-sub">{{ t('app.subtitle', lang) }}</p>
+  {% if error %}<p class="login-error" role="alert">{{ error }}</p>{% endif %}
+  <form method="post" action="/login">
+    <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+    <input type="hidden" name="next" value="{{ next_url }}">
+    <label for="username">{{ t('login.username', lang) }}</label>
+    <input id="username" name="username" autocomplete="username" value="{{ username }}" required autofocus>
+    <label for="password">{{ t('login.password', lang) }}</label>
+    <input id="password" name="password" type="password" autocomplete="current-password" required>
+    <button type="submit" id="login-submit">{{ t('login.submit', lang) }}</button>
+  </form>
+  <p class="login-lang">
+    {% for code in languages %}<a href="/login?lang={{ code }}&next={{ next_url|urlencode }}"
+      {% if code == lang %}aria-current="true"{% endif %}>{{ t('lang.' ~ code, code) }}</a>{% endfor %}
+  </p>
+</main>
+</body>
+</html>"""
+
+
+def init_auth(server: Flask, settings: Settings) -> None:
+    server.config.update(
+        SECRET_KEY=settings.secret_key,
+        WTF_CSRF_ENABLED=settings.csrf_enabled,
+        # The token is bound to the session; a wall display must not lose it after an hour.
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+    )
+    login_manager.init_app(server)
+
+    # Registered before CSRFProtect's own hook, so that an anonymous request is told 401 first.
+    @server.before_request
+    def _guard():
+        if _is_public(request.path) or current_user.is_authenticated:
+            return None
+        if request.path.startswith("/_"):
+            return jsonify(error="authentication required"), 401
+        return redirect(url_for("login", next=request.full_path.rstrip("?")))
+
+    csrf.init_app(server)
+
+    @server.after_request
+    def _csrf_cookie(response: Response) -> Response:
+        if current_user.is_authenticated and settings.csrf_enabled:
+            # Readable by the Dash renderer (not httponly); useless to another site (SameSite).
+            response.set_cookie(
+                CSRF_COOKIE,
+                generate_csrf(),
+                samesite="Strict",
+                secure=settings.session_cookie_secure,
+            )
+        return response
+
+    @server.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        if request.path.startswith("/_"):
+            return jsonify(error="CSRF check failed", reason=error.description), 400
+        return redirect(url_for("login"))
+
+    @server.route("/health")
+    def health():
+        return jsonify(status="ok")
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login():
+        lang = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+        lang = normalise(lang if lang in LANGUAGES else settings.default_language)
+        next_url = _safe_next(request.values.get("next"))
+        error = ""
+        username = ""
+        if request.method == "POST":
+            username = request.form.get("username", "").strip()
+            with session_scope(settings.database_url) as session:
+                user = user_store.authenticate(session, username, request.form.get("password", ""))
+                if user is not None:
+                    user_store.audit(session, user.id, "login", "user", user.id)
+                    session_user = _session_user(user)
+            if user is not None:
+                login_user(session_user)
+                return redirect(next_url)
+            error = t("login.failed", lang)
+        html = render_template_string(
+            LOGIN_TEMPLATE,
+            t=t,
+            lang=lang,
+            error=error,
+            username=username,
+            next_url=next_url,
+            languages=LANGUAGES,
+        )
+        response = Response(html, status=401 if error else 200)
+        if request.args.get("lang") in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+    @server.route("/logout", methods=["POST"])
+    def logout():
+        logout_user()
+        return redirect(url_for("login"))

@@ -1,0 +1,1 @@
+"""Plotly figures: pure functions from tidy frames to figures, one shared theme."""

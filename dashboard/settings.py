@@ -1,0 +1,98 @@
+"""Settings from the environment, an optional ``.env`` file and built-in defaults.
+
+Precedence: real environment variables > the env file > defaults. The env file is ``.env`` in the
+working directory, or the path in ``DASHBOARD_ENV_FILE``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from dotenv import dotenv_values
+from platformdirs import user_data_dir
+
+APP_NAME = "district-air-dashboard"
+LANGUAGES = ("zh", "en")
+
+
+def _env() -> dict[str, str]:
+    env_file = os.environ.get("DASHBOARD_ENV_FILE", ".env")
+    values: dict[str, str] = {}
+    if Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return values
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    timezone: str = "Asia/Shanghai"
+    default_language: str = "zh"
+    upload_dir: Path = field(default=Path("uploads"))
+    # Tile URL template for maps ({z}/{x}/{y}); empty means a tile-free map (intranets have no internet).
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""
+    csrf_enabled: bool = True
+    session_cookie_secure: bool = False
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret_key(env: dict[str, str], data_dir: Path) -> str:
+    """SECRET_KEY from settings, else one generated once and kept beside the default database.
+
+    Keeping it on disk means sessions survive a restart; production sets SECRET_KEY explicitly.
+    """
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    key_file = data_dir / "secret_key"
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings() -> Settings:
+    """Read the settings now (the environment may change between calls, e.g. in tests)."""
+    env = _env()
+    data_dir = Path(env.get("DASHBOARD_DATA_DIR") or user_data_dir(APP_NAME, appauthor=False))
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'dashboard.db'}"
+    language = env.get("DASHBOARD_LANGUAGE", "zh")
+    if language not in LANGUAGES:
+        raise ValueError(f"DASHBOARD_LANGUAGE must be one of {LANGUAGES}, not {language!r}")
+    timezone = env.get("DASHBOARD_TIMEZONE", "Asia/Shanghai")
+    ZoneInfo(timezone)  # fail early on a typo
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=_secret_key(env, data_dir),
+        timezone=timezone,
+        default_language=language,
+        upload_dir=Path(env.get("DASHBOARD_UPLOAD_DIR") or data_dir / "uploads"),
+        map_tile_url=env.get("DASHBOARD_MAP_TILE_URL", ""),
+        map_tile_attribution=env.get("DASHBOARD_MAP_TILE_ATTRIBUTION", ""),
+        csrf_enabled=_bool(env.get("DASHBOARD_CSRF"), True),
+        session_cookie_secure=_bool(env.get("DASHBOARD_SECURE_COOKIES"), False),
+    )

@@ -1,0 +1,498 @@
+"""The database schema: one SQLAlchemy 2 model per table, shared by SQLite and PostgreSQL.
+
+Times are stored as UTC (``UTCDateTime``) and converted to Asia/Shanghai for display; calendar
+dates that are dates in Beijing (deadlines, meeting days) are plain ``Date`` columns.
+Rows that people edit carry ``version`` for optimistic locking (SQLAlchemy's version_id_col):
+a stale save raises ``StaleDataError`` instead of silently overwriting someone else's change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so Alembic migrations are identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware datetime stored as UTC; naive datetimes are refused, not guessed."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store timezone-aware times only")
+        value = value.astimezone(dt.UTC)
+        # SQLite has no time zone type: keep the UTC wall time and restore the zone on read.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# --- organisation -------------------------------------------------------------------------------
+
+
+class Township(Base):
+    """A 乡镇办 or 管委会: the unit responsible for the sites in its area."""
+
+    __tablename__ = "townships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name_en: Mapped[str] = mapped_column(String(96), default="")
+    # street (街道), town (镇), township (乡), zone (管委会)
+    kind: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    sites: Mapped[list[Site]] = relationship(back_populates="township")
+
+
+class Unit(Base):
+    """A responsible unit: a township, a district department, or a company."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(96), unique=True)
+    name_en: Mapped[str] = mapped_column(String(128), default="")
+    # township | department | company
+    kind: Mapped[str] = mapped_column(String(16))
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
+
+    township: Mapped[Township | None] = relationship()
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer', 'inspector', 'editor', 'admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(96), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    # An inspector works in one township; None means district-wide.
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# --- construction sites and the 8个100% checklist ------------------------------------------------
+
+
+class Site(TimestampMixin, Base):
+    __tablename__ = "sites"
+    __table_args__ = (
+        CheckConstraint("plate IN ('green', 'yellow', 'red')", name="plate"),
+        CheckConstraint("status IN ('active', 'suspended', 'completed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    address: Mapped[str] = mapped_column(String(256), default="")
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id"), index=True)
+    builder_unit: Mapped[str] = mapped_column(String(128), default="")
+    contractor_unit: Mapped[str] = mapped_column(String(128), default="")
+    # housing | public_building | municipal | road | demolition | land_preparation | other
+    site_type: Mapped[str] = mapped_column(String(32))
+    area_m2: Mapped[float | None] = mapped_column(Float)
+    # Stored as WGS-84; the system the user entered them in is kept for traceability.
+    longitude: Mapped[float | None] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    coord_system: Mapped[str] = mapped_column(String(8), default="WGS84")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    plate: Mapped[str] = mapped_column(String(8), default="green")
+    started_on: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    township: Mapped[Township] = relationship(back_populates="sites")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PlateChange(Base):
+    __tablename__ = "plate_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    plate: Mapped[str] = mapped_column(String(8))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(256), default="")
+
+
+class ChecklistVersion(Base):
+    """One version of the dust-control checklist (6个 / 7个 / 8个100%), in force from a date."""
+
+    __tablename__ = "checklist_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(96), default="")
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(256), default="")
+
+    items: Mapped[list[ChecklistItem]] = relationship(
+        back_populates="version", order_by="ChecklistItem.position"
+    )
+
+
+class ChecklistItem(Base):
+    __tablename__ = "checklist_items"
+    __table_args__ = (UniqueConstraint("version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("checklist_versions.id"))
+    key: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    label: Mapped[str] = mapped_column(String(128))
+    label_en: Mapped[str] = mapped_column(String(128), default="")
+
+    version: Mapped[ChecklistVersion] = relationship(back_populates="items")
+
+
+class Inspection(TimestampMixin, Base):
+    __tablename__ = "inspections"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'submitted')", name="status"),
+        Index("ix_inspections_site_time", "site_id", "inspected_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    checklist_version_id: Mapped[int] = mapped_column(ForeignKey("checklist_versions.id"))
+    inspected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    inspector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    inspector_name: Mapped[str] = mapped_column(String(96), default="")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    # Site found working while a heavy-pollution stop order applied: a violation in itself.
+    working_during_stop: Mapped[bool] = mapped_column(Boolean, default=False)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    # form | excel | demo
+    source: Mapped[str] = mapped_column(String(16), default="form")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    site: Mapped[Site] = relationship()
+    results: Mapped[list[InspectionResult]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan"
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class InspectionResult(Base):
+    __tablename__ = "inspection_results"
+    __table_args__ = (
+        UniqueConstraint("inspection_id", "item_id"),
+        CheckConstraint("result IN ('pass', 'fail', 'na')", name="result"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_items.id"), index=True)
+    result: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Content hashes of photos stored under the upload folder.
+    photos: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="results")
+    item: Mapped[ChecklistItem] = relationship()
+
+
+class Rectification(TimestampMixin, Base):
+    """限期整改: opened by a failed item, closed only by a later passing inspection of that item."""
+
+    __tablename__ = "rectifications"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        Index("ix_rectifications_site_status", "site_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    item_key: Mapped[str] = mapped_column(String(32))
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("inspection_results.id"))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    responsible_unit: Mapped[str] = mapped_column(String(256), default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_results.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # 0 none, 1 警告 warning, 2 约谈 interview, 3 问责 accountability
+    escalation_level: Mapped[int] = mapped_column(SmallInteger, default=0)
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    site: Mapped[Site] = relationship()
+    __mapper_args__ = {"version_id_col": version}
+
+
+# --- dispatch meetings and the task ledger --------------------------------------------------------
+
+
+class Meeting(TimestampMixin, Base):
+    """第N次调度会."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    chair_title: Mapped[str] = mapped_column(String(64))
+    attendees: Mapped[list[str]] = mapped_column(JSON, default=list)
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    minutes_md: Mapped[str] = mapped_column(Text, default="")
+    # Air quality since the previous meeting, computed and frozen when the meeting is saved.
+    air_quality: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    problems: Mapped[list[MeetingProblem]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingProblem.position"
+    )
+    decisions: Mapped[list[MeetingDecision]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="MeetingDecision.position"
+    )
+    accountability: Mapped[list[AccountabilityRecord]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan"
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class MeetingProblem(Base):
+    __tablename__ = "meeting_problems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    description: Mapped[str] = mapped_column(Text)
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    item_key: Mapped[str | None] = mapped_column(String(32))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="problems")
+
+
+class MeetingDecision(Base):
+    __tablename__ = "meeting_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    text: Mapped[str] = mapped_column(Text)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="decisions")
+
+
+class AccountabilityRecord(Base):
+    """通报批评 / 约谈 / 诫勉 / 问责 of a unit, decided at a meeting."""
+
+    __tablename__ = "accountability_records"
+    __table_args__ = (
+        CheckConstraint(
+            "measure IN ('criticism', 'interview', 'admonition', 'accountability')", name="measure"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    measure: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    meeting: Mapped[Meeting] = relationship(back_populates="accountability")
+    unit: Mapped[Unit] = relationship()
+
+
+class ActionItem(TimestampMixin, Base):
+    """One line of the task ledger (任务台账)."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'in_progress', 'done', 'verified')", name="status"),
+        UniqueConstraint("meeting_id", "seq"),
+        Index("ix_action_items_status_deadline", "status", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    task: Mapped[str] = mapped_column(Text)
+    measures: Mapped[str] = mapped_column(Text, default="")
+    responsible_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    deadline: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # [{"kind": "link"|"file"|"inspection"|"rectification", "ref": "...", "label": "..."}]
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    meeting: Mapped[Meeting] = relationship()
+    responsible_unit: Mapped[Unit] = relationship(foreign_keys=[responsible_unit_id])
+    lead_department: Mapped[Unit | None] = relationship(foreign_keys=[lead_department_id])
+    history: Mapped[list[ActionItemChange]] = relationship(
+        back_populates="action_item", cascade="all, delete-orphan", order_by="ActionItemChange.at"
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ActionItemChange(Base):
+    __tablename__ = "action_item_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_item_id: Mapped[int] = mapped_column(
+        ForeignKey("action_items.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+    action_item: Mapped[ActionItem] = relationship(back_populates="history")
+
+
+# --- air quality ----------------------------------------------------------------------------------
+
+
+class Station(Base):
+    """A monitoring station (e.g. 1316A); its location history lives in StationVersion."""
+
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    city: Mapped[str] = mapped_column(String(32), default="")
+    longitude: Mapped[float | None] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    # 对照点: a background site, excluded from district and city averages.
+    is_background: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Part of this district's station group (the district figure is their mean).
+    in_district: Mapped[bool] = mapped_column(Boolean, default=False)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class StationVersion(Base):
+    """A station as one official station list (站点列表) gave it, from that list's date."""
+
+    __tablename__ = "station_versions"
+    __table_args__ = (UniqueConstraint("station_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(64))
+    city: Mapped[str] = mapped_column(String(32), default="")
+    longitude: Mapped[float | None] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    is_background: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Reading(Base):
+    """One hourly concentration. ``time`` is the end of the averaged hour (CNEMC hour label)."""
+
+    __tablename__ = "readings"
+
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), primary_key=True)
+    pollutant: Mapped[str] = mapped_column(String(8), primary_key=True)
+    time: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    # cnemc | openaq | demo | manual
+    source: Mapped[str] = mapped_column(String(16))
+    validated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_readings_time", "time"),)
+
+
+class Alert(Base):
+    """A heavy-pollution alert period (重污染天气预警)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint("level IN ('blue', 'yellow', 'orange', 'red')", name="level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(8))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(96), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AppSetting(Base):
+    """Key/value settings kept with the data, e.g. the demo's pinned clock (``frozen_today``)."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

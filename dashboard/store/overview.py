@@ -1,0 +1,115 @@
+"""Queries for the overview numbers: sites, stations, readings, ledger counts and alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dashboard.store.models import ActionItem, Alert, Reading, Site, Station, Township
+
+OPEN_STATUSES = ("open", "in_progress")
+
+
+def sites_by_township(session: Session) -> pd.DataFrame:
+    """Active sites per township and plate colour (townships without sites included)."""
+    counts = (
+        select(Site.township_id, Site.plate, func.count().label("sites"))
+        .where(Site.status == "active")
+        .group_by(Site.township_id, Site.plate)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Township.id,
+            Township.name,
+            Township.name_en,
+            Township.position,
+            counts.c.plate,
+            counts.c.sites,
+        )
+        .outerjoin(counts, counts.c.township_id == Township.id)
+        .order_by(Township.position)
+    ).all()
+    frame = pd.DataFrame(
+        rows, columns=["township_id", "township", "township_en", "position", "plate", "sites"]
+    )
+    frame["sites"] = frame["sites"].fillna(0).astype(int)
+    return frame
+
+
+def stations(session: Session) -> pd.DataFrame:
+    rows = session.execute(
+        select(
+            Station.id,
+            Station.code,
+            Station.name,
+            Station.longitude,
+            Station.latitude,
+            Station.is_background,
+            Station.in_district,
+        ).order_by(Station.code)
+    ).all()
+    return pd.DataFrame(
+        rows,
+        columns=["station_id", "code", "name", "longitude", "latitude", "is_background", "in_district"],
+    )
+
+
+def readings(
+    session: Session,
+    start: dt.datetime,
+    end: dt.datetime,
+    station_codes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Readings with ``start < time <= end`` (UTC), long form: station_code, time, pollutant, value."""
+    query = (
+        select(Station.code, Reading.time, Reading.pollutant, Reading.value)
+        .join(Station, Station.id == Reading.station_id)
+        .where(Reading.time > start, Reading.time <= end)
+    )
+    if station_codes:
+        query = query.where(Station.code.in_(station_codes))
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["station_code", "time", "pollutant", "value"])
+    frame["time"] = pd.to_datetime(frame["time"], utc=True)
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def latest_reading_time(session: Session, before: dt.datetime) -> dt.datetime | None:
+    return session.scalar(select(func.max(Reading.time)).where(Reading.time <= before))
+
+
+def ledger_counts(session: Session, today: dt.date) -> dict[str, int]:
+    """Open, overdue (open past its deadline) and done-but-unverified ledger items."""
+    open_items = select(func.count()).where(ActionItem.status.in_(OPEN_STATUSES))
+    return {
+        "open": session.scalar(open_items) or 0,
+        "overdue": session.scalar(open_items.where(ActionItem.deadline < today)) or 0,
+        "awaiting_verification": session.scalar(
+            select(func.count()).where(ActionItem.status == "done")
+        )
+        or 0,
+    }
+
+
+def alert_at(session: Session, at: dt.datetime) -> Alert | None:
+    """The alert in force at ``at`` (the highest level if periods overlap)."""
+    rank = {"blue": 0, "yellow": 1, "orange": 2, "red": 3}
+    alerts = session.scalars(
+        select(Alert).where(Alert.starts_at <= at, (Alert.ends_at.is_(None)) | (Alert.ends_at > at))
+    ).all()
+    return max(alerts, key=lambda a: rank[a.level], default=None)
+
+
+def latest_alert(session: Session, before: dt.datetime) -> Alert | None:
+    return session.scalar(
+        select(Alert).where(Alert.starts_at <= before).order_by(Alert.starts_at.desc()).limit(1)
+    )
+
+
+def township_id_by_name(session: Session, name: str) -> int | None:
+    return session.scalar(select(Township.id).where(Township.name == name))

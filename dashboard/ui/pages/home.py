@@ -1,0 +1,161 @@
+"""Home: the district at a glance — alert, AQI per station, ledger, sites by township."""
+
+from __future__ import annotations
+
+import dash
+import dash_mantine_components as dmc
+from dash import dcc, html
+
+from dashboard.analytics.overview import build_overview
+from dashboard.auth import current_language
+from dashboard.domain.aqi import CATEGORIES
+from dashboard.figures.overview import sites_by_township
+from dashboard.figures.theme import AQI_COLOURS, graph_config, text_colour_on
+from dashboard.i18n import t
+from dashboard.i18n.formats import format_date, format_datetime
+from dashboard.ui.data import app_settings, db_session
+
+ALERT_COLOURS = {"blue": "blue", "yellow": "yellow", "orange": "orange", "red": "red"}
+
+
+def _category_label(level: int, lang: str) -> str:
+    return CATEGORIES[level - 1][lang]
+
+
+def _aqi_tile(code: str, name: str, aqi: int, level: int, primary: str, lang: str, tile_id: str):
+    colour = AQI_COLOURS[level]
+    return html.Div(
+        [
+            html.Div(name, className="aqi-tile-name"),
+            html.Div(str(aqi), className="aqi-tile-value"),
+            html.Div(_category_label(level, lang), className="aqi-tile-category"),
+            html.Div(
+                t("home.primary", lang, pollutants=primary) if primary else code,
+                className="aqi-tile-primary",
+            ),
+        ],
+        className="aqi-tile",
+        id=tile_id,
+        style={"backgroundColor": colour, "color": text_colour_on(colour)},
+    )
+
+
+def _kpi(label: str, value, element_id: str, colour: str | None = None):
+    return dmc.Paper(
+        [
+            dmc.Text(label, size="sm", c="dimmed"),
+            dmc.Text(str(value), fw=700, size="xl", c=colour, id=element_id),
+        ],
+        withBorder=True,
+        p="md",
+        radius="md",
+    )
+
+
+def _alert_banner(alert, lang: str, tz):
+    if alert is None:
+        return dmc.Alert(t("home.alert.none", lang), color="gray", id="home-alert")
+    level = t(f"alert.level.{alert.level}", lang)
+    if alert.active:
+        text = t("home.alert.active", lang, level=level, start=format_datetime(alert.starts_at, lang, tz))
+        return dmc.Alert(text, color=ALERT_COLOURS[alert.level], variant="filled", id="home-alert")
+    end = format_datetime(alert.ends_at, lang, tz) if alert.ends_at else "—"
+    return dmc.Alert(t("home.alert.last", lang, level=level, end=end), color="gray", id="home-alert")
+
+
+def layout(**_query) -> html.Div:
+    lang = current_language()
+    settings = app_settings()
+    tz = settings.tz
+    with db_session() as session:
+        data = build_overview(session, tz)
+
+    tiles = [
+        _aqi_tile(
+            row.station_code,
+            row.name,
+            int(row.aqi),
+            int(row.category),
+            row.primary_pollutants,
+            lang,
+            f"aqi-{row.station_code}",
+        )
+        for row in data.station_aqi.itertuples()
+    ]
+    latest = data.station_aqi["time"].max() if not data.station_aqi.empty else None
+    district = data.district_aqi
+    active_sites = int(data.sites["sites"].sum())
+
+    return html.Div(
+        [
+            dmc.Group(
+                [
+                    dmc.Title(t("home.title", lang), order=2),
+                    dmc.Text(t("home.as_of", lang, date=format_date(data.today, lang)), c="dimmed", id="home-as-of"),
+                ],
+                justify="space-between",
+                align="baseline",
+            ),
+            _alert_banner(data.alert, lang, tz),
+            dmc.SimpleGrid(
+                [
+                    _kpi(
+                        t("home.kpi.district_aqi", lang),
+                        "—" if district is None else int(district["aqi"]),
+                        "kpi-district-aqi",
+                    ),
+                    _kpi(t("home.kpi.active_sites", lang), active_sites, "kpi-active-sites"),
+                    _kpi(t("home.kpi.open_items", lang), data.ledger["open"], "kpi-open-items"),
+                    _kpi(t("home.kpi.overdue_items", lang), data.ledger["overdue"], "kpi-overdue-items", "red"),
+                ],
+                cols={"base": 2, "md": 4},
+                spacing="md",
+            ),
+            dmc.Paper(
+                [
+                    dmc.Group(
+                        [
+                            dmc.Title(t("home.stations", lang), order=4),
+                            dmc.Text(
+                                t("home.latest_hour", lang, time=format_datetime(latest, lang, tz))
+                                if latest is not None
+                                else t("home.no_readings", lang),
+                                size="sm",
+                                c="dimmed",
+                            ),
+                        ],
+                        justify="space-between",
+                    ),
+                    html.Div(tiles, className="aqi-tiles", id="home-aqi-tiles"),
+                    dmc.Text(
+                        t("home.standard_note", lang, standard=data.station_aqi["standard"].iloc[0])
+                        if not data.station_aqi.empty
+                        else "",
+                        size="xs",
+                        c="dimmed",
+                    ),
+                ],
+                withBorder=True,
+                p="md",
+                radius="md",
+            ),
+            dmc.Paper(
+                [
+                    dmc.Title(t("home.sites_by_township", lang), order=4),
+                    dcc.Graph(
+                        id="home-sites-by-township",
+                        figure=sites_by_township(data.sites, lang),
+                        config=graph_config(lang),
+                    ),
+                ],
+                withBorder=True,
+                p="md",
+                radius="md",
+            ),
+        ],
+        className="page page-home",
+        style={"display": "flex", "flexDirection": "column", "gap": "16px"},
+    )
+
+
+dash.register_page(__name__, path="/", name="home", title="指挥调度看板", layout=layout)

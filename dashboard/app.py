@@ -42,10 +42,15 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
     )
 
-    # Importing a page module registers it with dash.page_registry (and its callbacks).
+    # Importing a page module registers its page with dash.page_registry (once per process);
+    # callbacks are attached to this app by each module's register_callbacks.
     from dashboard.ui import shell
-    from dashboard.ui.pages import home  # noqa: F401
+    from dashboard.ui.pages import PAGES
 
     app.layout = shell.layout
+    shell.register_callbacks(app)
+    for page in PAGES:
+        if hasattr(page, "register_callbacks"):
+            page.register_callbacks(app)
     server.config["DASHBOARD_VERSION"] = __version__
     return app

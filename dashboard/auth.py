@@ -219,7 +219,7 @@ def init_auth(server: Flask, settings: Settings) -> None:
             next_url=next_url,
             languages=LANGUAGES,
         )
-        response = Response(html, status=401 if error else 200)
+        response = Response(html)
         if request.args.get("lang") in LANGUAGES:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
         return response

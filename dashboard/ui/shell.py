@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, dcc, html
 from flask import has_request_context
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -119,38 +119,39 @@ def layout() -> dmc.MantineProvider:
     )
 
 
-@callback(
-    Output("shell", "navbar"),
-    Input("shell-burger", "opened"),
-    State("shell", "navbar"),
-    prevent_initial_call=True,
-)
-def _toggle_navbar(opened: bool, navbar: dict) -> dict:
-    navbar["collapsed"] = {"mobile": not opened}
-    return navbar
+def register_callbacks(app: dash.Dash) -> None:
+    """Callbacks are attached to the app (not Dash's global list) so each app gets its own."""
 
-
-@callback(
-    Output("lang-saved", "data"),
-    Input("lang-switch", "value"),
-    prevent_initial_call=True,
-)
-def _switch_language(lang: str):
-    if lang not in LANGUAGES:
-        raise dash.exceptions.PreventUpdate
-    dash.callback_context.response.set_cookie(
-        LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax"
+    @app.callback(
+        Output("shell", "navbar"),
+        Input("shell-burger", "opened"),
+        State("shell", "navbar"),
+        prevent_initial_call=True,
     )
-    if current_user.is_authenticated:
-        with db_session() as session:
-            user_store.set_language(session, current_user.id, lang)
-    return lang
+    def _toggle_navbar(opened: bool, navbar: dict) -> dict:
+        navbar["collapsed"] = {"mobile": not opened}
+        return navbar
 
+    @app.callback(
+        Output("lang-saved", "data"),
+        Input("lang-switch", "value"),
+        prevent_initial_call=True,
+    )
+    def _switch_language(lang: str):
+        if lang not in LANGUAGES:
+            raise dash.exceptions.PreventUpdate
+        dash.callback_context.response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax"
+        )
+        if current_user.is_authenticated:
+            with db_session() as session:
+                user_store.set_language(session, current_user.id, lang)
+        return lang
 
-# Reload once the cookie is set, so the whole page is rebuilt in the new language.
-dash.clientside_callback(
-    "function (lang) { if (lang) { window.location.reload(); } return window.dash_clientside.no_update; }",
-    Output("lang-switch", "className"),
-    Input("lang-saved", "data"),
-    prevent_initial_call=True,
-)
+    # Reload once the cookie is set, so the whole page is rebuilt in the new language.
+    app.clientside_callback(
+        "function (lang) { if (lang) { window.location.reload(); } return window.dash_clientside.no_update; }",
+        Output("lang-switch", "className"),
+        Input("lang-saved", "data"),
+        prevent_initial_call=True,
+    )

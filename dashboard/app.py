@@ -45,11 +45,11 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     # Importing a page module registers its page with dash.page_registry (once per process);
     # callbacks are attached to this app by each module's register_callbacks.
     from dashboard.ui import shell
-    from dashboard.ui.pages import PAGES
+    from dashboard.ui.pages import page_modules
 
     app.layout = shell.layout
     shell.register_callbacks(app)
-    for page in PAGES:
+    for page in page_modules():
         if hasattr(page, "register_callbacks"):
             page.register_callbacks(app)
     server.config["DASHBOARD_VERSION"] = __version__

@@ -1,8 +1,10 @@
-"""Every user-facing string, in Chinese (default) and English, from one catalog per language.
+"""Every user-facing string, in Chinese (default) and English.
 
-``t("home.title", "en")`` looks a key up; ``{name}`` placeholders are filled from keyword
-arguments. A missing key raises in tests (both catalogs must have the same keys) and falls back to
-Chinese, then to the key itself, at run time so a page never crashes over a label.
+Each language is a folder of JSON catalogs, one per area of the app (``core.json``,
+``air.json``, ...), merged into one table; a key may appear in only one file. ``t("home.title",
+"en")`` looks a key up and fills ``{name}`` placeholders from keyword arguments. A test checks
+that both languages have the same keys; at run time a missing key falls back to Chinese, then to
+the key itself, so a page never crashes over a label.
 """
 
 from __future__ import annotations
@@ -16,10 +18,20 @@ DEFAULT_LANGUAGE = "zh"
 _DIR = Path(__file__).resolve().parent
 
 
+def catalog_files(lang: str) -> list[Path]:
+    return sorted((_DIR / lang).glob("*.json"))
+
+
 @lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
-    with open(_DIR / f"{lang}.json", encoding="utf-8") as fh:
-        return json.load(fh)
+    merged: dict[str, str] = {}
+    for path in catalog_files(lang):
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        clash = merged.keys() & entries.keys()
+        if clash:
+            raise ValueError(f"{path}: keys already defined in another catalog: {sorted(clash)}")
+        merged.update(entries)
+    return merged
 
 
 def normalise(lang: str | None) -> str:

@@ -2,9 +2,8 @@ import json
 import re
 from pathlib import Path
 
-from dashboard.i18n import catalog, t
+from dashboard.i18n import catalog, catalog_files, t
 
-I18N = Path(__file__).resolve().parents[2] / "dashboard" / "i18n"
 PACKAGE = Path(__file__).resolve().parents[2] / "dashboard"
 
 
@@ -16,10 +15,13 @@ def test_catalogs_have_the_same_keys_and_placeholders():
 
 
 def test_catalog_files_are_valid_json_without_duplicates():
-    for name in ("zh.json", "en.json"):
-        pairs = json.loads((I18N / name).read_text("utf-8"), object_pairs_hook=lambda kv: kv)
-        keys = [k for k, _ in pairs]
-        assert len(keys) == len(set(keys)), name
+    for lang in ("zh", "en"):
+        assert catalog_files(lang)
+        for path in catalog_files(lang):
+            pairs = json.loads(path.read_text("utf-8"), object_pairs_hook=lambda kv: kv)
+            keys = [k for k, _ in pairs]
+            assert len(keys) == len(set(keys)), path
+    assert [p.name for p in catalog_files("zh")] == [p.name for p in catalog_files("en")]
 
 
 def test_every_literal_key_used_in_code_exists():

@@ -1,0 +1,95 @@
+"""The command line, run as a user would (click's runner, real SQLite databases)."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from dashboard.cli import main
+from dashboard.store.db import current_revision, head_revision, session_scope
+from dashboard.store.users import authenticate
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    return url
+
+
+def test_db_upgrade_creates_the_schema(env):
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert current_revision(env) == head_revision()
+
+
+def test_users_set_and_list(env):
+    runner = CliRunner()
+    result = runner.invoke(main, ["users", "set", "wang", "--role", "inspector", "--township", "侯寨乡", "--password", "pw-123456"])
+    assert result.exit_code != 0 and "no township named" in result.output  # empty database: no townships yet
+    result = runner.invoke(main, ["users", "set", "wang", "--role", "editor", "--name", "王工", "--password", "pw-123456"])
+    assert result.exit_code == 0, result.output
+    assert "wang" in runner.invoke(main, ["users", "list"]).output
+    with session_scope(env) as session:
+        assert authenticate(session, "wang", "pw-123456").role == "editor"
+
+
+def test_demo_builds_the_district_and_prints_working_logins(env):
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    logins = re.findall(r"(\w+)\s+user (\w+)\s+password (\S+)", result.output)
+    assert {role for role, _, _ in logins} == {"viewer", "inspector", "editor", "admin"}
+    with session_scope(env) as session:
+        for _role, username, password in logins:
+            assert authenticate(session, username, password) is not None
+    # Rebuilding replaces the district instead of adding to it.
+    first = re.search(r"sites: (\d+)", result.output).group(1)
+    again = CliRunner().invoke(main, ["demo"])
+    assert again.exit_code == 0 and re.search(r"sites: (\d+)", again.output).group(1) == first
+
+
+def test_unreachable_database_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(main, ["users", "list"])
+    assert result.exit_code == 1
+    assert "cannot open the database" in result.output and "Traceback" not in result.output
+
+
+def test_module_entry_point_and_help():
+    out = subprocess.run([sys.executable, "-m", "dashboard", "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("serve", "demo", "db", "users"):
+        assert command in out
+
+
+def test_serve_answers_health(env):
+    """`serve` really listens: start it as a process and ask /health."""
+    import socket
+    import time
+
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert requests.get(f"http://127.0.0.1:{port}/", allow_redirects=False, timeout=5).status_code == 302
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -131,7 +131,7 @@ def pytest_setup_options():
         "--lang=zh-CN",
     ):
         options.add_argument(flag)
-    return [options]
+    return options
 
 
 @pytest.fixture
@@ -143,15 +143,22 @@ def browser_ready():
 @pytest.fixture
 def logged_in(browser_ready, dash_duo, demo_app):
     """A browser logged in as ``editor`` on the demo app; returns dash_duo."""
-    dash_duo.start_server(demo_app)
+    start(dash_duo, demo_app)
     login(dash_duo, "editor")
     return dash_duo
 
 
+def start(dash_duo, app) -> None:
+    """Start the app without opening "/" (which redirects to the login form)."""
+    dash_duo.start_server(app, navigate=False)
+
+
 def login(dash_duo, username: str, password: str | None = None, lang: str | None = None) -> None:
-    url = dash_duo.server_url + "/login" + (f"?lang={lang}" if lang else "")
+    """Log in through the form, then open the home page (setting server_url waits for Dash)."""
+    url = dash_duo.server.url + "/login" + (f"?lang={lang}" if lang else "")
     dash_duo.driver.get(url)
     dash_duo.wait_for_element("#username").send_keys(username)
     dash_duo.find_element("#password").send_keys(password or TEST_PASSWORDS[username])
     dash_duo.find_element("#login-submit").click()
     dash_duo.wait_for_element("#shell-user", timeout=15)
+    dash_duo.server_url = dash_duo.server.url

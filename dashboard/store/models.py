@@ -229,6 +229,8 @@ class Inspection(TimestampMixin, Base):
     inspector_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     inspector_name: Mapped[str] = mapped_column(String(96), default="")
     status: Mapped[str] = mapped_column(String(16), default="draft")
+    # routine (scheduled visit) | recheck (复查 of a rectification) | alert_check (预警专项检查)
+    kind: Mapped[str] = mapped_column(String(16), default="routine")
     # Site found working while a heavy-pollution stop order applied: a violation in itself.
     working_during_stop: Mapped[bool] = mapped_column(Boolean, default=False)
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
@@ -302,6 +304,7 @@ class Meeting(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
     held_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    location: Mapped[str] = mapped_column(String(128), default="")
     chair_title: Mapped[str] = mapped_column(String(64))
     attendees: Mapped[list[str]] = mapped_column(JSON, default=list)
     agenda: Mapped[str] = mapped_column(Text, default="")

@@ -22,11 +22,13 @@ def _category_label(level: int, lang: str) -> str:
     return CATEGORIES[level - 1][lang]
 
 
-def _aqi_tile(code: str, name: str, aqi: int, level: int, primary: str, lang: str, tile_id: str):
+def _aqi_tile(code: str, name: str, aqi: int, level: int, primary: str, lang: str, tile_id: str,
+              background: bool = False):
     colour = AQI_COLOURS[level]
+    title = f"{name}（{t('home.background_site', lang)}）" if background else name
     return html.Div(
         [
-            html.Div(name, className="aqi-tile-name"),
+            html.Div(title, className="aqi-tile-name"),
             html.Div(str(aqi), className="aqi-tile-value"),
             html.Div(_category_label(level, lang), className="aqi-tile-category"),
             html.Div(
@@ -41,14 +43,40 @@ def _aqi_tile(code: str, name: str, aqi: int, level: int, primary: str, lang: st
 
 
 def _kpi(label: str, value, element_id: str, colour: str | None = None):
+    value_style = {"c": colour} if colour else {}
     return dmc.Paper(
         [
             dmc.Text(label, size="sm", c="dimmed"),
-            dmc.Text(str(value), fw=700, size="xl", c=colour, id=element_id),
+            dmc.Text(str(value), fw=700, size="xl", id=element_id, **value_style),
         ],
         withBorder=True,
         p="md",
         radius="md",
+    )
+
+
+def _district_kpi(district, lang: str):
+    """The district's AQI with its category, on the category colour."""
+    if district is None:
+        return _kpi(t("home.kpi.district_aqi", lang), "—", "kpi-district-aqi")
+    level = int(district["category"])
+    colour = AQI_COLOURS[level]
+    return dmc.Paper(
+        [
+            dmc.Text(t("home.kpi.district_aqi", lang), size="sm", style={"opacity": 0.85}),
+            dmc.Group(
+                [
+                    dmc.Text(str(int(district["aqi"])), fw=700, size="xl", id="kpi-district-aqi"),
+                    dmc.Text(_category_label(level, lang), fw=600, size="sm"),
+                ],
+                gap="xs",
+                align="baseline",
+            ),
+        ],
+        withBorder=True,
+        p="md",
+        radius="md",
+        style={"backgroundColor": colour, "color": text_colour_on(colour)},
     )
 
 
@@ -79,6 +107,7 @@ def layout(**_query) -> html.Div:
             row.primary_pollutants,
             lang,
             f"aqi-{row.station_code}",
+            background=bool(row.is_background),
         )
         for row in data.station_aqi.itertuples()
     ]
@@ -99,11 +128,7 @@ def layout(**_query) -> html.Div:
             _alert_banner(data.alert, lang, tz),
             dmc.SimpleGrid(
                 [
-                    _kpi(
-                        t("home.kpi.district_aqi", lang),
-                        "—" if district is None else int(district["aqi"]),
-                        "kpi-district-aqi",
-                    ),
+                    _district_kpi(district, lang),
                     _kpi(t("home.kpi.active_sites", lang), active_sites, "kpi-active-sites"),
                     _kpi(t("home.kpi.open_items", lang), data.ledger["open"], "kpi-open-items"),
                     _kpi(t("home.kpi.overdue_items", lang), data.ledger["overdue"], "kpi-overdue-items", "red"),
@@ -145,7 +170,7 @@ def layout(**_query) -> html.Div:
                     dcc.Graph(
                         id="home-sites-by-township",
                         figure=sites_by_township(data.sites, lang),
-                        config=graph_config(lang),
+                        config=graph_config(lang) | {"displayModeBar": False},
                     ),
                 ],
                 withBorder=True,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 19:40:30.232274
+Create Date: 2026-11-26 19:50:56.792524
 """
 
 from alembic import op
@@ -47,6 +47,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('held_at', dashboard.store.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('location', sa.String(length=128), nullable=False),
     sa.Column('chair_title', sa.String(length=64), nullable=False),
     sa.Column('attendees', sa.JSON(), nullable=False),
     sa.Column('agenda', sa.Text(), nullable=False),
@@ -252,6 +253,7 @@ def upgrade() -> None:
     sa.Column('inspector_id', sa.Integer(), nullable=True),
     sa.Column('inspector_name', sa.String(length=96), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('working_during_stop', sa.Boolean(), nullable=False),
     sa.Column('alert_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),

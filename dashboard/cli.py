@@ -99,14 +99,15 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema (Alembic migrations)."""
-    from dashboard.store.db import current_revision, upgrade
+    from dashboard.store.db import current_revisions, upgrade
 
     settings = load_settings()
     upgrade(settings.database_url, revision)
-    click.echo(f"{_safe_url(settings.database_url)} is at revision {current_revision(settings.database_url)}")
+    revisions = ", ".join(sorted(current_revisions(settings.database_url)))
+    click.echo(f"{_safe_url(settings.database_url)} is at revision {revisions}")
 
 
 @main.group()
@@ -148,6 +149,31 @@ def users_list() -> None:
         for user in list_users(session):
             state = "" if user.active else " (inactive)"
             click.echo(f"{user.username:<16} {user.role:<10} {user.display_name}{state}")
+
+
+from dashboard.cli_data import export_group, fetch_group, import_group  # noqa: E402
+
+main.add_command(import_group, "import")
+main.add_command(fetch_group, "fetch")
+main.add_command(export_group, "export")
+
+
+def _load_area_commands() -> None:
+    """Import every ``dashboard/cli_*.py``: each attaches its subcommands to the groups above.
+
+    Those modules import only click and the groups at top level, so start-up stays light.
+    """
+    import importlib
+    import pkgutil
+
+    import dashboard
+
+    for info in pkgutil.iter_modules(dashboard.__path__):
+        if info.name.startswith("cli_") and info.name != "cli_data":
+            importlib.import_module(f"dashboard.{info.name}")
+
+
+_load_area_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

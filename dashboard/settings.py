@@ -47,6 +47,13 @@ class Settings:
     map_tile_attribution: str = ""
     csrf_enabled: bool = True
     session_cookie_secure: bool = False
+    # URL of a mirror's daily CNEMC files, formatted with date=datetime.date, e.g.
+    # "https://example.org/air/china_sites_{date:%Y%m%d}.csv".
+    cnemc_url_template: str = ""
+    openaq_api_key: str = ""
+    openaq_base_url: str = "https://api.openaq.org/v3"
+    # Seconds to wait for a connection and for each read of an HTTP response.
+    http_timeout: float = 30.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -95,4 +102,21 @@ def load_settings() -> Settings:
         map_tile_attribution=env.get("DASHBOARD_MAP_TILE_ATTRIBUTION", ""),
         csrf_enabled=_bool(env.get("DASHBOARD_CSRF"), True),
         session_cookie_secure=_bool(env.get("DASHBOARD_SECURE_COOKIES"), False),
+        cnemc_url_template=env.get("DASHBOARD_CNEMC_URL_TEMPLATE", ""),
+        # OPENAQ_API_KEY is the name OpenAQ's own client reads.
+        openaq_api_key=env.get("DASHBOARD_OPENAQ_API_KEY") or env.get("OPENAQ_API_KEY", ""),
+        openaq_base_url=env.get("DASHBOARD_OPENAQ_BASE_URL") or "https://api.openaq.org/v3",
+        http_timeout=_positive_float(env.get("DASHBOARD_HTTP_TIMEOUT"), 30.0, "DASHBOARD_HTTP_TIMEOUT"),
     )
+
+
+def _positive_float(value: str | None, default: float, name: str) -> float:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number > 0:
+        raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+    return number

@@ -73,22 +73,22 @@ def _alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Create or upgrade the schema to ``revision``."""
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Create or upgrade the schema to ``revision`` (default: every head of the migrations)."""
     engine = engine_for(database_url)
     command.upgrade(_alembic_config(engine), revision)
 
 
-def current_revision(database_url: str) -> str | None:
+def current_revisions(database_url: str) -> set[str]:
     with engine_for(database_url).connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
 
 
 def ensure_schema(database_url: str) -> None:
     """Upgrade only when the database is behind: cheap enough to call on every start."""
-    if current_revision(database_url) != head_revision():
+    if current_revisions(database_url) != head_revisions():
         upgrade(database_url)

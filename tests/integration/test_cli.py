@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from dashboard.cli import main
-from dashboard.store.db import current_revision, head_revision, session_scope
+from dashboard.store.db import current_revisions, head_revisions, session_scope
 from dashboard.store.users import authenticate
 
 
@@ -24,7 +24,7 @@ def env(tmp_path, monkeypatch):
 def test_db_upgrade_creates_the_schema(env):
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert current_revision(env) == head_revision()
+    assert current_revisions(env) == head_revisions()
 
 
 def test_users_set_and_list(env):

@@ -7,13 +7,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from dashboard.store.db import current_revision, engine_for, head_revision, session_scope, upgrade
+from dashboard.store.db import current_revisions, engine_for, head_revisions, session_scope, upgrade
 from dashboard.store.models import Alert, Base
 
 
 def _check_schema(url: str) -> None:
     upgrade(url)
-    assert current_revision(url) == head_revision()
+    assert current_revisions(url) == head_revisions()
     engine = engine_for(url)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)

@@ -193,18 +193,56 @@ def _same_rule(ind: str) -> bool:
             and ABOVE_TOP[STANDARD_2012].get(ind, 500) == ABOVE_TOP[STANDARD_2026].get(ind, 500))
 
 
+# Most readings are whole numbers in the unit the tables use (µg/m³; CO is published to
+# 0.1 mg/m³), so IAQIs are looked up in tables computed once with the exact formula above;
+# anything else (fractions, values above the top) takes the exact path directly.
+_GRID_STEP = {"CO_24h": 100, "CO_1h": 100}  # table step in thousandths; default 1000 (= 1 unit)
+_LUT_CACHE: dict[tuple[str, str], tuple[np.ndarray, np.ndarray, int]] = {}
+
+
+def _lookup_table(ind: str, std: str) -> tuple[np.ndarray, np.ndarray, int]:
+    key = (ind, std)
+    if key not in _LUT_CACHE:
+        step = _GRID_STEP.get(ind, _SCALE)
+        top = int(_BP_MILLI[std][ind][-1])
+        grid = np.arange(0, top + step, step, dtype=np.int64)
+        val, ok = _iaqi_one_std(ind, grid, np.ones(len(grid), dtype=bool), std)
+        _LUT_CACHE[key] = (val.astype(np.int16), ok, step)
+    return _LUT_CACHE[key]
+
+
+def _iaqi_fast(ind: str, c: np.ndarray, ok: np.ndarray, std: str) -> tuple[np.ndarray, np.ndarray]:
+    """Exact IAQI for one standard: table lookup where the value is on the grid."""
+    table, table_ok, step = _lookup_table(ind, std)
+    x = c * (_SCALE // step)
+    xi = np.rint(x)
+    on_grid = ok & (np.abs(x - xi) <= 1e-9 * np.maximum(xi, 1.0)) & (xi < len(table))
+    idx = np.where(on_grid, xi, 0).astype(np.intp)
+    val = table[idx].astype(np.int64)
+    valid = table_ok[idx] & on_grid
+    rest = ok & ~on_grid
+    if rest.any():
+        cm, ok_rest = _to_milli(c[rest])
+        v, o = _iaqi_one_std(ind, cm, ok_rest, std)
+        val[rest] = v
+        valid[rest] = o
+    return val, valid
+
+
 def _iaqi_np(ind: str, conc, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """IAQI under a per-row standard code: (int64 values, valid mask)."""
-    cm, ok = _to_milli(conc)
-    has = [(codes == c) for c in (1, 2)]
+    c = _as_float(conc)
+    ok = np.isfinite(c) & (c >= 0)
+    c = np.minimum(np.where(ok, c, 0.0), _CLIP)
+    has = [(codes == code) for code in (1, 2)]
     any12 = [h.any() for h in has]
     if not any(any12):
-        return np.zeros(len(cm), dtype=np.int64), np.zeros(len(cm), dtype=bool)
+        return np.zeros(len(c), dtype=np.int64), np.zeros(len(c), dtype=bool)
     if any12[0] and any12[1] and not _same_rule(ind):
-        v1, o1 = _iaqi_one_std(ind, cm, ok, STANDARD_2012)
-        v2, o2 = _iaqi_one_std(ind, cm, ok, STANDARD_2026)
+        v1, o1 = _iaqi_fast(ind, c, ok, STANDARD_2012)
+        v2, o2 = _iaqi_fast(ind, c, ok, STANDARD_2026)
         return np.where(has[1], v2, v1), np.where(has[1], o2, o1 & has[0])
-    val, ok = _iaqi_one_std(ind, cm, ok, STANDARD_2012 if any12[0] else STANDARD_2026)
+    val, ok = _iaqi_fast(ind, c, ok, STANDARD_2012 if any12[0] else STANDARD_2026)
     return val, ok & (codes > 0)
 
 
@@ -271,37 +309,42 @@ def _label_table(labels: tuple[str, ...]) -> np.ndarray:
 _LABEL_TABLE = _label_table(POLLUTANT_ORDER)
 
 
-def _labels(bits: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    # few distinct masks: build strings once per mask, then spread by code (no row loop)
-    return pd.Categorical.from_codes(bits, categories=_LABEL_TABLE).astype("str")
+def _labels(bits: np.ndarray) -> pd.Categorical:
+    # few distinct masks: a categorical of the comma-joined names (no per-row strings)
+    return pd.Categorical.from_codes(bits, categories=_LABEL_TABLE)
+
+
+_CATEGORY_LUT = np.searchsorted(_UPPERS, np.arange(501), side="left").astype(np.int64) + 1
 
 
 def _combine(index, columns: dict[str, tuple[np.ndarray, np.ndarray]], codes: np.ndarray) -> pd.DataFrame:
     """IAQI columns keyed by pollutant label -> AQI, primary / over-standard, category, standard."""
     n = len(codes)
-    masked = {lab: np.where(ok, val, -1) for lab, (val, ok) in columns.items()}
-    aqi = np.full(n, -1, dtype=np.int64)
+    # small integer types throughout: IAQIs fit int16, the six pollutant bits fit uint8
+    masked = {lab: np.where(ok, val, -1).astype(np.int16) for lab, (val, ok) in columns.items()}
+    aqi = np.full(n, -1, dtype=np.int16)
     for v in masked.values():
         np.maximum(aqi, v, out=aqi)
     has_aqi = aqi >= 0
     primary_on = aqi > 50
     over_on = codes == 1  # "超标污染物" exists only in HJ 633-2012
-    n_iaqi = np.zeros(n, dtype=np.int64)
-    primary = np.zeros(n, dtype=np.int64)
-    over = np.zeros(n, dtype=np.int64)
+    n_iaqi = np.zeros(n, dtype=np.uint8)
+    primary = np.zeros(n, dtype=np.uint8)
+    over = np.zeros(n, dtype=np.uint8)
     for lab, v in masked.items():
-        bit = 1 << POLLUTANT_ORDER.index(lab)  # ties listed in POLLUTANT_ORDER
-        n_iaqi += v >= 0
-        primary |= np.where(primary_on & (v == aqi), bit, 0)
-        over |= np.where(over_on & (v > 100), bit, 0)
+        bit = np.uint8(1 << POLLUTANT_ORDER.index(lab))  # ties listed in POLLUTANT_ORDER
+        n_iaqi += (v >= 0).view(np.uint8)
+        primary |= ((v == aqi) & primary_on).view(np.uint8) * bit
+        over |= ((v > 100) & over_on).view(np.uint8) * bit
 
     out = {f"iaqi_{_COLUMN_KEY[lab]}": _to_int64_array(*columns[lab]) for lab in columns}
-    out["aqi"] = _to_int64_array(aqi, has_aqi)
-    out["n_iaqi"] = n_iaqi
+    out["aqi"] = _to_int64_array(aqi.astype(np.int64), has_aqi)
+    out["n_iaqi"] = n_iaqi.astype(np.int64)
     out["primary_pollutants"] = _labels(primary)
     out["over_standard"] = _labels(over)
-    out["category"] = category_of(np.where(has_aqi, aqi, -1))
-    out["standard"] = pd.Categorical.from_codes(codes, categories=_STD_NAMES).astype("str")
+    # AQI is capped at 500 by the tables, so the category is a lookup too
+    out["category"] = _to_int64_array(_CATEGORY_LUT[np.clip(aqi, 0, 500)], has_aqi)
+    out["standard"] = pd.Categorical.from_codes(codes, categories=_STD_NAMES)
     return pd.DataFrame(out, index=index)
 
 

@@ -71,3 +71,18 @@ def test_load_and_reload(tmp_path, district) -> None:
         user = s.scalars(select(M.User).where(M.User.username == "inspector")).one()
         assert user.township_id is not None
         assert s.get(M.Township, user.township_id).code == "houzhai"
+
+
+@pytest.mark.postgres
+def test_load_on_postgresql_then_add_rows(pg_url, district) -> None:
+    """PostgreSQL gets the same rows, and its id sequences continue after the demo's ids."""
+    upgrade(pg_url)
+    with session_scope(pg_url) as s:
+        counts = load_demo(s, district)
+    assert _db_counts(pg_url) == counts
+    with session_scope(pg_url) as s:
+        township = s.scalars(select(M.Township)).first()
+        site = M.Site(code="NEW-1", name="新建工地", township_id=township.id, site_type="housing")
+        s.add(site)
+        s.flush()
+        assert site.id > max(row["id"] for row in district.sites)

@@ -7,6 +7,7 @@ from flask import Flask
 
 from dashboard import __version__
 from dashboard.auth import init_auth
+from dashboard.i18n import t
 from dashboard.paths import ASSETS_DIR
 from dashboard.settings import Settings, load_settings
 from dashboard.store.db import ensure_schema
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         pages_folder="",
         assets_folder=str(ASSETS_DIR),
         serve_locally=True,
-        title="大气污染防治攻坚 指挥调度看板",
+        title=t("app.title"),
         update_title=None,
         suppress_callback_exceptions=True,
     )

@@ -183,4 +183,8 @@ def layout(**_query) -> html.Div:
     )
 
 
-dash.register_page(__name__, path="/", name="home", title="指挥调度看板", layout=layout)
+def title(**_kwargs) -> str:
+    return f'{t("home.title", current_language())} · {t("app.title", current_language())}'
+
+
+dash.register_page(__name__, path="/", name="home", title=title, layout=layout)

@@ -26,8 +26,12 @@ NAV = [
     ("/air", "nav.air"),
     ("/sites", "nav.sites"),
     ("/inspections", "nav.inspections"),
+    ("/compliance", "nav.compliance"),
+    ("/alerts", "nav.alerts"),
+    ("/rectifications", "nav.rectifications"),
     ("/meetings", "nav.meetings"),
     ("/ledger", "nav.ledger"),
+    ("/scorecard", "nav.scorecard"),
     ("/wall", "nav.wall"),
     ("/admin", "nav.admin"),
 ]

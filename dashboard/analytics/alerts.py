@@ -1,0 +1,92 @@
+"""Frames of the alerts page: alert periods with the measures of their level, and per alert
+which sites were checked, which were found working during the stop order, and which were not
+checked at all.
+
+A check belongs to an alert when it was made during the alert period or was recorded against
+the alert (``alert_id``). Sites "in scope" of an alert: the site had started by the alert's end
+and is either active now or was still inspected on or after the alert's first day (a site
+suspended or completed since then was evidently still working at the time; the registry keeps
+no status history).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from dashboard.domain.alerts import measures
+from dashboard.store import clock
+from dashboard.store import compliance as store
+from dashboard.store import sites as site_store
+
+
+@dataclass(frozen=True)
+class AlertReport:
+    alert: pd.Series  # id, level, starts_at, ends_at, issued_by, note
+    checks: pd.DataFrame  # every check during the alert, with site names
+    checked: pd.DataFrame  # one row per checked site: checks, violations, first/last check
+    violations: pd.DataFrame  # checks that found the site working during the stop order
+    unchecked: pd.DataFrame  # sites in scope never checked during the alert
+
+
+def alert_list(session: Session, tz: ZoneInfo) -> tuple[pd.DataFrame, dt.datetime]:
+    """Every alert (newest first) with its measures, hours, checked sites, violations and
+    unchecked sites; and the dashboard's "now"."""
+    now = clock.now(session, tz)
+    alerts = store.alerts(session)
+    rows = []
+    for alert in alerts.itertuples():
+        report = alert_report(session, tz, int(alert.id), alerts=alerts)
+        end = alert.ends_at if pd.notna(alert.ends_at) else pd.Timestamp(now)
+        rows.append({
+            "id": alert.id, "level": alert.level, "starts_at": alert.starts_at, "ends_at": alert.ends_at,
+            "hours": max(0.0, (end - alert.starts_at).total_seconds() / 3600),
+            "measures": measures(alert.level), "checked_sites": len(report.checked),
+            "violations": len(report.violations), "unchecked_sites": len(report.unchecked),
+            "active": pd.isna(alert.ends_at) or alert.ends_at > pd.Timestamp(now),
+        })
+    frame = pd.DataFrame(rows, columns=["id", "level", "starts_at", "ends_at", "hours", "measures", "checked_sites",
+                                        "violations", "unchecked_sites", "active"])
+    return frame.iloc[::-1].reset_index(drop=True), now
+
+
+def alert_report(session: Session, tz: ZoneInfo, alert_id: int, alerts: pd.DataFrame | None = None) -> AlertReport:
+    alerts = store.alerts(session) if alerts is None else alerts
+    alert = alerts[alerts["id"] == alert_id].iloc[0]
+    now = pd.Timestamp(clock.now(session, tz))
+    end = alert["ends_at"] if pd.notna(alert["ends_at"]) else now
+    checks = store.inspections_between(session, alert["starts_at"].to_pydatetime(), end.to_pydatetime(), alert_id)
+    sites = site_store.sites_frame(session).rename(columns={"id": "site_id"})
+    names = sites[["site_id", "code", "name", "township", "township_en", "status", "plate"]]
+    checks = checks.merge(names, on="site_id", how="left")
+    checked = (
+        checks.groupby("site_id")
+        .agg(checks=("inspection_id", "count"), violations=("working_during_stop", "sum"),
+             failed_items=("n_fail", "sum"), first_check=("inspected_at", "min"), last_check=("inspected_at", "max"))
+        .reset_index()
+        .merge(names, on="site_id", how="left")
+    )
+    checked["violations"] = checked["violations"].astype("int64")
+    checked = checked.sort_values(["violations", "checks", "code"], ascending=[False, False, True])
+    violations = checks[checks["working_during_stop"]].sort_values("inspected_at")
+
+    start_day = alert["starts_at"].tz_convert(tz).date()
+    end_day = end.tz_convert(tz).date()
+    last = store.last_inspection_dates(session, tz)
+    started = [d is None or pd.isna(d) or d <= end_day for d in sites["started_on"]]
+    seen_after = sites["site_id"].map(lambda sid: sid in last.index and last[sid] >= start_day)
+    in_scope = sites[pd.Series(started, index=sites.index) & ((sites["status"] == "active") | seen_after)]
+    unchecked = in_scope[~in_scope["site_id"].isin(checked["site_id"])]
+    unchecked = unchecked.assign(last_inspected=unchecked["site_id"].map(lambda sid: last.get(sid)))
+    return AlertReport(
+        alert=alert,
+        checks=checks,
+        checked=checked.reset_index(drop=True),
+        violations=violations.reset_index(drop=True),
+        unchecked=unchecked[["site_id", "code", "name", "township", "township_en", "status", "plate",
+                             "last_inspected"]].sort_values(["township", "code"]).reset_index(drop=True),
+    )

@@ -1,0 +1,1 @@
+"""Files the dashboard keeps outside the database (inspection photos)."""

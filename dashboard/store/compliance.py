@@ -1,0 +1,171 @@
+"""Queries behind the compliance measures: checked items, inspections, checklist labels,
+meetings and alerts, as tidy frames.
+
+Only submitted inspections count (drafts are work in progress). ``date`` columns are the
+Beijing calendar day of the inspection (the display time zone ``tz``); time bounds are given as
+calendar days and converted to UTC instants here, so the index on ``inspected_at`` is used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from dashboard.store.models import (
+    Alert,
+    ChecklistItem,
+    ChecklistVersion,
+    Inspection,
+    InspectionResult,
+    Meeting,
+    Site,
+)
+
+INSPECTION_FRAME_COLUMNS = ["inspection_id", "site_id", "township_id", "inspected_at", "date", "kind",
+                            "working_during_stop", "alert_id", "inspector_name", "note", "n_pass", "n_fail", "n_na"]
+
+
+def _bounds(start: dt.date | None, end: dt.date | None, tz: ZoneInfo) -> list:
+    conditions = []
+    if start is not None:
+        conditions.append(Inspection.inspected_at >= dt.datetime.combine(start, dt.time(), tz))
+    if end is not None:
+        conditions.append(Inspection.inspected_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz))
+    return conditions
+
+
+def _local_dates(times: pd.Series, tz: ZoneInfo) -> pd.Series:
+    if times.empty:
+        return pd.Series([], dtype="object")
+    return pd.to_datetime(times, utc=True).dt.tz_convert(tz).dt.date
+
+
+def results_frame(session: Session, start: dt.date | None, end: dt.date | None, tz: ZoneInfo,
+                  site_id: int | None = None) -> pd.DataFrame:
+    """Every checked item of submitted inspections on Beijing days ``start..end`` (None: open):
+    inspection_id, site_id, township_id, date, item_key, result, inspected_at."""
+    query = (
+        select(Inspection.id, Inspection.site_id, Site.township_id, Inspection.inspected_at, ChecklistItem.key,
+               InspectionResult.result)
+        .join(InspectionResult, InspectionResult.inspection_id == Inspection.id)
+        .join(ChecklistItem, ChecklistItem.id == InspectionResult.item_id)
+        .join(Site, Site.id == Inspection.site_id)
+        .where(Inspection.status == "submitted", *_bounds(start, end, tz))
+    )
+    if site_id is not None:
+        query = query.where(Inspection.site_id == site_id)
+    rows = session.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["inspection_id", "site_id", "township_id", "inspected_at", "item_key",
+                                        "result"])
+    frame["date"] = _local_dates(frame["inspected_at"], tz)
+    return frame[["inspection_id", "site_id", "township_id", "date", "item_key", "result", "inspected_at"]]
+
+
+def inspections_frame(session: Session, start: dt.date | None, end: dt.date | None, tz: ZoneInfo,
+                      site_id: int | None = None) -> pd.DataFrame:
+    """Submitted inspections with their pass / fail / na counts (``INSPECTION_FRAME_COLUMNS``),
+    oldest first."""
+    counts = (
+        select(
+            InspectionResult.inspection_id.label("iid"),
+            func.sum(case((InspectionResult.result == "pass", 1), else_=0)).label("n_pass"),
+            func.sum(case((InspectionResult.result == "fail", 1), else_=0)).label("n_fail"),
+            func.sum(case((InspectionResult.result == "na", 1), else_=0)).label("n_na"),
+        ).group_by(InspectionResult.inspection_id).subquery()
+    )
+    query = (
+        select(Inspection.id, Inspection.site_id, Site.township_id, Inspection.inspected_at, Inspection.kind,
+               Inspection.working_during_stop, Inspection.alert_id, Inspection.inspector_name, Inspection.note,
+               func.coalesce(counts.c.n_pass, 0), func.coalesce(counts.c.n_fail, 0), func.coalesce(counts.c.n_na, 0))
+        .join(Site, Site.id == Inspection.site_id)
+        .outerjoin(counts, counts.c.iid == Inspection.id)
+        .where(Inspection.status == "submitted", *_bounds(start, end, tz))
+        .order_by(Inspection.inspected_at, Inspection.id)
+    )
+    if site_id is not None:
+        query = query.where(Inspection.site_id == site_id)
+    rows = session.execute(query).all()
+    columns = [c for c in INSPECTION_FRAME_COLUMNS if c != "date"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["date"] = _local_dates(frame["inspected_at"], tz)
+    for col in ("n_pass", "n_fail", "n_na"):
+        frame[col] = frame[col].astype("int64")
+    frame["working_during_stop"] = frame["working_during_stop"].astype(bool)
+    return frame[INSPECTION_FRAME_COLUMNS]
+
+
+def last_inspection_dates(session: Session, tz: ZoneInfo) -> pd.Series:
+    """The last submitted inspection's Beijing day per site id."""
+    rows = session.execute(
+        select(Inspection.site_id, func.max(Inspection.inspected_at))
+        .where(Inspection.status == "submitted").group_by(Inspection.site_id)
+    ).all()
+    if not rows:
+        return pd.Series(dtype="object")
+    frame = pd.DataFrame(rows, columns=["site_id", "at"])
+    return pd.Series(_local_dates(frame["at"], tz).to_numpy(), index=frame["site_id"])
+
+
+def item_labels(session: Session) -> pd.DataFrame:
+    """Checklist item keys with their labels (wording of the newest version holding the key)
+    and position: key, label, label_en, position."""
+    rows = session.execute(
+        select(ChecklistItem.key, ChecklistItem.label, ChecklistItem.label_en, ChecklistItem.position,
+               ChecklistVersion.valid_from)
+        .join(ChecklistVersion, ChecklistVersion.id == ChecklistItem.version_id)
+        .order_by(ChecklistVersion.valid_from.desc())
+    ).all()
+    frame = pd.DataFrame(rows, columns=["key", "label", "label_en", "position", "valid_from"])
+    return frame.drop_duplicates("key").sort_values("position").drop(columns="valid_from").reset_index(drop=True)
+
+
+def meetings(session: Session, until: dt.datetime | None = None) -> pd.DataFrame:
+    """Dispatch meetings held (by ``until``): number, held_at; oldest first."""
+    query = select(Meeting.number, Meeting.held_at).order_by(Meeting.held_at)
+    if until is not None:
+        query = query.where(Meeting.held_at <= until)
+    frame = pd.DataFrame(session.execute(query).all(), columns=["number", "held_at"])
+    frame["held_at"] = pd.to_datetime(frame["held_at"], utc=True)
+    return frame
+
+
+def alerts(session: Session) -> pd.DataFrame:
+    """Every alert period: id, level, starts_at, ends_at (NaT while in force), issued_by, note."""
+    rows = session.execute(
+        select(Alert.id, Alert.level, Alert.starts_at, Alert.ends_at, Alert.issued_by, Alert.note)
+        .order_by(Alert.starts_at)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["id", "level", "starts_at", "ends_at", "issued_by", "note"])
+    frame["starts_at"] = pd.to_datetime(frame["starts_at"], utc=True)
+    frame["ends_at"] = pd.to_datetime(frame["ends_at"], utc=True)
+    return frame
+
+
+def inspections_between(session: Session, start: dt.datetime, end: dt.datetime,
+                        alert_id: int | None = None) -> pd.DataFrame:
+    """Submitted inspections at ``start <= inspected_at < end`` or recorded against ``alert_id``:
+    inspection_id, site_id, inspected_at, kind, working_during_stop, inspector_name, note, n_fail."""
+    fails = (
+        select(InspectionResult.inspection_id.label("iid"),
+               func.sum(case((InspectionResult.result == "fail", 1), else_=0)).label("n_fail"))
+        .group_by(InspectionResult.inspection_id).subquery()
+    )
+    in_window = (Inspection.inspected_at >= start) & (Inspection.inspected_at < end)
+    where = in_window | (Inspection.alert_id == alert_id) if alert_id is not None else in_window
+    rows = session.execute(
+        select(Inspection.id, Inspection.site_id, Inspection.inspected_at, Inspection.kind,
+               Inspection.working_during_stop, Inspection.inspector_name, Inspection.note,
+               func.coalesce(fails.c.n_fail, 0))
+        .outerjoin(fails, fails.c.iid == Inspection.id)
+        .where(Inspection.status == "submitted", where)
+        .order_by(Inspection.inspected_at)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["inspection_id", "site_id", "inspected_at", "kind", "working_during_stop",
+                                        "inspector_name", "note", "n_fail"])
+    frame["inspected_at"] = pd.to_datetime(frame["inspected_at"], utc=True)
+    frame["working_during_stop"] = frame["working_during_stop"].astype(bool)
+    return frame

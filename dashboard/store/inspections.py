@@ -1,0 +1,471 @@
+"""Inspections in the database: the form's lookups, saving with a conflict check, the list, and
+the bulk import of paper inspections.
+
+``save_inspection`` validates (``domain.inspection.validate``), writes the inspection and one
+result per checklist item, and for a submitted inspection applies the rectification loop and
+refreshes the site's plate, all in the caller's transaction. Edits carry the version the user
+loaded: if someone saved in between, ``InspectionConflict`` is raised and nothing is written,
+so the page can tell the user and keep what they typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from dashboard.domain.inspection import Issue, ItemEntry, validate
+from dashboard.storage.photos import DEFAULT_MAX_BYTES
+from dashboard.store import clock
+from dashboard.store.models import (
+    Alert,
+    AppSetting,
+    ChecklistItem,
+    ChecklistVersion,
+    Inspection,
+    InspectionResult,
+    Site,
+    Township,
+    utcnow,
+)
+from dashboard.store.overview import alert_at
+from dashboard.store.rectifications import ApplyOutcome, apply_inspection, detach_results
+from dashboard.store.users import audit
+
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+PHOTO_MAX_KEY = "photos.max_mb"
+
+
+class InspectionConflict(Exception):
+    """Someone saved the inspection after the user loaded it (version moved on)."""
+
+    def __init__(self, inspection_id: int, current_version: int | None, updated_at: dt.datetime | None):
+        self.inspection_id, self.current_version, self.updated_at = inspection_id, current_version, updated_at
+        super().__init__(f"inspection {inspection_id} was changed by someone else (now version {current_version})")
+
+
+class InvalidInspection(ValueError):
+    """The record breaks the rules; ``issues`` say where and why (the page translates them)."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = issues
+        super().__init__("; ".join(f"{i.field}{'/' + i.key if i.key else ''}: {i.code}" for i in issues))
+
+
+class InspectionNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class InspectionInput:
+    """What a form (or a row of a paper sheet) says about one inspection."""
+
+    site_id: int | None
+    inspected_at: dt.datetime | None
+    inspector_name: str
+    entries: tuple[ItemEntry, ...]
+    kind: str = "routine"
+    note: str = ""
+    working_during_stop: bool = False
+    source: str = "form"
+
+
+@dataclass
+class SaveResult:
+    inspection_id: int
+    version: int
+    status: str
+    # save_draft | submit (first submission) | update (edit of a submitted inspection)
+    action: str = "save_draft"
+    outcome: ApplyOutcome = field(default_factory=ApplyOutcome)
+    plate: str | None = None
+
+
+@dataclass(frozen=True)
+class ChecklistView:
+    id: int
+    code: str
+    name: str
+    name_en: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    # (key, position, label zh, label en)
+    items: tuple[tuple[str, int, str, str], ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(item[0] for item in self.items)
+
+
+@dataclass(frozen=True)
+class InspectionView:
+    """A stored inspection as the edit form loads it."""
+
+    id: int
+    site_id: int
+    township_id: int
+    inspected_at: dt.datetime
+    inspector_name: str
+    kind: str
+    note: str
+    working_during_stop: bool
+    alert_id: int | None
+    status: str
+    source: str
+    version: int
+    checklist_version_id: int
+    updated_at: dt.datetime | None
+    entries: dict[str, ItemEntry]
+
+
+# --- lookups -----------------------------------------------------------------------------------------
+
+
+def site_options(session: Session, township_id: int | None = None, include: int | None = None) -> pd.DataFrame:
+    """Sites to pick from: active ones (of one township if given) plus ``include`` (the edited one)."""
+    query = (
+        select(Site.id, Site.code, Site.name, Site.status, Township.id, Township.name, Township.name_en)
+        .join(Township, Township.id == Site.township_id)
+        .order_by(Township.position, Site.code)
+    )
+    rows = [
+        r
+        for r in session.execute(query).all()
+        if (r[3] == "active" and (township_id is None or r[4] == township_id)) or r[0] == include
+    ]
+    return pd.DataFrame(rows, columns=["id", "code", "name", "status", "township_id", "township", "township_en"])
+
+
+def site_township_id(session: Session, site_id: int) -> int | None:
+    return session.scalar(select(Site.township_id).where(Site.id == site_id))
+
+
+def checklist_for(session: Session, day: dt.date) -> ChecklistView | None:
+    """The checklist version in force on ``day`` (the latest one starting on or before it)."""
+    version = session.scalar(
+        select(ChecklistVersion)
+        .where(ChecklistVersion.valid_from <= day)
+        .where((ChecklistVersion.valid_to.is_(None)) | (ChecklistVersion.valid_to >= day))
+        .order_by(ChecklistVersion.valid_from.desc())
+        .options(selectinload(ChecklistVersion.items))
+        .limit(1)
+    )
+    return _checklist_view(version) if version is not None else None
+
+
+def checklist_by_id(session: Session, version_id: int) -> ChecklistView | None:
+    version = session.get(ChecklistVersion, version_id)
+    return _checklist_view(version) if version is not None else None
+
+
+def checklist_versions(session: Session) -> list[ChecklistView]:
+    versions = session.scalars(
+        select(ChecklistVersion).options(selectinload(ChecklistVersion.items)).order_by(ChecklistVersion.valid_from)
+    ).all()
+    return [_checklist_view(v) for v in versions]
+
+
+def _checklist_view(version: ChecklistVersion) -> ChecklistView:
+    return ChecklistView(
+        id=version.id,
+        code=version.code,
+        name=version.name,
+        name_en=version.name_en,
+        valid_from=version.valid_from,
+        valid_to=version.valid_to,
+        items=tuple((it.key, it.position, it.label, it.label_en) for it in version.items),
+    )
+
+
+def alert_in_force(session: Session, at: dt.datetime) -> Alert | None:
+    """The heavy-pollution alert in force at ``at`` (its stop orders apply to sites)."""
+    return alert_at(session, at)
+
+
+def photo_max_bytes(session: Session) -> int:
+    """Largest photo accepted: the ``photos.max_mb`` app setting, else 8 MB."""
+    row = session.get(AppSetting, PHOTO_MAX_KEY)
+    try:
+        return int(float(row.value) * 1024 * 1024) if row is not None else DEFAULT_MAX_BYTES
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
+def load_inspection(session: Session, inspection_id: int) -> InspectionView | None:
+    insp = session.get(Inspection, inspection_id)
+    if insp is None:
+        return None
+    entries = {
+        r.item.key: ItemEntry(r.item.key, r.result, r.note or "", tuple(r.photos or ())) for r in insp.results
+    }
+    return InspectionView(
+        id=insp.id,
+        site_id=insp.site_id,
+        township_id=insp.site.township_id,
+        inspected_at=insp.inspected_at,
+        inspector_name=insp.inspector_name,
+        kind=insp.kind,
+        note=insp.note or "",
+        working_during_stop=insp.working_during_stop,
+        alert_id=insp.alert_id,
+        status=insp.status,
+        source=insp.source,
+        version=insp.version,
+        checklist_version_id=insp.checklist_version_id,
+        updated_at=insp.updated_at,
+        entries=entries,
+    )
+
+
+# --- saving ------------------------------------------------------------------------------------------
+
+
+def save_inspection(
+    session: Session,
+    data: InspectionInput,
+    *,
+    user_id: int | None,
+    submit: bool,
+    tz: ZoneInfo = DEFAULT_TZ,
+    inspection_id: int | None = None,
+    expected_version: int | None = None,
+) -> SaveResult:
+    """Create or update an inspection (draft or submitted); see the module docstring.
+
+    Raises ``InvalidInspection``, ``InspectionConflict`` or ``InspectionNotFound``; on any of them
+    nothing has been written. A submitted inspection stays submitted: edits re-submit it.
+    """
+    today = clock.today(session, tz)
+    now = clock.now(session, tz)
+    checklist = checklist_for(session, data.inspected_at.astimezone(tz).date()) if data.inspected_at else None
+    issues = validate(
+        site_id=data.site_id,
+        inspected_at=data.inspected_at,
+        now=now,
+        inspector=data.inspector_name,
+        kind=data.kind,
+        entries=data.entries,
+        expected_keys=checklist.keys if checklist else (),
+        submit=submit,
+    )
+    if data.inspected_at is not None and checklist is None:
+        issues.append(Issue("time", "no_checklist"))
+    if checklist is not None:
+        issues += [Issue("item", "item_unknown", e.key) for e in data.entries if e.key not in checklist.keys]
+    if issues:
+        raise InvalidInspection(issues)
+
+    # Queries first: a new row must not be autoflushed half-filled.
+    alert = alert_in_force(session, data.inspected_at)
+    item_ids = dict(
+        session.execute(
+            select(ChecklistItem.key, ChecklistItem.id).where(ChecklistItem.version_id == checklist.id)
+        ).all()
+    )
+    if inspection_id is None:
+        insp = Inspection(inspector_id=user_id, source=data.source, status="draft")
+        session.add(insp)
+        old_site = None
+    else:
+        insp = session.get(Inspection, inspection_id)
+        if insp is None:
+            raise InspectionNotFound(inspection_id)
+        if expected_version is not None and insp.version != expected_version:
+            raise InspectionConflict(insp.id, insp.version, insp.updated_at)
+        if insp.status == "submitted" and not submit:
+            raise InvalidInspection([Issue("status", "already_submitted")])
+        old_site = insp.site_id
+    was_submitted = insp.status == "submitted"
+
+    insp.site_id = data.site_id
+    insp.checklist_version_id = checklist.id
+    insp.inspected_at = data.inspected_at
+    insp.inspector_name = data.inspector_name.strip()
+    insp.kind = data.kind
+    insp.note = data.note.strip()
+    # Working during a stop order only exists while an alert is in force.
+    insp.working_during_stop = bool(data.working_during_stop and alert is not None)
+    insp.alert_id = alert.id if alert is not None else None
+    insp.status = "submitted" if submit else "draft"
+    # Always touch the row, so that the version moves even when only results changed.
+    insp.updated_at = utcnow()
+
+    wanted = {item_ids[e.key]: e for e in data.entries}
+    existing = {r.item_id: r for r in insp.results}
+    stale = [r for item_id, r in existing.items() if item_id not in wanted]
+    pairs = detach_results(session, [r.id for r in stale if r.id is not None])
+    for r in stale:
+        insp.results.remove(r)
+    for item_id, entry in wanted.items():
+        result = existing.get(item_id)
+        if result is None:
+            result = InspectionResult(item_id=item_id)
+            insp.results.append(result)
+        result.result = entry.result
+        result.note = entry.note.strip()
+        result.photos = list(dict.fromkeys(entry.photos))
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        current = session.get(Inspection, inspection_id) if inspection_id else None
+        raise InspectionConflict(
+            inspection_id or 0, current.version if current else None, current.updated_at if current else None
+        ) from None
+
+    action = "submit" if submit and not was_submitted else "update" if was_submitted else "save_draft"
+    saved = SaveResult(insp.id, insp.version, insp.status, action)
+    if submit:
+        saved.outcome = apply_inspection(session, insp.id, today, tz, extra_pairs=pairs)
+        saved.plate = _refresh_plates(session, [insp.site_id, old_site], today)[insp.site_id]
+    fails = sum(1 for e in data.entries if e.result == "fail")
+    audit(session, user_id, action, "inspection", insp.id,
+          {"site_id": insp.site_id, "fails": fails, "version": insp.version, **saved.outcome.as_detail()})
+    return saved
+
+
+def _refresh_plates(session: Session, site_ids: Iterable[int | None], today: dt.date) -> dict[int, str]:
+    """Recompute the plates of the sites an inspection touched (part of the sites registry)."""
+    from dashboard.store.sites import refresh_plate
+
+    return {sid: refresh_plate(session, sid, today) for sid in dict.fromkeys(s for s in site_ids if s is not None)}
+
+
+# --- the list ----------------------------------------------------------------------------------------
+
+LIST_COLUMNS = [
+    "id", "inspected_at", "site_id", "site_code", "site_name", "township_id", "township", "township_en",
+    "inspector_name", "kind", "status", "source", "working_during_stop", "fails", "passes", "nas",
+]
+RESULT_FILTERS = ("all", "fail", "pass", "stop", "draft")
+
+
+def list_inspections(
+    session: Session,
+    *,
+    township_id: int | None = None,
+    site_id: int | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    result: str = "all",
+    limit: int = 5000,
+) -> pd.DataFrame:
+    """Inspections newest first with their counts of failed, passed and not-applicable items.
+
+    ``result``: all | fail (any failed item or work during a stop order) | pass (submitted,
+    nothing failed) | stop (working during a stop order) | draft.
+    """
+    counts = (
+        select(
+            InspectionResult.inspection_id.label("iid"),
+            func.sum(case((InspectionResult.result == "fail", 1), else_=0)).label("fails"),
+            func.sum(case((InspectionResult.result == "pass", 1), else_=0)).label("passes"),
+            func.sum(case((InspectionResult.result == "na", 1), else_=0)).label("nas"),
+        )
+        .group_by(InspectionResult.inspection_id)
+        .subquery()
+    )
+    fails = func.coalesce(counts.c.fails, 0)
+    query = (
+        select(
+            Inspection.id, Inspection.inspected_at, Site.id, Site.code, Site.name, Township.id, Township.name,
+            Township.name_en, Inspection.inspector_name, Inspection.kind, Inspection.status, Inspection.source,
+            Inspection.working_during_stop, fails, func.coalesce(counts.c.passes, 0),
+            func.coalesce(counts.c.nas, 0),
+        )
+        .join(Site, Site.id == Inspection.site_id)
+        .join(Township, Township.id == Site.township_id)
+        .outerjoin(counts, counts.c.iid == Inspection.id)
+        .order_by(Inspection.inspected_at.desc(), Inspection.id.desc())
+        .limit(limit)
+    )
+    if township_id is not None:
+        query = query.where(Site.township_id == township_id)
+    if site_id is not None:
+        query = query.where(Inspection.site_id == site_id)
+    if start is not None:
+        query = query.where(Inspection.inspected_at >= start)
+    if end is not None:
+        query = query.where(Inspection.inspected_at < end)
+    if result == "fail":
+        query = query.where((fails > 0) | Inspection.working_during_stop)
+    elif result == "pass":
+        query = query.where(fails == 0, Inspection.status == "submitted", Inspection.working_during_stop.is_(False))
+    elif result == "stop":
+        query = query.where(Inspection.working_during_stop)
+    elif result == "draft":
+        query = query.where(Inspection.status == "draft")
+    return pd.DataFrame(session.execute(query).all(), columns=LIST_COLUMNS)
+
+
+def townships(session: Session) -> pd.DataFrame:
+    rows = session.execute(select(Township.id, Township.name, Township.name_en).order_by(Township.position)).all()
+    return pd.DataFrame(rows, columns=["id", "name", "name_en"])
+
+
+# --- bulk import of paper inspections ------------------------------------------------------------
+
+
+def site_index(session: Session) -> dict[str, tuple[int, int]]:
+    """Site code → (site id, township id), for reading paper sheets."""
+    return {code: (sid, tid) for code, sid, tid in session.execute(select(Site.code, Site.id, Site.township_id))}
+
+
+def existing_natural_keys(session: Session, site_ids: Iterable[int]) -> set[tuple[int, dt.datetime]]:
+    """(site id, time) of the inspections stored for these sites: the import's natural key."""
+    rows = session.execute(
+        select(Inspection.site_id, Inspection.inspected_at).where(Inspection.site_id.in_(set(site_ids)))
+    ).all()
+    return {(sid, at) for sid, at in rows}
+
+
+@dataclass
+class ImportCounts:
+    added: int = 0
+    skipped: int = 0
+    opened: int = 0
+    closed: int = 0
+    inspection_ids: list[int] = field(default_factory=list)
+
+
+def import_inspections(
+    session: Session,
+    rows: Iterable[tuple[object, InspectionInput]],
+    *,
+    user_id: int | None,
+    file_name: str,
+    tz: ZoneInfo = DEFAULT_TZ,
+) -> ImportCounts:
+    """Save paper inspections as submitted ones, oldest first, through the same loop as the form.
+
+    ``rows`` are (tag, input) pairs, the tag naming the row (e.g. its sheet row number). An
+    inspection already stored for the same site at the same minute is skipped, so importing the
+    same file twice adds nothing. Raises ``InvalidInspection`` with ``tag`` set if a row breaks
+    the rules; the caller's transaction must then be rolled back (nothing is saved).
+    """
+    rows = sorted(rows, key=lambda r: (r[1].inspected_at, r[1].site_id))
+    counts = ImportCounts()
+    seen = existing_natural_keys(session, {r.site_id for _, r in rows})
+    for tag, row in rows:
+        if (row.site_id, row.inspected_at) in seen:
+            counts.skipped += 1
+            continue
+        try:
+            saved = save_inspection(session, row, user_id=user_id, submit=True, tz=tz)
+        except InvalidInspection as exc:
+            exc.tag = tag
+            raise
+        seen.add((row.site_id, row.inspected_at))
+        counts.added += 1
+        counts.opened += len(saved.outcome.opened)
+        counts.closed += len(saved.outcome.closed)
+        counts.inspection_ids.append(saved.inspection_id)
+    audit(session, user_id, "import", "inspections", None,
+          {"file": file_name, "added": counts.added, "skipped": counts.skipped})
+    return counts

@@ -1,0 +1,558 @@
+"""Record or edit one inspection: /inspections/new and /inspections/<id>.
+
+Made for speed on a laptop or tablet: every item starts at 合格, so only failures need a click;
+a failed item asks for a note and takes photos. The callbacks never write to the inputs the user
+typed into, so whatever goes wrong on saving (a missing note, someone else's edit, a server
+error) the form keeps its contents. Writes check the role and the township inside the callback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import dash
+import dash_mantine_components as dmc
+from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
+from flask import abort, current_app, send_file
+from flask_login import current_user
+
+from dashboard.auth import Forbidden, current_language, require_role
+from dashboard.domain.inspection import KINDS, ItemEntry, may_write
+from dashboard.i18n import t
+from dashboard.i18n.formats import format_date, format_datetime
+from dashboard.storage.photos import PhotoRejected, decode_upload, find_photo, is_photo_hash, store_photo
+from dashboard.store import clock
+from dashboard.store import inspections as store
+from dashboard.store.rectifications import effects_of_inspection, open_for_site
+from dashboard.ui.data import app_settings, db_session
+
+log = logging.getLogger(__name__)
+RESULT_COLORS = {"pass": "teal", "fail": "red", "na": "gray"}
+HIDDEN = {"display": "none"}
+EFFECT_ORDER = {"opened": 0, "repeat": 1, "closed": 2}
+
+
+def title(inspection_id: str | None = None, **_kwargs) -> str:
+    lang = current_language()
+    key = "inspections.form.title_new" if inspection_id in (None, "new") else "inspections.form.title_edit"
+    return f"{t(key, lang, id=inspection_id)} · {t('app.title', lang)}"
+
+
+def _label(item: tuple, lang: str) -> str:
+    _key, _pos, label, label_en = item
+    return label_en or label if lang == "en" else label
+
+
+def _site_label(row, lang: str) -> str:
+    township = row.township_en or row.township if lang == "en" else row.township
+    return f"{row.code} {row.name} · {township}"
+
+
+def _item_row(item: tuple, entry: ItemEntry | None, lang: str, disabled: bool) -> html.Div:
+    key, position, *_ = item
+    result = entry.result if entry else "pass"
+    photos = list(entry.photos) if entry else []
+    return html.Div(
+        [
+            html.Div([html.Span(f"{position}.", className="insp-item-no"), _label(item, lang)],
+                     className="insp-item-label"),
+            dmc.SegmentedControl(
+                id={"type": "insp-result", "key": key},
+                data=[{"value": r, "label": t(f"inspections.result.{r}", lang)} for r in ("pass", "fail", "na")],
+                value=result, color=RESULT_COLORS[result], size="md", disabled=disabled,
+            ),
+            html.Div(
+                [
+                    dmc.Textarea(
+                        id={"type": "insp-note", "key": key}, value=entry.note if entry else "",
+                        label=t("inspections.form.fail_note", lang), autosize=True, minRows=2,
+                        placeholder=t("inspections.form.fail_note_hint", lang), disabled=disabled, required=True,
+                    ),
+                    dcc.Upload(
+                        html.Div(t("inspections.form.photo_drop", lang)),
+                        id={"type": "insp-upload", "key": key}, accept="image/jpeg,image/png,image/webp",
+                        multiple=True, className="insp-upload", disabled=disabled,
+                        style=HIDDEN if disabled else None,
+                    ),
+                    dmc.Text("", id={"type": "insp-photo-msg", "key": key}, c="red", size="sm"),
+                    html.Div(_thumbs(key, photos, disabled), id={"type": "insp-thumbs", "key": key},
+                             className="insp-thumbs"),
+                    dcc.Store(id={"type": "insp-photos", "key": key}, data=photos),
+                ],
+                id={"type": "insp-fail-box", "key": key},
+                className="insp-fail-box",
+                style=None if result == "fail" else HIDDEN,
+            ),
+        ],
+        id={"type": "insp-item", "key": key},
+        className="insp-item insp-item-fail" if result == "fail" else "insp-item",
+        **{"data-key": key},
+    )
+
+
+def _thumbs(key: str, photos: list[str], disabled: bool = False) -> list:
+    return [
+        html.Div(
+            [
+                html.A(html.Img(src=f"/photos/{h}", className="insp-thumb", alt=""), href=f"/photos/{h}",
+                       target="_blank"),
+                None if disabled else html.Button(
+                    "×", id={"type": "insp-photo-remove", "key": key, "hash": h}, className="insp-thumb-remove",
+                    title="remove", n_clicks=0,
+                ),
+            ],
+            className="insp-thumb-wrap",
+        )
+        for h in photos
+        if is_photo_hash(h)
+    ]
+
+
+def _checklist_text(checklist: store.ChecklistView | None, lang: str) -> str:
+    if checklist is None:
+        return t("inspections.form.no_checklist", lang)
+    name = checklist.name_en or checklist.name if lang == "en" else checklist.name
+    return t("inspections.form.checklist", lang, name=name, since=format_date(checklist.valid_from, lang))
+
+
+def _alert_text(alert, lang: str, tz) -> str:
+    if alert is None:
+        return ""
+    end = format_datetime(alert.ends_at, lang, tz) if alert.ends_at else t("inspections.form.alert_open_end", lang)
+    return t("inspections.form.alert_in_force", lang, level=t(f"alert.level.{alert.level}", lang),
+             start=format_datetime(alert.starts_at, lang, tz), end=end)
+
+
+def _open_hint(frame, lang: str) -> list:
+    if frame is None or frame.empty:
+        return []
+    items = [
+        html.Li(t("inspections.form.open_rect_overdue" if row.days_overdue > 0 else "inspections.form.open_rect_item",
+                  lang, item=(row.item_label_en or row.item_label) if lang == "en" else row.item_label,
+                  deadline=format_date(row.deadline, lang), days=int(row.days_overdue)))
+        for row in frame.itertuples()
+    ]
+    return [dmc.Alert([html.Ul(items, style={"margin": 0, "paddingLeft": "1.2em"})],
+                      title=t("inspections.form.open_rects", lang, count=len(frame)), color="yellow",
+                      id="insp-open-rects")]
+
+
+def _effects(frame, lang: str) -> dmc.Paper | None:
+    """Rectifications this inspection opened, closed or failed again."""
+    if frame is None or frame.empty:
+        return None
+    lines = [
+        html.Li(t(f"inspections.form.effect_{r.effect}", lang,
+                  item=(r.item_label_en or r.item_label) if lang == "en" else r.item_label,
+                  deadline=format_date(r.deadline, lang)))
+        for r in frame.sort_values("effect", key=lambda e: e.map(EFFECT_ORDER), kind="stable").itertuples()
+    ]
+    return dmc.Paper(
+        [
+            dmc.Title(t("inspections.form.effects", lang), order=5),
+            html.Ul(lines, style={"margin": "6px 0"}),
+            dcc.Link(t("inspections.form.to_rectifications", lang), href="/rectifications"),
+        ],
+        withBorder=True, p="md", id="insp-effects",
+    )
+
+
+def layout(inspection_id: str | None = None, saved: str | None = None, **_query) -> html.Div:
+    lang = current_language()
+    settings = app_settings()
+    tz = settings.tz
+    user = current_user
+    is_new = inspection_id in (None, "new")
+    with db_session() as session:
+        view = None
+        if not is_new:
+            try:
+                view = store.load_inspection(session, int(inspection_id))
+            except ValueError:
+                view = None
+            if view is None:
+                return html.Div([dmc.Title(t("inspections.form.title_edit", lang, id=inspection_id), order=2),
+                                 dmc.Alert(t("inspections.form.not_found", lang), color="red")],
+                                className="page page-inspection-form")
+        now = clock.now(session, tz)
+        today = clock.today(session, tz)
+        at = view.inspected_at.astimezone(tz) if view else now.astimezone(tz).replace(second=0, microsecond=0)
+        own_township = user.township_id if user.role == "inspector" else None
+        sites = store.site_options(session, township_id=own_township, include=view.site_id if view else None)
+        checklist = (store.checklist_by_id(session, view.checklist_version_id) if view
+                     else store.checklist_for(session, at.date()))
+        alert = store.alert_in_force(session, at)
+        hint = open_for_site(session, view.site_id, today, tz) if view else None
+        effects = effects_of_inspection(session, view.id, today, tz) if view else None
+    can_write = user.at_least("inspector") and (
+        view is None or may_write(user.role, user.township_id, view.township_id))
+    disabled = not can_write
+    submitted = view is not None and view.status == "submitted"
+    entries = view.entries if view else {}
+
+    header = dmc.Group(
+        [
+            dmc.Title(t("inspections.form.title_edit", lang, id=view.id) if view
+                      else t("inspections.form.title_new", lang), order=2),
+            dmc.Badge(t(f"inspections.status.{view.status}", lang), color="teal" if submitted else "gray",
+                      size="lg", id="insp-status") if view else None,
+            dmc.Anchor(t("inspections.form.back", lang), href="/inspections", size="sm"),
+        ],
+        align="center",
+    )
+    banner = None
+    if saved in ("draft", "submitted", "updated"):
+        banner = dmc.Alert(t(f"inspections.form.saved_{saved}", lang), color="teal", id="insp-saved",
+                           withCloseButton=True)
+    if disabled:
+        banner = dmc.Alert(t("inspections.form.read_only", lang), color="gray", id="insp-read-only")
+
+    fields = dmc.SimpleGrid(
+        [
+            dmc.Select(
+                id="insp-site", label=t("inspections.form.site", lang),
+                data=[{"value": str(r.id), "label": _site_label(r, lang)} for r in sites.itertuples()],
+                value=str(view.site_id) if view else None, searchable=True, clearable=not view,
+                placeholder=t("inspections.form.site_hint", lang), required=True, disabled=disabled,
+                nothingFoundMessage=t("inspections.form.site_none", lang), limit=50,
+                comboboxProps={"withinPortal": True},
+            ),
+            dmc.Group(
+                [
+                    dmc.DateInput(
+                        id="insp-date", label=t("inspections.form.date", lang), value=at.date().isoformat(),
+                        valueFormat="YYYY-MM-DD", maxDate=today.isoformat(), required=True, disabled=disabled,
+                        w=150,
+                    ),
+                    dmc.TimeInput(id="insp-time", label=t("inspections.form.time", lang),
+                                  value=at.strftime("%H:%M"), required=True, disabled=disabled, w=110),
+                ],
+                gap="sm", align="flex-start", wrap="nowrap",
+            ),
+            dmc.TextInput(
+                id="insp-inspector", label=t("inspections.form.inspector", lang), required=True,
+                value=view.inspector_name if view else (user.display_name or user.username), disabled=disabled,
+            ),
+        ],
+        cols={"base": 1, "sm": 3}, spacing="md",
+    )
+    kind = dmc.Group(
+        [
+            dmc.Text(t("inspections.form.kind", lang), size="sm", fw=500),
+            dmc.SegmentedControl(
+                id="insp-kind", value=view.kind if view else "routine", disabled=disabled,
+                data=[{"value": k, "label": t(f"inspections.kind.{k}", lang)} for k in KINDS],
+            ),
+            dmc.Text(_checklist_text(checklist, lang), id="insp-checklist", size="sm", c="dimmed"),
+        ],
+        gap="md",
+    )
+    stop_box = dmc.Alert(
+        [
+            dmc.Text(_alert_text(alert, lang, tz), id="insp-alert-text", size="sm", mb=6),
+            dmc.Checkbox(id="insp-wds", label=t("inspections.form.working_during_stop", lang),
+                         checked=bool(view and view.working_during_stop), color="red", disabled=disabled),
+        ],
+        color="orange", id="insp-alert-box", style=None if alert else HIDDEN,
+        title=t("inspections.form.alert_title", lang),
+    )
+    items = dmc.Paper(
+        [_item_row(item, entries.get(item[0]), lang, disabled) for item in (checklist.items if checklist else ())],
+        withBorder=True, p=0, id="insp-items",
+    )
+    actions = dmc.Group(
+        [
+            dmc.Button(t("inspections.form.submit_again" if submitted else "inspections.form.submit", lang),
+                       id="insp-submit", size="md", disabled=disabled),
+            dmc.Button(t("inspections.form.save_draft", lang), id="insp-save-draft", variant="default", size="md",
+                       disabled=disabled, style=HIDDEN if submitted else None),
+            dmc.Button(t("inspections.form.overwrite", lang), id="insp-overwrite", color="orange", variant="light",
+                       size="md", style=HIDDEN),
+        ],
+        className="insp-actions", style=HIDDEN if disabled else None,
+    )
+    return html.Div(
+        [
+            header,
+            banner,
+            fields,
+            kind,
+            html.Div(_open_hint(hint, lang), id="insp-site-hint"),
+            stop_box,
+            items,
+            dmc.Textarea(id="insp-general-note", label=t("inspections.form.general_note", lang),
+                         value=view.note if view else "", autosize=True, minRows=2, disabled=disabled),
+            html.Div(id="insp-message"),
+            actions,
+            _effects(effects, lang),
+            dcc.Store(id="insp-id", data=view.id if view else None),
+            dcc.Store(id="insp-version", data=view.version if view else None),
+            dcc.Store(id="insp-latest-version"),
+            dcc.Store(id="insp-checklist-id", data=checklist.id if checklist else None),
+            dcc.Location(id="insp-nav", refresh="callback-nav"),
+        ],
+        className="page page-inspection-form",
+        style={"display": "flex", "flexDirection": "column", "gap": "14px", "maxWidth": "1100px"},
+    )
+
+
+# --- callbacks ------------------------------------------------------------------------------------
+
+
+def _parse_when(date_value: str | None, time_value: str | None, tz) -> dt.datetime | None:
+    if not date_value or not time_value:
+        return None
+    try:
+        day = dt.date.fromisoformat(str(date_value)[:10])
+        hour, minute = (int(x) for x in str(time_value).split(":")[:2])
+        return dt.datetime.combine(day, dt.time(hour, minute), tz)
+    except ValueError:
+        return None
+
+
+def _issue_text(issue, labels: dict[str, str], lang: str) -> str:
+    return t(f"inspections.issue.{issue.code}", lang, item=labels.get(issue.key or "", issue.key or ""))
+
+
+def _message(color: str, title: str, body=None, msg_id: str = "insp-message-alert") -> dmc.Alert:
+    return dmc.Alert(body, title=title, color=color, id=msg_id)
+
+
+def _serve_photo(digest: str):
+    if not is_photo_hash(digest):
+        abort(404)
+    found = find_photo(current_app.config["DASHBOARD_SETTINGS"].upload_dir, digest)
+    if found is None:
+        abort(404)
+    path, mime = found
+    response = send_file(path, mimetype=mime, conditional=True, max_age=365 * 24 * 3600)
+    # A photo's name is its content hash: it never changes, but it is private (login needed).
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    # The login guard in dashboard.auth protects this route like every non-public path.
+    app.server.add_url_rule("/photos/<digest>", "inspection_photo", _serve_photo)
+
+    @app.callback(
+        Output({"type": "insp-fail-box", "key": MATCH}, "style"),
+        Output({"type": "insp-result", "key": MATCH}, "color"),
+        Output({"type": "insp-item", "key": MATCH}, "className"),
+        Input({"type": "insp-result", "key": MATCH}, "value"),
+        prevent_initial_call=True,
+    )
+    def _show_fail_box(result):
+        failed = result == "fail"
+        return (None if failed else HIDDEN, RESULT_COLORS.get(result, "gray"),
+                "insp-item insp-item-fail" if failed else "insp-item")
+
+    @app.callback(
+        Output({"type": "insp-photos", "key": MATCH}, "data"),
+        Output({"type": "insp-photo-msg", "key": MATCH}, "children"),
+        Input({"type": "insp-upload", "key": MATCH}, "contents"),
+        Input({"type": "insp-photo-remove", "key": MATCH, "hash": ALL}, "n_clicks"),
+        State({"type": "insp-upload", "key": MATCH}, "filename"),
+        State({"type": "insp-photos", "key": MATCH}, "data"),
+        prevent_initial_call=True,
+    )
+    def _photos(contents, _removes, filenames, photos):
+        lang = current_language()
+        photos = list(photos or [])
+        trigger = ctx.triggered_id
+        if isinstance(trigger, dict) and trigger.get("type") == "insp-photo-remove":
+            if not ctx.triggered[0].get("value"):
+                return no_update, no_update
+            return [h for h in photos if h != trigger.get("hash")], ""
+        if not contents:
+            return no_update, no_update
+        try:
+            require_role("inspector")
+        except Forbidden:
+            return no_update, t("inspections.msg.forbidden", lang)
+        contents = contents if isinstance(contents, list) else [contents]
+        filenames = filenames if isinstance(filenames, list) else [filenames] * len(contents)
+        settings = app_settings()
+        with db_session() as session:
+            max_bytes = store.photo_max_bytes(session)
+        errors = []
+        for content, name in zip(contents, filenames, strict=False):
+            try:
+                digest = store_photo(decode_upload(content), settings.upload_dir, max_bytes)
+            except PhotoRejected as exc:
+                errors.append(t(f"inspections.photo.{exc.code}", lang, name=name or "",
+                                mb=round((exc.max_bytes or 0) / 1024 / 1024, 1)))
+                continue
+            if digest not in photos:
+                photos.append(digest)
+        return photos, " ".join(errors)
+
+    @app.callback(
+        Output({"type": "insp-thumbs", "key": MATCH}, "children"),
+        Input({"type": "insp-photos", "key": MATCH}, "data"),
+        State({"type": "insp-photos", "key": MATCH}, "id"),
+        prevent_initial_call=True,
+    )
+    def _render_thumbs(photos, store_id):
+        return _thumbs(store_id["key"], photos or [])
+
+    @app.callback(
+        Output("insp-checklist", "children"),
+        Output("insp-alert-box", "style"),
+        Output("insp-alert-text", "children"),
+        Output("insp-items", "children"),
+        Output("insp-checklist-id", "data"),
+        Input("insp-date", "value"),
+        Input("insp-time", "value"),
+        State("insp-checklist-id", "data"),
+        State({"type": "insp-result", "key": ALL}, "id"),
+        State({"type": "insp-result", "key": ALL}, "value"),
+        State({"type": "insp-note", "key": ALL}, "value"),
+        State({"type": "insp-photos", "key": ALL}, "data"),
+        prevent_initial_call=True,
+    )
+    def _when_changed(date_value, time_value, checklist_id, ids, results, notes, photos):
+        lang = current_language()
+        tz = app_settings().tz
+        when = _parse_when(date_value, time_value, tz)
+        if when is None:
+            return no_update, no_update, no_update, no_update, no_update
+        with db_session() as session:
+            checklist = store.checklist_for(session, when.date())
+            alert = store.alert_in_force(session, when)
+        items = no_update
+        new_id = checklist.id if checklist else None
+        if new_id != checklist_id:
+            # Another checklist version applies: rebuild the items, keeping what was entered per key.
+            typed = {i["key"]: ItemEntry(i["key"], r, n or "", tuple(p or ()))
+                     for i, r, n, p in zip(ids, results, notes, photos, strict=True)}
+            items = [_item_row(item, typed.get(item[0]), lang, False) for item in (checklist.items if checklist else ())]
+        return (_checklist_text(checklist, lang), None if alert else HIDDEN, _alert_text(alert, lang, tz),
+                items, new_id)
+
+    @app.callback(
+        Output("insp-site-hint", "children"),
+        Input("insp-site", "value"),
+        prevent_initial_call=True,
+    )
+    def _site_changed(site_value):
+        if not site_value:
+            return []
+        settings = app_settings()
+        with db_session() as session:
+            frame = open_for_site(session, int(site_value), clock.today(session, settings.tz), settings.tz)
+        return _open_hint(frame, current_language())
+
+    @app.callback(
+        Output("insp-message", "children"),
+        Output({"type": "insp-note", "key": ALL}, "error"),
+        Output("insp-site", "error"),
+        Output("insp-inspector", "error"),
+        Output("insp-time", "error"),
+        Output("insp-nav", "href"),
+        Output("insp-overwrite", "style"),
+        Output("insp-latest-version", "data"),
+        Input("insp-submit", "n_clicks"),
+        Input("insp-save-draft", "n_clicks"),
+        State("insp-id", "data"),
+        State("insp-version", "data"),
+        State("insp-site", "value"),
+        State("insp-date", "value"),
+        State("insp-time", "value"),
+        State("insp-inspector", "value"),
+        State("insp-kind", "value"),
+        State("insp-wds", "checked"),
+        State("insp-general-note", "value"),
+        State({"type": "insp-result", "key": ALL}, "id"),
+        State({"type": "insp-result", "key": ALL}, "value"),
+        State({"type": "insp-note", "key": ALL}, "value"),
+        State({"type": "insp-photos", "key": ALL}, "data"),
+        prevent_initial_call=True,
+    )
+    def _save(_submit, _draft, inspection_id, version, site_value, date_value, time_value, inspector, kind,
+              wds, general_note, ids, results, notes, photos):
+        lang = current_language()
+        submit = ctx.triggered_id == "insp-submit"
+        keys = [i["key"] for i in ids]
+        no_errors = [None] * len(keys)
+
+        def refuse(message, note_errors=None, site_error=None, inspector_error=None, time_error=None,
+                   overwrite=HIDDEN, latest=no_update):
+            return (message, note_errors or no_errors, site_error, inspector_error, time_error, no_update,
+                    overwrite, latest)
+
+        try:
+            user = require_role("inspector")
+        except Forbidden:
+            return refuse(_message("red", t("inspections.msg.forbidden", lang)))
+        settings = app_settings()
+        when = _parse_when(date_value, time_value, settings.tz)
+        entries = tuple(ItemEntry(k, r or "pass", n or "", tuple(p or ()))
+                        for k, r, n, p in zip(keys, results, notes, photos, strict=True))
+        data = store.InspectionInput(
+            site_id=int(site_value) if site_value else None, inspected_at=when, inspector_name=inspector or "",
+            entries=entries, kind=kind or "routine", note=general_note or "", working_during_stop=bool(wds),
+        )
+        labels: dict[str, str] = {}
+        try:
+            with db_session() as session:
+                checklist = store.checklist_for(session, when.date()) if when else None
+                labels = {it[0]: _label(it, lang) for it in (checklist.items if checklist else ())}
+                towns = [store.site_township_id(session, data.site_id)] if data.site_id else []
+                if inspection_id:
+                    stored = store.load_inspection(session, inspection_id)
+                    towns.append(stored.township_id if stored else None)
+                if not all(may_write(user.role, user.township_id, town) for town in towns):
+                    raise Forbidden("township")
+                saved = store.save_inspection(
+                    session, data, user_id=user.id, submit=submit, tz=settings.tz,
+                    inspection_id=inspection_id, expected_version=version,
+                )
+        except Forbidden:
+            return refuse(_message("red", t("inspections.msg.forbidden_township", lang)))
+        except store.InvalidInspection as exc:
+            issues = exc.issues
+            note_errors = [t("inspections.issue.note_required_short", lang)
+                           if any(i.code == "note_required" and i.key == k for i in issues) else None for k in keys]
+            field_error = {f: next((_issue_text(i, labels, lang) for i in issues if i.field == f), None)
+                           for f in ("site", "inspector", "time")}
+            body = html.Ul([html.Li(_issue_text(i, labels, lang)) for i in issues], style={"margin": 0})
+            return refuse(_message("red", t("inspections.msg.invalid", lang), body), note_errors,
+                          field_error["site"], field_error["inspector"], field_error["time"])
+        except store.InspectionConflict as exc:
+            when_text = format_datetime(exc.updated_at, lang, settings.tz) if exc.updated_at else "—"
+            body = [dmc.Text(t("inspections.msg.conflict_body", lang, time=when_text)),
+                    dmc.Anchor(t("inspections.msg.conflict_open", lang), href=f"/inspections/{inspection_id}",
+                               target="_blank")]
+            return refuse(_message("orange", t("inspections.msg.conflict", lang), body, "insp-conflict"),
+                          overwrite=None, latest=exc.current_version)
+        except store.InspectionNotFound:
+            return refuse(_message("red", t("inspections.form.not_found", lang)))
+        except Exception:  # the user's input must survive anything, including our bugs
+            log.exception("saving inspection %s failed", inspection_id)
+            return refuse(_message("red", t("inspections.msg.server_error", lang)))
+        outcome = {"save_draft": "draft", "submit": "submitted", "update": "updated"}[saved.action]
+        return (_message("teal", t(f"inspections.form.saved_{outcome}", lang)), no_errors, None, None, None,
+                f"/inspections/{saved.inspection_id}?saved={outcome}", HIDDEN, no_update)
+
+    @app.callback(
+        Output("insp-version", "data"),
+        Output("insp-overwrite", "style", allow_duplicate=True),
+        Output("insp-message", "children", allow_duplicate=True),
+        Input("insp-overwrite", "n_clicks"),
+        State("insp-latest-version", "data"),
+        prevent_initial_call=True,
+    )
+    def _overwrite(n_clicks, latest):
+        if not n_clicks or latest is None:
+            return no_update, no_update, no_update
+        lang = current_language()
+        return latest, HIDDEN, _message("orange", t("inspections.msg.overwrite_armed", lang))
+
+
+dash.register_page(
+    __name__, path="/inspections/new", path_template="/inspections/<inspection_id>", name="inspection",
+    title=title, layout=layout,
+)

@@ -1,0 +1,240 @@
+"""Rectification tracking (整改跟踪): open ones with deadline, days overdue and escalation level,
+closed ones with the inspection that closed them (the evidence).
+
+Levels depend on the day, so the page brings open rectifications' levels up to date (as of the
+dashboard clock) each time it is opened; the ladder and deadline rules are shown on the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_ag_grid as dag
+import dash_mantine_components as dmc
+import pandas as pd
+from dash import Input, Output, Patch, html
+from flask_login import current_user
+
+from dashboard.auth import current_language
+from dashboard.domain.rectification import LEVELS
+from dashboard.i18n import t
+from dashboard.i18n.formats import format_date
+from dashboard.store import clock
+from dashboard.store import inspections as insp_store
+from dashboard.store.rectifications import load_rules, recompute_escalations, rectifications_frame
+from dashboard.ui.components.grid_text import grid_locale
+from dashboard.ui.data import app_settings, db_session
+
+STATUS_FILTERS = ("open", "overdue", "escalated", "closed", "all")
+
+
+def title(**_kwargs) -> str:
+    lang = current_language()
+    return f"{t('rectifications.title', lang)} · {t('app.title', lang)}"
+
+
+def _md(text: str) -> str:
+    return "".join("\\" + c if c in "[]()*_`\\<>#" else c for c in str(text))
+
+
+def _level_label(level: int, lang: str) -> str:
+    return t(f"rectifications.level.{LEVELS[int(level)]}", lang)
+
+
+def _columns(lang: str) -> list[dict]:
+    def h(key: str) -> str:
+        return t(f"rectifications.col.{key}", lang)
+
+    return [
+        {"field": "site", "headerName": h("site"), "cellRenderer": "markdown", "flex": 2, "minWidth": 220,
+         "tooltipField": "site_name"},
+        {"field": "township", "headerName": h("township"), "width": 140, "tooltipField": "township"},
+        {"field": "item", "headerName": h("item"), "flex": 2, "minWidth": 260, "tooltipField": "item"},
+        {"field": "opened", "headerName": h("opened"), "width": 115},
+        {"field": "deadline", "headerName": h("deadline"), "width": 115},
+        {"field": "overdue", "headerName": h("overdue"), "width": 105, "type": "numericColumn",
+         "cellClassRules": {"overdue-cell": "params.value > 0"}},
+        {"field": "level_label", "headerName": h("level"), "width": 120,
+         "cellClassRules": {f"esc-cell esc-{n}": f"params.data.level == {n}" for n in range(len(LEVELS))}},
+        {"field": "unit", "headerName": h("unit"), "flex": 2, "minWidth": 220, "tooltipField": "unit"},
+        {"field": "opened_by", "headerName": h("opened_by"), "cellRenderer": "markdown", "width": 110},
+        {"field": "status", "headerName": h("status"), "width": 105},
+        {"field": "closed_by", "headerName": h("closed_by"), "cellRenderer": "markdown", "width": 180},
+    ]
+
+
+def _rows(frame, lang: str, tz) -> list[dict]:
+    rows = []
+    for r in frame.itertuples():
+        closed = ""
+        if pd.notna(r.closed_inspection_id) and pd.notna(r.closed_at):
+            closed = f"[{r.closed_at.astimezone(tz):%Y-%m-%d} #{int(r.closed_inspection_id)}]" \
+                     f"(/inspections/{int(r.closed_inspection_id)})"
+            if r.evidence:
+                closed += " " + t("rectifications.photos", lang, count=len(r.evidence))
+        rows.append({
+            "id": int(r.id),
+            "site": f"[{_md(r.site_code)} {_md(r.site_name)}](/sites/{int(r.site_id)})",
+            "site_name": r.site_name,
+            "township": (r.township_en or r.township) if lang == "en" else r.township,
+            "item": (r.item_label_en or r.item_label) if lang == "en" else r.item_label,
+            "opened": f"{r.opened_at.astimezone(tz):%Y-%m-%d}",
+            "deadline": f"{r.deadline:%Y-%m-%d}",
+            "overdue": int(r.days_overdue),
+            "level": int(r.escalation_level),
+            "level_label": _level_label(r.escalation_level, lang),
+            "unit": r.responsible_unit,
+            "opened_by": f"[#{int(r.opened_inspection_id)}](/inspections/{int(r.opened_inspection_id)})",
+            "status": t(f"rectifications.status.{r.status}", lang),
+            "closed_by": closed,
+        })
+    return rows
+
+
+def _filtered(frame, status: str, township: str | None, item: str | None):
+    if township:
+        frame = frame[frame["township_id"] == int(township)]
+    if item:
+        frame = frame[frame["item_key"] == item]
+    is_open = frame["status"] == "open"
+    if status == "open":
+        frame = frame[is_open]
+    elif status == "overdue":
+        frame = frame[is_open & (frame["days_overdue"] > 0)]
+    elif status == "escalated":
+        frame = frame[is_open & (frame["escalation_level"] >= 1)]
+    elif status == "closed":
+        frame = frame[~is_open]
+    return frame
+
+
+def _kpi(label: str, value: int, kpi_id: str, color: str = "dark") -> dmc.Paper:
+    return dmc.Paper(
+        [dmc.Text(label, size="sm", c="dimmed"), dmc.Text(str(value), fw=800, fz=28, c=color, id=kpi_id)],
+        withBorder=True, p="sm", miw=130,
+    )
+
+
+def layout(**_query) -> html.Div:
+    lang = current_language()
+    settings = app_settings()
+    tz = settings.tz
+    with db_session() as session:
+        today = clock.today(session, tz)
+        rules = load_rules(session)
+        recompute_escalations(session, today, tz, rules)
+        frame = rectifications_frame(session, today, tz=tz)
+        towns = insp_store.townships(session)
+        checklist = insp_store.checklist_for(session, today)
+    is_open = frame["status"] == "open"
+    week_ago = dt.datetime.combine(today - dt.timedelta(days=6), dt.time(), tz)
+    closed_week = int((frame["closed_at"] >= week_ago).sum())
+    level_counts = frame[is_open]["escalation_level"].value_counts()
+    kpis = dmc.Group(
+        [
+            _kpi(t("rectifications.kpi.open", lang), int(is_open.sum()), "rect-kpi-open"),
+            _kpi(t("rectifications.kpi.overdue", lang), int((is_open & (frame["days_overdue"] > 0)).sum()),
+                 "rect-kpi-overdue", "red"),
+            *[_kpi(_level_label(n, lang), int(level_counts.get(n, 0)), f"rect-kpi-level-{n}")
+              for n in range(1, len(LEVELS))],
+            _kpi(t("rectifications.kpi.closed_week", lang), closed_week, "rect-kpi-closed", "teal"),
+        ],
+        gap="sm",
+    )
+    late = t("rectifications.late_sep", lang).join(
+        t("rectifications.late_any", lang) if days == 0 else t("rectifications.late_over", lang, days=days)
+        for days in rules.late_thresholds)
+    rules_text = t("rectifications.rules", lang, days=rules.deadline_days, cap=rules.repeat_cap,
+                   window=rules.repeat_window_days, late=late)
+    own = current_user.township_id if current_user.role == "inspector" else None
+    filters = dmc.Group(
+        [
+            dmc.Select(
+                id="rect-f-township", label=t("inspections.list.township", lang), clearable=True,
+                data=[{"value": str(r.id), "label": (r.name_en or r.name) if lang == "en" else r.name}
+                      for r in towns.itertuples()],
+                value=str(own) if own else None, placeholder=t("inspections.list.all", lang), w=180,
+            ),
+            dmc.Select(
+                id="rect-f-item", label=t("rectifications.item", lang), clearable=True,
+                data=[{"value": key, "label": (en or zh) if lang == "en" else zh}
+                      for key, _pos, zh, en in (checklist.items if checklist else ())],
+                placeholder=t("inspections.list.all", lang), w=260,
+            ),
+            dmc.Stack(
+                [
+                    dmc.Text(t("rectifications.status_filter", lang), size="sm", fw=500),
+                    dmc.SegmentedControl(
+                        id="rect-f-status", value="open",
+                        data=[{"value": k, "label": t(f"rectifications.filter.{k}", lang)} for k in STATUS_FILTERS],
+                    ),
+                ],
+                gap=2,
+            ),
+            dmc.TextInput(id="rect-f-search", label=t("rectifications.search", lang), w=200,
+                          placeholder=t("rectifications.search_hint", lang)),
+        ],
+        align="flex-end", gap="md",
+    )
+    grid = dag.AgGrid(
+        id="rect-grid",
+        columnDefs=_columns(lang),
+        rowData=[],
+        defaultColDef={"sortable": True, "resizable": True, "filter": True, "wrapHeaderText": True,
+                       "autoHeaderHeight": True},
+        dashGridOptions={"localeText": grid_locale(lang), "pagination": True, "paginationPageSize": 50,
+                         "animateRows": False},
+        getRowId="params.data.id",
+        style={"height": "600px"},
+        className="insp-grid",
+    )
+    return html.Div(
+        [
+            dmc.Group(
+                [
+                    dmc.Title(t("rectifications.title", lang), order=2),
+                    dmc.Text(t("rectifications.as_of", lang, date=format_date(today, lang)), c="dimmed",
+                             id="rect-as-of"),
+                ],
+                justify="space-between", align="baseline",
+            ),
+            kpis,
+            dmc.Text(rules_text, size="sm", c="dimmed", id="rect-rules"),
+            dmc.Paper(filters, withBorder=True, p="md"),
+            dmc.Text("", id="rect-count", size="sm", c="dimmed"),
+            grid,
+        ],
+        className="page page-rectifications",
+        style={"display": "flex", "flexDirection": "column", "gap": "14px"},
+    )
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(
+        Output("rect-grid", "rowData"),
+        Output("rect-count", "children"),
+        Input("rect-f-status", "value"),
+        Input("rect-f-township", "value"),
+        Input("rect-f-item", "value"),
+    )
+    def _load(status, township, item):
+        lang = current_language()
+        tz = app_settings().tz
+        with db_session() as session:
+            frame = rectifications_frame(session, clock.today(session, tz), tz=tz)
+        frame = _filtered(frame, status or "open", township, item)
+        return _rows(frame, lang, tz), t("rectifications.count", lang, count=len(frame))
+
+    @app.callback(
+        Output("rect-grid", "dashGridOptions", allow_duplicate=True),
+        Input("rect-f-search", "value"),
+        prevent_initial_call=True,
+    )
+    def _search(text):
+        patch = Patch()  # keep the grid's other options (localeText, paging)
+        patch["quickFilterText"] = text or ""
+        return patch
+
+
+dash.register_page(__name__, path="/rectifications", name="rectifications", title=title, layout=layout)

@@ -1,0 +1,283 @@
+"""Saving inspections and the rectification loop on a copy of the demo district; photo storage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import struct
+import zlib
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from dashboard.domain.inspection import ItemEntry
+from dashboard.storage import photos
+from dashboard.store import inspections as S
+from dashboard.store import rectifications as R
+from dashboard.store.db import session_scope
+from dashboard.store.models import AuditEntry, Inspection, Rectification, Site, Township
+from tests.conftest import make_settings
+from tests.integration.inspection_db import copy_demo
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def demo_url(tmp_path_factory, tmp_path):
+    yield from copy_demo(tmp_path_factory, tmp_path)
+TODAY = dt.date(2025, 12, 11)
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2025, 12, day, hour, minute, tzinfo=TZ)
+
+
+def tiny_png(seed: int = 0) -> bytes:
+    """A valid 1×1 PNG whose colour depends on ``seed`` (different seeds, different bytes)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"\x00" + bytes([seed % 256, 80, 160])
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def quiet_site(session) -> int:
+    """An active 侯寨乡 site with no open rectification (so a new failure opens one)."""
+    open_sites = select(Rectification.site_id).where(Rectification.status == "open")
+    return session.scalar(
+        select(Site.id).join(Township, Township.id == Site.township_id)
+        .where(Township.name == "侯寨乡", Site.status == "active", Site.id.not_in(open_sites))
+        .order_by(Site.id.desc()).limit(1)
+    )
+
+
+def data(session, site_id: int, when: dt.datetime, fails: dict[str, str] | None = None,
+         photos_of: dict[str, tuple[str, ...]] | None = None) -> S.InspectionInput:
+    fails = fails or {}
+    photos_of = photos_of or {}
+    keys = S.checklist_for(session, when.date()).keys
+    entries = tuple(ItemEntry(k, "fail" if k in fails else "pass", fails.get(k, ""), photos_of.get(k, ()))
+                    for k in keys)
+    return S.InspectionInput(site_id=site_id, inspected_at=when, inspector_name="王磊", entries=entries)
+
+
+def save(session, payload, **kwargs) -> S.SaveResult:
+    kwargs.setdefault("submit", True)
+    return S.save_inspection(session, payload, user_id=None, tz=TZ, **kwargs)
+
+
+def rects(session, site_id: int, key: str = "cover") -> list[Rectification]:
+    return list(session.scalars(select(Rectification).where(Rectification.site_id == site_id,
+                                                            Rectification.item_key == key).order_by(Rectification.id)))
+
+
+def test_a_failure_opens_a_repeat_escalates_a_later_pass_closes(demo_url, tmp_path):
+    with session_scope(demo_url) as s:
+        site = quiet_site(s)
+        before = len(rects(s, site))
+        first = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"}))
+        assert len(first.outcome.opened) == 1
+        rect = s.get(Rectification, first.outcome.opened[0])
+        contractor, township = s.execute(select(Site.contractor_unit, Township.name).join(Township)
+                                         .where(Site.id == site)).one()
+        assert (rect.status, rect.deadline, rect.escalation_level) == ("open", dt.date(2025, 12, 14), 0)
+        assert rect.responsible_unit == f"{township}／{contractor}"
+
+        again = save(s, data(s, site, at(11, 20), {"cover": "仍未覆盖"}))
+        assert again.outcome.opened == [] and again.outcome.repeats == ["cover"]
+        assert rect.escalation_level == 1  # one repeat failure
+
+        # Applying or re-submitting the same inspection changes nothing.
+        assert R.apply_inspection(s, first.inspection_id, TODAY, TZ).as_detail() == {}
+        resubmitted = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"}),
+                           inspection_id=first.inspection_id, expected_version=first.version)
+        assert resubmitted.action == "update" and resubmitted.outcome.as_detail() == {}
+        assert len(rects(s, site)) == before + 1
+
+        digest = photos.store_photo(tiny_png(), tmp_path / "uploads")
+        closing = save(s, data(s, site, at(11, 22), photos_of={"cover": (digest,)}))
+        assert closing.outcome.closed == [rect.id]
+        assert rect.status == "closed" and rect.closed_at == at(11, 22)
+        closer = s.get(Inspection, closing.inspection_id)
+        assert rect.closed_by_id == next(r.id for r in closer.results if r.item.key == "cover")
+        assert rect.evidence == [digest]
+        assert len(rects(s, site)) == before + 1
+        actions = s.scalars(select(AuditEntry.action).where(AuditEntry.entity == "inspection")).all()
+        assert actions.count("submit") >= 3 and "update" in actions
+
+
+def test_editing_a_failure_away_removes_its_rectification(demo_url):
+    with session_scope(demo_url) as s:
+        site = quiet_site(s)
+        before = len(rects(s, site))
+        saved = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"}))
+        edited = save(s, data(s, site, at(11, 18)), inspection_id=saved.inspection_id,
+                      expected_version=saved.version)
+        assert edited.outcome.removed == saved.outcome.opened
+        assert len(rects(s, site)) == before
+        back = save(s, data(s, site, at(11, 18), {"cover": "又发现未覆盖"}), inspection_id=saved.inspection_id,
+                    expected_version=edited.version)
+        assert len(back.outcome.opened) == 1 and len(rects(s, site)) == before + 1
+
+
+def test_never_closed_by_an_earlier_or_same_time_inspection(demo_url):
+    with session_scope(demo_url) as s:
+        site = quiet_site(s)
+        failing = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"}))
+        same_time = save(s, data(s, site, at(11, 18)))
+        rect = s.get(Rectification, failing.outcome.opened[0])
+        assert same_time.outcome.closed == [] and rect.status == "open"
+        # A passing inspection closes it; moving the failure after that pass reopens it.
+        passing = save(s, data(s, site, at(11, 19)))
+        assert passing.outcome.closed == [rect.id]
+        moved = save(s, data(s, site, at(11, 20), {"cover": "裸土未覆盖"}), inspection_id=failing.inspection_id,
+                     expected_version=failing.version)
+        assert rect.status == "open" and rect.opened_at == at(11, 20) and moved.outcome.opened == []
+
+
+def test_a_back_filled_failure_is_closed_by_the_later_pass_already_stored(demo_url):
+    with session_scope(demo_url) as s:
+        site = quiet_site(s)
+        later_pass = save(s, data(s, site, at(11, 22)))
+        earlier_fail = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"}))
+        rect = s.get(Rectification, earlier_fail.outcome.opened[0])
+        assert rect.status == "closed"
+        assert rect.closed_by_id in {r.id for r in s.get(Inspection, later_pass.inspection_id).results}
+
+
+def test_drafts_open_nothing_and_stay_editable_until_submitted(demo_url):
+    with session_scope(demo_url) as s:
+        site = quiet_site(s)
+        before = len(rects(s, site))
+        draft = save(s, data(s, site, at(11, 18), {"cover": ""}), submit=False)  # note may wait in a draft
+        assert draft.status == "draft" and len(rects(s, site)) == before
+        with pytest.raises(S.InvalidInspection) as refused:
+            save(s, data(s, site, at(11, 18), {"cover": ""}), inspection_id=draft.inspection_id,
+                 expected_version=draft.version)
+        assert [(i.code, i.key) for i in refused.value.issues] == [("note_required", "cover")]
+        submitted = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"}), inspection_id=draft.inspection_id,
+                         expected_version=draft.version)
+        assert submitted.action == "submit" and len(submitted.outcome.opened) == 1
+        with pytest.raises(S.InvalidInspection):
+            save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"}), submit=False,
+                 inspection_id=draft.inspection_id, expected_version=submitted.version)
+
+
+def test_a_stale_version_is_a_conflict_and_writes_nothing(demo_url):
+    with session_scope(demo_url) as s:
+        site = quiet_site(s)
+        saved = save(s, data(s, site, at(11, 18)))
+        mine = data(s, site, at(11, 18))
+        theirs = S.InspectionInput(**{**mine.__dict__, "note": "他人的修改"})
+        save(s, theirs, inspection_id=saved.inspection_id, expected_version=saved.version)
+    with session_scope(demo_url) as s:
+        late = S.InspectionInput(**{**mine.__dict__, "note": "我的修改"})
+        with pytest.raises(S.InspectionConflict) as conflict:
+            save(s, late, inspection_id=saved.inspection_id, expected_version=saved.version)
+        assert conflict.value.current_version == saved.version + 1
+    with session_scope(demo_url) as s:
+        assert s.get(Inspection, saved.inspection_id).note == "他人的修改"
+
+
+def test_a_submitted_inspection_refreshes_the_site_plate(demo_url, monkeypatch):
+    from dashboard.store import sites
+
+    calls = []
+    monkeypatch.setattr(sites, "refresh_plate", lambda session, site_id, today: calls.append((site_id, today)) or "red")
+    with session_scope(demo_url) as s:
+        site = quiet_site(s)
+        saved = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"}))
+        assert calls == [(site, TODAY)] and saved.plate == "red"
+        save(s, data(s, site, at(11, 19)), submit=False)
+        assert len(calls) == 1  # drafts do not count
+
+
+def test_escalation_grows_with_lateness_and_feeds_the_meeting_agenda(demo_url):
+    with session_scope(demo_url) as s:
+        site = quiet_site(s)
+        rect_id = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"})).outcome.opened[0]
+        levels = []
+        for day in (dt.date(2025, 12, 14), dt.date(2025, 12, 15), dt.date(2025, 12, 21), dt.date(2025, 12, 22)):
+            R.recompute_escalations(s, day, TZ)
+            levels.append(s.get(Rectification, rect_id).escalation_level)
+        assert levels == [0, 1, 1, 2]
+        agenda = R.escalated(s, at(5, 9), today=dt.date(2025, 12, 23), tz=TZ)
+        assert rect_id in set(agenda["id"])
+        assert list(agenda["escalation_level"]) == sorted(agenda["escalation_level"], reverse=True)
+        assert (agenda["escalation_level"] >= 1).all()
+
+
+def test_list_filters_by_site_and_result(demo_url):
+    with session_scope(demo_url) as s:
+        site = quiet_site(s)
+        failing = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"}))
+        passing = save(s, data(s, site, at(11, 19)))
+        fails = S.list_inspections(s, site_id=site, result="fail")
+        passes = S.list_inspections(s, site_id=site, result="pass", start=at(11, 0))
+        assert failing.inspection_id in set(fails["id"]) and passing.inspection_id not in set(fails["id"])
+        assert list(passes["id"]) == [passing.inspection_id]
+
+
+# --- photos ----------------------------------------------------------------------------------------------
+
+
+def test_photos_are_checked_by_content_and_size(tmp_path):
+    with pytest.raises(photos.PhotoRejected) as not_image:
+        photos.store_photo(b"GIF89a" + b"\x00" * 20, tmp_path)
+    assert not_image.value.code == "type"
+    with pytest.raises(photos.PhotoRejected) as renamed:
+        photos.store_photo(b"<svg onload=alert(1)>", tmp_path)  # whatever the file was called
+    assert renamed.value.code == "type"
+    with pytest.raises(photos.PhotoRejected) as big:
+        photos.store_photo(tiny_png() + b"\x00" * 2000, tmp_path, max_bytes=1000)
+    assert big.value.code == "size"
+    assert photos.store_photo(b"\xff\xd8\xff\xe0" + b"\x00" * 16, tmp_path)  # JPEG
+    assert photos.store_photo(b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 8, tmp_path)  # WebP
+    assert not list((tmp_path / "photos").rglob(".upload-*"))
+
+
+def test_the_same_photo_twice_is_one_file(tmp_path):
+    first = photos.store_photo(tiny_png(1), tmp_path)
+    second = photos.store_photo(tiny_png(1), tmp_path)
+    other = photos.store_photo(tiny_png(2), tmp_path)
+    assert first == second != other and re.fullmatch(r"[0-9a-f]{64}", first)
+    assert len([p for p in (tmp_path / "photos").rglob("*") if p.is_file()]) == 2
+    assert photos.find_photo(tmp_path, first)[1] == "image/png"
+
+
+def test_photo_names_cannot_escape_the_upload_folder(tmp_path):
+    for bad in ("../secret_key", "..", "a" * 63, "A" * 64, "/etc/passwd"):
+        with pytest.raises(ValueError):
+            photos.photo_path(tmp_path, bad)
+        assert photos.find_photo(tmp_path, bad) is None
+
+
+def test_photo_route_needs_login_and_serves_the_image(demo_url, tmp_path):
+    from dashboard.app import create_app
+
+    settings = make_settings(tmp_path, database_url=demo_url)
+    digest = photos.store_photo(tiny_png(3), settings.upload_dir)
+    client = create_app(settings).server.test_client()
+    assert client.get(f"/photos/{digest}").status_code == 302  # to the login form
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"csrf_token": token, "username": "viewer", "password": "view-pass-1"})
+    response = client.get(f"/photos/{digest}")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.data == tiny_png(3)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/photos/" + "0" * 64).status_code == 404
+    (settings.upload_dir / "secret.txt").write_text("top secret")
+    for sneaky in ("/photos/..%2Fsecret.txt", "/photos/%2E%2E/secret.txt", "/photos/..\\secret.txt"):
+        assert b"top secret" not in client.get(sneaky).data
+
+
+def test_inspection_counts_are_untouched_by_a_refused_save(demo_url):
+    with session_scope(demo_url) as s:
+        before = s.scalar(select(func.count()).select_from(Inspection))
+    with pytest.raises(S.InvalidInspection), session_scope(demo_url) as s:
+        save(s, data(s, quiet_site(s), at(11, 18), {"cover": ""}))
+    with session_scope(demo_url) as s:
+        assert s.scalar(select(func.count()).select_from(Inspection)) == before

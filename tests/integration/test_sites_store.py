@@ -1,0 +1,237 @@
+"""The site registry against a real SQLite database: create / edit with the conflict check,
+upserts, plate rules from app_settings and ``refresh_plate``; the sites page's upload callback
+refuses a viewer on the server side."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from dashboard.domain.compliance import PlateRules
+from dashboard.domain.sites import validate_site
+from dashboard.store import sites as store
+from dashboard.store.db import session_scope, upgrade
+from dashboard.store.models import (
+    AuditEntry,
+    ChecklistItem,
+    ChecklistVersion,
+    Inspection,
+    InspectionResult,
+    PlateChange,
+    Rectification,
+    Site,
+    Township,
+)
+
+BJ = ZoneInfo("Asia/Shanghai")
+TODAY = dt.date(2025, 12, 11)
+ITEMS = ("hoarding", "cover", "wet_ops")
+
+
+@pytest.fixture
+def url(sqlite_url):
+    upgrade(sqlite_url)
+    with session_scope(sqlite_url) as session:
+        session.add_all([Township(id=1, code="houzhai", name="侯寨乡", kind="township", position=1),
+                         Township(id=2, code="mazhai", name="马寨镇", kind="town", position=2)])
+        version = ChecklistVersion(code="test-3", name="3个100%", valid_from=dt.date(2018, 1, 1))
+        session.add(version)
+        session.flush()
+        session.add_all([ChecklistItem(version_id=version.id, key=k, position=i, label=k)
+                         for i, k in enumerate(ITEMS, start=1)])
+    return sqlite_url
+
+
+def _clean(**changes):
+    values = {"code": "GD-0001", "name": "侯寨安置房项目", "address": "侯寨乡", "township_id": 1,
+              "builder_unit": "", "contractor_unit": "", "site_type": "housing", "area_m2": 5000,
+              "longitude": 113.58, "latitude": 34.66, "coord_system": "WGS84", "status": "active",
+              "started_on": "2025-03-01"} | changes
+    clean, issues = validate_site(values, township_ids={1, 2})
+    assert issues == []
+    return clean
+
+
+def _site(url, **changes) -> int:
+    with session_scope(url) as session:
+        return store.create_site(session, _clean(**changes), user_id=None).id
+
+
+def _inspect(url, site_id, day, results, working=False):
+    """A submitted inspection on ``day`` 10:00 Beijing with ``results`` per item key."""
+    with session_scope(url) as session:
+        items = {i.key: i.id for i in session.scalars(select(ChecklistItem))}
+        inspection = Inspection(site_id=site_id, checklist_version_id=1, status="submitted",
+                                inspected_at=dt.datetime.combine(day, dt.time(10), BJ),
+                                working_during_stop=working)
+        inspection.results = [InspectionResult(item_id=items[k], result=r) for k, r in results.items()]
+        session.add(inspection)
+        session.flush()
+        return inspection
+
+
+# --------------------------------------------------------------------------- create / edit
+def test_create_audits_and_an_edit_on_the_current_version_saves(url):
+    site_id = _site(url)
+    with session_scope(url) as session:
+        site = store.get_site(session, site_id)
+        loaded, version = store.site_values(site), site.version
+    with session_scope(url) as session:
+        store.update_site(session, site_id, _clean(address="侯寨乡罗沟村"), expected_version=version,
+                          loaded=loaded, user_id=None)
+    with session_scope(url) as session:
+        site = store.get_site(session, site_id)
+        assert site.address == "侯寨乡罗沟村" and site.version == version + 1
+        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "site")).all()
+        assert actions == ["create", "update"]
+
+
+def test_a_stale_edit_is_a_conflict_that_reports_the_other_change(url):
+    site_id = _site(url)
+    with session_scope(url) as session:
+        site = store.get_site(session, site_id)
+        loaded, version = store.site_values(site), site.version
+    # Someone else saves first.
+    with session_scope(url) as session:
+        store.update_site(session, site_id, _clean(contractor_unit="河南远航路桥建设有限公司"),
+                          expected_version=version, loaded=loaded)
+    with pytest.raises(store.SiteConflict) as caught, session_scope(url) as session:
+        store.update_site(session, site_id, _clean(address="我的地址"), expected_version=version, loaded=loaded)
+    conflict = caught.value
+    assert conflict.version == version + 1
+    assert store.changed_fields(loaded, conflict.current) == {"contractor_unit": ("", "河南远航路桥建设有限公司")}
+    with session_scope(url) as session:
+        assert store.get_site(session, site_id).address == "侯寨乡"  # nothing of the stale edit saved
+    # Having seen the other change, the user saves again: their edit is written, the other
+    # person's change to a field they did not touch is kept (the form still shows the old value).
+    with session_scope(url) as session:
+        store.update_site(session, site_id, _clean(address="我的地址"), expected_version=conflict.version,
+                          loaded=conflict.current, started_from=loaded)
+        site = store.get_site(session, site_id)
+        assert (site.address, site.contractor_unit) == ("我的地址", "河南远航路桥建设有限公司")
+
+
+def test_a_plate_change_in_between_is_not_a_conflict_for_the_form(url):
+    site_id = _site(url)
+    with session_scope(url) as session:
+        site = store.get_site(session, site_id)
+        loaded, version = store.site_values(site), site.version
+        site.plate = "yellow"  # e.g. refresh_plate after an inspection
+    with session_scope(url) as session:
+        store.update_site(session, site_id, _clean(name="新名称"), expected_version=version, loaded=loaded)
+        site = store.get_site(session, site_id)
+        assert site.name == "新名称" and site.plate == "yellow"
+
+
+def test_a_code_taken_meanwhile_is_reported_not_crashed(url):
+    _site(url, code="GD-0007")
+    with pytest.raises(store.DuplicateCode), session_scope(url) as session:
+        store.create_site(session, _clean(code="GD-0007"), user_id=None)
+
+
+def test_upsert_adds_updates_and_is_idempotent(url):
+    _site(url, code="GD-0001")
+    batch = [_clean(code="GD-0001", name="改名"), _clean(code="GD-0002")]
+    with session_scope(url) as session:
+        assert store.upsert_sites(session, batch) == {"added": ["GD-0002"], "updated": ["GD-0001"], "unchanged": []}
+    with session_scope(url) as session:
+        assert store.upsert_sites(session, batch) == {"added": [], "updated": [], "unchanged": ["GD-0001", "GD-0002"]}
+        assert session.scalar(select(func.count()).select_from(Site)) == 2
+        assert store.next_code(session) == "GD-0003"
+
+
+# --------------------------------------------------------------------------- plates
+def test_refresh_plate_writes_one_plate_change_per_change(url):
+    site_id = _site(url)
+    with session_scope(url) as session:
+        assert store.refresh_plate(session, site_id, TODAY) == "green"
+        assert session.scalar(select(func.count()).select_from(PlateChange)) == 0  # no change, no row
+
+    _inspect(url, site_id, TODAY - dt.timedelta(days=2), {"hoarding": "fail", "cover": "fail", "wet_ops": "na"})
+    with session_scope(url) as session:
+        assert store.refresh_plate(session, site_id, TODAY) == "yellow"  # 2 failures
+    with session_scope(url) as session:
+        assert store.refresh_plate(session, site_id, TODAY) == "yellow"  # unchanged: no second row
+        changes = session.scalars(select(PlateChange).where(PlateChange.site_id == site_id)).all()
+        assert [(c.plate, c.reason) for c in changes] == [("yellow", "近28天督查发现问题2项")]
+        assert changes[0].changed_at.astimezone(BJ).date() == TODAY
+        assert store.get_site(session, site_id).plate == "yellow"
+
+    _inspect(url, site_id, TODAY, {"hoarding": "pass", "cover": "pass"}, working=True)
+    with session_scope(url) as session:
+        assert store.refresh_plate(session, site_id, TODAY) == "red"
+        reasons = session.scalars(select(PlateChange.reason).order_by(PlateChange.id)).all()
+        assert len(reasons) == 2 and "违规施工" in reasons[-1]
+
+    # 28 days later the record is clean again.
+    later = TODAY + dt.timedelta(days=28)
+    with session_scope(url) as session:
+        assert store.refresh_plate(session, site_id, later) == "green"
+        assert session.scalar(select(func.count()).select_from(PlateChange)) == 3
+
+
+def test_open_and_overdue_rectifications_count(url):
+    site_id = _site(url)
+    inspection = _inspect(url, site_id, TODAY - dt.timedelta(days=10), {"cover": "fail"})
+    with session_scope(url) as session:
+        result_id = session.scalar(select(InspectionResult.id).where(InspectionResult.inspection_id == inspection.id))
+        for deadline in (TODAY - dt.timedelta(days=7), TODAY - dt.timedelta(days=2)):
+            session.add(Rectification(site_id=site_id, item_key="cover", opened_by_id=result_id,
+                                      opened_at=dt.datetime.combine(TODAY - dt.timedelta(days=10), dt.time(10), BJ),
+                                      deadline=deadline, status="open"))
+    with session_scope(url) as session:
+        decision = store.plate_decision(session, site_id, TODAY)
+        assert decision.plate == "red"
+        assert ("compliance.plate_reason.overdue", {"n": 2}) in decision.reasons
+
+
+def test_plate_rules_come_from_app_settings(url):
+    site_id = _site(url)
+    _inspect(url, site_id, TODAY, {"hoarding": "fail", "cover": "fail"})
+    with session_scope(url) as session:
+        store.set_plate_rules(session, PlateRules(red_failures=2))
+    with session_scope(url) as session:
+        assert store.plate_rules(session).red_failures == 2
+        assert store.refresh_plate(session, site_id, TODAY) == "red"
+
+
+def test_a_suspended_site_keeps_its_plate(url):
+    site_id = _site(url, status="suspended")
+    _inspect(url, site_id, TODAY, {"hoarding": "fail", "cover": "fail"})
+    with session_scope(url) as session:
+        assert store.refresh_plate(session, site_id, TODAY) == "green"
+        assert session.scalar(select(func.count()).select_from(PlateChange)) == 0
+
+
+# --------------------------------------------------------------------------- role check in the callback
+def test_a_viewer_cannot_upload_sites_even_by_calling_the_callback(demo_settings, demo_app, client):
+    from dashboard.ingest.sites_excel import template_bytes
+    from tests.conftest import TEST_PASSWORDS
+
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"csrf_token": token, "username": "viewer", "password": TEST_PASSWORDS["viewer"]})
+    contents = "data:application/vnd.openxmlformats;base64," + base64.b64encode(template_bytes()).decode()
+    # The callback's key carries a hash for its allow_duplicate output.
+    output = next(k for k in demo_app.callback_map if k.startswith("..sites-upload-result.children"))
+    refresh_property = output.strip(".").split("...")[1].split(".", 1)[1]
+    body = {
+        "output": output,
+        "outputs": [{"id": "sites-upload-result", "property": "children"},
+                    {"id": "sites-refresh", "property": refresh_property}],
+        "inputs": [{"id": "sites-upload", "property": "contents", "value": contents}],
+        "changedPropIds": ["sites-upload.contents"],
+        "state": [{"id": "sites-upload", "property": "filename", "value": "sites.xlsx"},
+                  {"id": "sites-refresh", "property": "data", "value": 0}],
+    }
+    response = client.post("/_dash-update-component", json=body,
+                           headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+    assert response.status_code == 200
+    assert "没有修改工地台账的权限" in response.get_data(as_text=True)
+    with session_scope(demo_settings.database_url) as session:
+        assert session.scalar(select(func.count()).select_from(Site).where(Site.code == "GD-0901")) == 0

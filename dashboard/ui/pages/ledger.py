@@ -1,0 +1,681 @@
+"""The task ledger (任务台账): every action item, filterable by unit, status and meeting; overdue
+rows highlighted; status changed in the grid (with the version the user saw, so a concurrent
+change is refused and explained), verify-close by an editor, history and evidence in a drawer,
+and the Excel export staff already use.
+
+Who may write: inspectors the items of their own township's unit, editors and admins all; the
+callbacks check the role and the store checks the rules (``domain.ledger``). A move back
+(reopen) asks for a reason first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import dash
+import dash_ag_grid as dag
+import dash_mantine_components as dmc
+from dash import Input, Output, State, dcc, html
+from flask_login import current_user
+
+from dashboard.analytics import meetings as analytics
+from dashboard.auth import Forbidden, current_language, require_role
+from dashboard.domain import ledger as rules
+from dashboard.i18n import t
+from dashboard.i18n.formats import format_datetime
+from dashboard.store import clock
+from dashboard.store import ledger as store
+from dashboard.store import meetings as meeting_store
+from dashboard.ui.components.meeting_parts import meeting_name, meeting_short, status_label, unit_name
+from dashboard.ui.data import app_settings, db_session
+
+GRID_LOCALE_KEYS = (
+    "noRowsToShow",
+    "loadingOoo",
+    "filterOoo",
+    "contains",
+    "notContains",
+    "equals",
+    "notEqual",
+    "startsWith",
+    "endsWith",
+    "blank",
+    "notBlank",
+    "lessThan",
+    "greaterThan",
+    "lessThanOrEqual",
+    "greaterThanOrEqual",
+    "inRange",
+    "andCondition",
+    "orCondition",
+    "applyFilter",
+    "resetFilter",
+    "clearFilter",
+    "selectAll",
+    "searchOoo",
+)
+
+
+def grid_locale(lang: str) -> dict:
+    """AG Grid's own texts in Chinese (AG Grid ships English only; nothing is fetched)."""
+    return {k: t(f"ledger.grid.{k}", lang) for k in GRID_LOCALE_KEYS} if lang == "zh" else {}
+
+
+def _rows(frame, lang: str) -> list[dict]:
+    rows = []
+    for r in frame.itertuples():
+        rows.append(
+            {
+                # A string id: AG Grid keys rows by strings (getRowId).
+                "id": str(r.id),
+                "version": int(r.version),
+                "meeting_number": int(r.meeting_number),
+                "meeting": meeting_short(int(r.meeting_number), lang),
+                "seq": int(r.seq),
+                "task": r.task,
+                "measures": r.measures or "",
+                "unit": unit_name(r.responsible_unit, r.responsible_unit_en, lang),
+                "lead": unit_name(r.lead_department, r.lead_department_en, lang)
+                if isinstance(r.lead_department, str)
+                else "",
+                "deadline": r.deadline.isoformat(),
+                "status": r.status,
+                "status_label": status_label(r.status, lang),
+                "days_overdue": int(r.days_overdue),
+                "carried": int(r.carried),
+                "evidence": len(r.evidence or []),
+            }
+        )
+    return rows
+
+
+def filter_frame(frame, unit=None, status=None, meeting=None, overdue_only=False):
+    """The ledger rows the page's filters select (``status`` may be "not_closed")."""
+    if frame.empty:
+        return frame
+    if unit:
+        frame = frame[frame["responsible_unit_id"] == int(unit)]
+    if status == "not_closed":
+        frame = frame[~frame["status"].isin(rules.CLOSED_STATUSES)]
+    elif status:
+        frame = frame[frame["status"] == status]
+    if meeting:
+        frame = frame[frame["meeting_number"] == int(meeting)]
+    if overdue_only:
+        frame = frame[frame["overdue"]]
+    return frame
+
+
+def _ledger(session, lang: str, unit=None, status=None, meeting=None, overdue_only=False) -> list[dict]:
+    tz = app_settings().tz
+    frame = filter_frame(
+        analytics.ledger_table(session, clock.today(session, tz), tz), unit, status, meeting, overdue_only
+    )
+    if frame.empty:
+        return []
+    frame = frame.sort_values(["days_overdue", "meeting_number", "seq"], ascending=[False, False, True])
+    return _rows(frame, lang)
+
+
+def _row(session, item_id: int, lang: str) -> dict | None:
+    item = store.get_item(session, item_id)
+    if item is None:
+        return None
+    tz = app_settings().tz
+    frame = analytics.ledger_table(session, clock.today(session, tz), tz, [item.meeting_id])
+    rows = _rows(frame[frame["id"] == item_id], lang)
+    return rows[0] if rows else None
+
+
+def _columns(lang: str, editable: bool) -> list[dict]:
+    labels = [status_label(s, lang) for s in rules.STATUSES]
+    wrap = {
+        "wrapText": True,
+        "autoHeight": True,
+        "cellStyle": {"lineHeight": "1.4", "paddingTop": "6px", "paddingBottom": "6px"},
+    }
+    # What a meeting asks first (task, unit, deadline, status, lateness) comes first; the long
+    # measures column is further right, reached by scrolling.
+    return [
+        {
+            "field": "meeting",
+            "headerName": t("ledger.col.meeting", lang),
+            "width": 118,
+            "pinned": "left",
+            "filter": "agTextColumnFilter",
+        },
+        {"field": "seq", "headerName": t("ledger.col.seq", lang), "width": 66},
+        {
+            "field": "task",
+            "headerName": t("ledger.col.task", lang),
+            "flex": 2,
+            "minWidth": 240,
+            "filter": "agTextColumnFilter",
+            **wrap,
+        },
+        {
+            "field": "unit",
+            "headerName": t("ledger.col.unit", lang),
+            "width": 150,
+            "filter": "agTextColumnFilter",
+            **wrap,
+        },
+        {"field": "deadline", "headerName": t("ledger.col.deadline", lang), "width": 110},
+        {
+            "field": "status_label",
+            "headerName": t("ledger.col.status", lang),
+            "width": 112,
+            "editable": editable,
+            "cellEditor": "agSelectCellEditor",
+            "cellEditorParams": {"values": labels},
+            "cellClass": "ledger-status-cell",
+        },
+        {
+            "field": "days_overdue",
+            "headerName": t("ledger.col.overdue", lang),
+            "width": 96,
+            "type": "numericColumn",
+            "cellClassRules": {"ledger-overdue-days": "params.value > 0"},
+        },
+        {"field": "carried", "headerName": t("ledger.col.carried", lang), "width": 96, "type": "numericColumn"},
+        {"field": "evidence", "headerName": t("ledger.col.evidence", lang), "width": 96, "type": "numericColumn"},
+        {
+            "field": "lead",
+            "headerName": t("ledger.col.lead", lang),
+            "width": 150,
+            "filter": "agTextColumnFilter",
+            **wrap,
+        },
+        {
+            "field": "measures",
+            "headerName": t("ledger.col.measures", lang),
+            "flex": 2,
+            "minWidth": 260,
+            "filter": "agTextColumnFilter",
+            **wrap,
+        },
+    ]
+
+
+def layout(**_query):
+    lang = current_language()
+    can_write = current_user.is_authenticated and current_user.at_least("inspector")
+    is_editor = current_user.is_authenticated and current_user.at_least("editor")
+    with db_session() as session:
+        rows = _ledger(session, lang)
+        units = store.units(session)
+        meetings = meeting_store.all_meetings(session)
+    unit_options = [{"value": str(u.id), "label": unit_name(u.name, u.name_en, lang)} for u in units]
+    status_options = [{"value": "not_closed", "label": t("ledger.filter.not_closed", lang)}] + [
+        {"value": s, "label": status_label(s, lang)} for s in rules.STATUSES
+    ]
+    meeting_options = [
+        {"value": str(m.number), "label": meeting_name(m.number, lang)}
+        for m in sorted(meetings, key=lambda m: -m.number)
+    ]
+    overdue = sum(1 for r in rows if r["days_overdue"] > 0)
+    return html.Div(
+        [
+            dcc.Store(id="ledger-pending"),
+            dcc.Download(id="ledger-download"),
+            dmc.Group(
+                [
+                    dmc.Title(t("ledger.title", lang), order=2),
+                    dmc.Button(t("ledger.export", lang), id="ledger-export", variant="light"),
+                ],
+                justify="space-between",
+            ),
+            dmc.Text(t("ledger.explain", lang, n=len(rows), overdue=overdue), size="sm", c="dimmed", id="ledger-count"),
+            dmc.Group(
+                [
+                    dmc.Select(
+                        id="ledger-filter-unit",
+                        data=unit_options,
+                        placeholder=t("ledger.filter.unit", lang),
+                        searchable=True,
+                        clearable=True,
+                        w=200,
+                    ),
+                    dmc.Select(
+                        id="ledger-filter-status",
+                        data=status_options,
+                        placeholder=t("ledger.filter.status", lang),
+                        clearable=True,
+                        w=170,
+                    ),
+                    dmc.Select(
+                        id="ledger-filter-meeting",
+                        data=meeting_options,
+                        placeholder=t("ledger.filter.meeting", lang),
+                        searchable=True,
+                        clearable=True,
+                        w=170,
+                    ),
+                    dmc.Checkbox(id="ledger-filter-overdue", label=t("ledger.filter.overdue", lang)),
+                ],
+                gap="sm",
+            ),
+            dmc.Group(
+                [
+                    dmc.Button(
+                        t("ledger.verify", lang),
+                        id="ledger-verify",
+                        color="green",
+                        disabled=not is_editor,
+                        variant="filled",
+                    ),
+                    dmc.Button(t("ledger.history", lang), id="ledger-history", variant="light"),
+                    dmc.Text(
+                        t("ledger.select_hint", lang) if can_write else t("ledger.read_only", lang),
+                        size="xs",
+                        c="dimmed",
+                    ),
+                ],
+                gap="sm",
+            ),
+            html.Div(id="ledger-message"),
+            dag.AgGrid(
+                id="ledger-grid",
+                rowData=rows,
+                columnDefs=_columns(lang, can_write),
+                defaultColDef={"resizable": True, "sortable": True, "wrapHeaderText": True, "autoHeaderHeight": True},
+                getRowId="params.data.id",
+                rowClassRules={
+                    "ledger-row-overdue": "params.data.days_overdue > 0",
+                    "ledger-row-verified": "params.data.status == 'verified'",
+                },
+                dashGridOptions={
+                    "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+                    "localeText": grid_locale(lang),
+                    "animateRows": False,
+                    "stopEditingWhenCellsLoseFocus": True,
+                    "singleClickEdit": False,
+                },
+                style={"height": "62vh", "width": "100%"},
+                className="ag-theme-quartz",
+            ),
+            dmc.Modal(
+                id="ledger-reopen",
+                title=t("ledger.reopen.title", lang),
+                children=[
+                    dmc.Text(id="ledger-reopen-text", size="sm"),
+                    dmc.Textarea(
+                        id="ledger-reopen-reason", label=t("ledger.reopen.reason", lang), autosize=True, minRows=2
+                    ),
+                    dmc.Group(
+                        [
+                            dmc.Button(t("ledger.reopen.confirm", lang), id="ledger-reopen-confirm", color="orange"),
+                            dmc.Button(t("ledger.reopen.cancel", lang), id="ledger-reopen-cancel", variant="subtle"),
+                        ],
+                        justify="flex-end",
+                        mt="sm",
+                    ),
+                ],
+            ),
+            dmc.Drawer(
+                id="ledger-drawer",
+                title=t("ledger.history", lang),
+                position="right",
+                size="lg",
+                children=[
+                    html.Div(id="ledger-drawer-body"),
+                    dmc.Divider(my="sm"),
+                    dmc.Text(t("ledger.evidence.add", lang), fw=600, size="sm"),
+                    dmc.Group(
+                        [
+                            dmc.Select(
+                                id="ledger-evidence-kind",
+                                value="link",
+                                allowDeselect=False,
+                                w=130,
+                                data=[
+                                    {"value": k, "label": t(f"ledger.evidence.kind.{k}", lang)}
+                                    for k in store.EVIDENCE_KINDS
+                                ],
+                            ),
+                            dmc.TextInput(
+                                id="ledger-evidence-ref", placeholder=t("ledger.evidence.ref", lang), style={"flex": 1}
+                            ),
+                        ],
+                        gap="xs",
+                    ),
+                    dmc.TextInput(id="ledger-evidence-label", placeholder=t("ledger.evidence.label", lang), mt="xs"),
+                    dmc.Button(
+                        t("ledger.evidence.save", lang),
+                        id="ledger-evidence-save",
+                        size="xs",
+                        mt="xs",
+                        disabled=not can_write,
+                    ),
+                    html.Div(id="ledger-evidence-message"),
+                ],
+            ),
+        ],
+        className="page page-ledger",
+        style={"display": "flex", "flexDirection": "column", "gap": "12px"},
+    )
+
+
+# --------------------------------------------------------------------------- helpers of the callbacks
+def _actor(role: str):
+    user = require_role(role)
+    return user, store.Actor(user.id, user.role, user.township_id)
+
+
+def _error_text(exc: store.LedgerError, lang: str, attempted: str | None = None) -> str:
+    if isinstance(exc, store.LedgerConflict):
+        current = exc.current or {}
+        return t(
+            "ledger.error.conflict",
+            lang,
+            attempted=attempted or "—",
+            current=status_label(current.get("status", "open"), lang),
+        )
+    return t(f"ledger.error.{exc.code}", lang)
+
+
+def _history_body(session, item_id: int, lang: str):
+    tz = app_settings().tz
+    item = store.get_item(session, item_id)
+    if item is None:
+        return dmc.Text(t("ledger.error.not_found", lang))
+    entries = []
+    for h in store.history(session, item_id):
+        old, new = h["old"], h["new"]
+        if h["field"] == "status":
+            old = status_label(old, lang) if old else "—"
+            new = status_label(new, lang) if new else "—"
+        elif h["field"] in ("done_at", "verified_at"):
+            old = format_datetime(dt.datetime.fromisoformat(old), lang, tz) if old else "—"
+            new = format_datetime(dt.datetime.fromisoformat(new), lang, tz) if new else "—"
+        entries.append(
+            dmc.TimelineItem(
+                title=t(f"ledger.field.{h['field']}", lang) if h["field"] in FIELDS else h["field"],
+                children=[
+                    dmc.Text(
+                        f"{old or '—'} → {new or '—'}" if h["field"] not in ("reason", "evidence") else (new or ""),
+                        size="sm",
+                    ),
+                    dmc.Text(
+                        f"{format_datetime(h['at'], lang, tz)} · {h['user'] or t('ledger.system', lang)}",
+                        size="xs",
+                        c="dimmed",
+                    ),
+                ],
+            )
+        )
+    evidence = []
+    for e in item.evidence or []:
+        label = e.get("label") or e.get("ref")
+        kind = (
+            t(f"ledger.evidence.kind.{e.get('kind')}", lang) if e.get("kind") in store.EVIDENCE_KINDS else e.get("kind")
+        )
+        if e.get("kind") == "link":
+            evidence.append(
+                html.Li([f"{kind}: ", html.A(label, href=e["ref"], target="_blank", rel="noopener noreferrer")])
+            )
+        elif e.get("kind") == "inspection" and str(e.get("ref", "")).isdigit():
+            evidence.append(html.Li([f"{kind}: ", dcc.Link(label, href=f"/inspections/{e['ref']}")]))
+        else:
+            evidence.append(html.Li(f"{kind}: {label}"))
+    return html.Div(
+        [
+            dmc.Text(f"{meeting_name(item.meeting.number, lang)} · {t('ledger.col.seq', lang)} {item.seq}", fw=700),
+            dmc.Text(item.task, size="sm"),
+            dmc.Text(t("ledger.evidence.title", lang), fw=600, size="sm", mt="sm"),
+            html.Ul(evidence, id="ledger-evidence-list")
+            if evidence
+            else dmc.Text(t("ledger.evidence.none", lang), size="sm", c="dimmed"),
+            dmc.Text(t("ledger.history_title", lang), fw=600, size="sm", mt="sm"),
+            dmc.Timeline(entries, active=0, bulletSize=12, lineWidth=2, id="ledger-history-list"),
+        ],
+        **{"data-item": str(item_id)},
+    )
+
+
+FIELDS = {
+    "status",
+    "done_at",
+    "verified_at",
+    "verified_by_id",
+    "reason",
+    "evidence",
+    "task",
+    "measures",
+    "responsible_unit_id",
+    "lead_department_id",
+    "deadline",
+}
+
+
+def _change_event(event):
+    """dash-ag-grid sends a list of changes (one per edited cell); the grid edits one at a time."""
+    if isinstance(event, list):
+        return event[-1] if event else None
+    return event
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(
+        Output("ledger-grid", "rowData"),
+        Output("ledger-count", "children"),
+        Input("ledger-filter-unit", "value"),
+        Input("ledger-filter-status", "value"),
+        Input("ledger-filter-meeting", "value"),
+        Input("ledger-filter-overdue", "checked"),
+        prevent_initial_call=True,
+    )
+    def _filter(unit, status, meeting, overdue_only):
+        lang = current_language()
+        with db_session() as session:
+            rows = _ledger(session, lang, unit, status, meeting, bool(overdue_only))
+        return rows, t("ledger.explain", lang, n=len(rows), overdue=sum(1 for r in rows if r["days_overdue"] > 0))
+
+    def _apply(item_id: int, new_status: str, version: int | None, reason: str, role: str):
+        """Save a status change; returns (row to show, message component)."""
+        lang = current_language()
+        tz = app_settings().tz
+        try:
+            _user, actor = _actor(role)
+        except Forbidden:
+            with db_session() as session:
+                row = _row(session, item_id, lang)
+            return row, dmc.Alert(t("ledger.error.forbidden", lang), color="red", id="ledger-alert")
+        try:
+            with db_session() as session:
+                store.set_status(
+                    session,
+                    item_id,
+                    new_status,
+                    expected_version=version,
+                    actor=actor,
+                    now=clock.now(session, tz),
+                    reason=reason,
+                )
+                row = _row(session, item_id, lang)
+            return row, dmc.Alert(
+                t("ledger.saved", lang, meeting=row["meeting"], seq=row["seq"], status=row["status_label"]),
+                color="teal",
+                id="ledger-alert",
+            )
+        except store.LedgerError as exc:
+            with db_session() as session:
+                row = _row(session, item_id, lang)
+            return row, dmc.Alert(
+                _error_text(exc, lang, status_label(new_status, lang)), color="red", id="ledger-alert"
+            )
+
+    @app.callback(
+        Output("ledger-grid", "rowTransaction"),
+        Output("ledger-message", "children"),
+        Output("ledger-reopen", "opened"),
+        Output("ledger-pending", "data"),
+        Output("ledger-reopen-text", "children"),
+        Input("ledger-grid", "cellValueChanged"),
+        prevent_initial_call=True,
+    )
+    def _cell_changed(event):
+        lang = current_language()
+        event = _change_event(event)
+        if not event or event.get("colId") != "status_label":
+            raise dash.exceptions.PreventUpdate
+        by_label = {status_label(s, lang): s for s in rules.STATUSES}
+        data = event.get("data") or {}
+        new_status = by_label.get(event.get("value"))
+        old_status = data.get("status")
+        if new_status is None or new_status == old_status:
+            raise dash.exceptions.PreventUpdate
+        item_id, version = int(data["id"]), data.get("version")
+        if rules.RANK[new_status] < rules.RANK[old_status]:
+            # A reopen needs a reason: show the old value until it is confirmed.
+            reverted = {**data, "status_label": status_label(old_status, lang)}
+            text = t(
+                "ledger.reopen.text",
+                lang,
+                meeting=data.get("meeting"),
+                seq=data.get("seq"),
+                old=status_label(old_status, lang),
+                new=status_label(new_status, lang),
+            )
+            return (
+                {"update": [reverted]},
+                dash.no_update,
+                True,
+                {"id": item_id, "version": version, "status": new_status},
+                text,
+            )
+        row, message = _apply(item_id, new_status, version, "", "inspector")
+        return ({"update": [row]} if row else dash.no_update), message, False, None, dash.no_update
+
+    @app.callback(
+        Output("ledger-grid", "rowTransaction", allow_duplicate=True),
+        Output("ledger-message", "children", allow_duplicate=True),
+        Output("ledger-reopen", "opened", allow_duplicate=True),
+        Input("ledger-reopen-confirm", "n_clicks"),
+        Input("ledger-reopen-cancel", "n_clicks"),
+        State("ledger-pending", "data"),
+        State("ledger-reopen-reason", "value"),
+        prevent_initial_call=True,
+    )
+    def _reopen(confirm, cancel, pending, reason):
+        if dash.ctx.triggered_id == "ledger-reopen-cancel" or not pending:
+            return dash.no_update, dash.no_update, False
+        lang = current_language()
+        if not (reason or "").strip():
+            return (
+                dash.no_update,
+                dmc.Alert(t("ledger.error.reopen_needs_reason", lang), color="red", id="ledger-alert"),
+                True,
+            )
+        row, message = _apply(pending["id"], pending["status"], pending["version"], reason, "inspector")
+        return ({"update": [row]} if row else dash.no_update), message, False
+
+    @app.callback(
+        Output("ledger-grid", "rowTransaction", allow_duplicate=True),
+        Output("ledger-message", "children", allow_duplicate=True),
+        Input("ledger-verify", "n_clicks"),
+        State("ledger-grid", "selectedRows"),
+        prevent_initial_call=True,
+    )
+    def _verify(n_clicks, selected):
+        lang = current_language()
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        if not selected:
+            return dash.no_update, dmc.Alert(t("ledger.select_first", lang), color="yellow", id="ledger-alert")
+        data = selected[0]
+        row, message = _apply(int(data["id"]), "verified", data.get("version"), "", "editor")
+        return ({"update": [row]} if row else dash.no_update), message
+
+    @app.callback(
+        Output("ledger-drawer", "opened"),
+        Output("ledger-drawer-body", "children"),
+        Output("ledger-message", "children", allow_duplicate=True),
+        Input("ledger-history", "n_clicks"),
+        State("ledger-grid", "selectedRows"),
+        prevent_initial_call=True,
+    )
+    def _history(n_clicks, selected):
+        lang = current_language()
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        if not selected:
+            return False, dash.no_update, dmc.Alert(t("ledger.select_first", lang), color="yellow", id="ledger-alert")
+        with db_session() as session:
+            body = _history_body(session, int(selected[0]["id"]), lang)
+        return True, body, dash.no_update
+
+    @app.callback(
+        Output("ledger-drawer-body", "children", allow_duplicate=True),
+        Output("ledger-evidence-message", "children"),
+        Output("ledger-grid", "rowTransaction", allow_duplicate=True),
+        Output("ledger-evidence-ref", "value"),
+        Input("ledger-evidence-save", "n_clicks"),
+        State("ledger-grid", "selectedRows"),
+        State("ledger-evidence-kind", "value"),
+        State("ledger-evidence-ref", "value"),
+        State("ledger-evidence-label", "value"),
+        prevent_initial_call=True,
+    )
+    def _add_evidence(n_clicks, selected, kind, ref, label):
+        lang = current_language()
+        if not n_clicks or not selected:
+            raise dash.exceptions.PreventUpdate
+        item_id = int(selected[0]["id"])
+        try:
+            _user, actor = _actor("inspector")
+        except Forbidden:
+            return (
+                dash.no_update,
+                dmc.Alert(t("ledger.error.forbidden", lang), color="red"),
+                dash.no_update,
+                dash.no_update,
+            )
+        tz = app_settings().tz
+        try:
+            with db_session() as session:
+                item = store.get_item(session, item_id)
+                # The drawer shows the item as stored; evidence never conflicts with a status edit.
+                store.add_evidence(
+                    session,
+                    item_id,
+                    expected_version=item.version if item else None,
+                    actor=actor,
+                    now=clock.now(session, tz),
+                    kind=kind,
+                    ref=ref or "",
+                    label=label or "",
+                )
+                body = _history_body(session, item_id, lang)
+                row = _row(session, item_id, lang)
+        except store.LedgerError as exc:
+            return dash.no_update, dmc.Alert(_error_text(exc, lang), color="red"), dash.no_update, dash.no_update
+        return body, dmc.Alert(t("ledger.evidence.saved", lang), color="teal"), {"update": [row]}, ""
+
+    @app.callback(
+        Output("ledger-download", "data"),
+        Input("ledger-export", "n_clicks"),
+        State("ledger-filter-unit", "value"),
+        State("ledger-filter-status", "value"),
+        State("ledger-filter-meeting", "value"),
+        State("ledger-filter-overdue", "checked"),
+        prevent_initial_call=True,
+    )
+    def _export(n_clicks, unit, status, meeting, overdue_only):
+        from dashboard.ingest.ledger_excel import export_rows, write_ledger
+
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        tz = app_settings().tz
+        with db_session() as session:
+            today = clock.today(session, tz)
+            frame = analytics.ledger_table(session, today, tz)
+        frame = filter_frame(frame, unit, status, meeting, bool(overdue_only))
+        rows = export_rows(frame) if not frame.empty else []
+        buffer = io.BytesIO()
+        write_ledger(rows, buffer)
+        return dcc.send_bytes(buffer.getvalue(), f"任务台账_{today.isoformat()}.xlsx")
+
+
+dash.register_page(__name__, path="/ledger", name="ledger", title="任务台账", layout=layout)

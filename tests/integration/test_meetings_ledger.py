@@ -1,0 +1,363 @@
+"""Meetings and the ledger on a real database: conflicts, history, carry-over, frozen air quality,
+and the Excel export / import through the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select, update
+
+from dashboard.analytics import meetings as analytics
+from dashboard.store import clock
+from dashboard.store import ledger as ledger_store
+from dashboard.store import meetings as meeting_store
+from dashboard.store.db import session_scope, upgrade
+from dashboard.store.models import ActionItem, ActionItemChange, AuditEntry, Reading, Unit
+from tests.conftest import make_settings
+
+TZ = ZoneInfo("Asia/Shanghai")
+EXPECTED_COLUMNS = [
+    "序号",
+    "会议",
+    "问题/任务",
+    "整改措施",
+    "责任单位",
+    "牵头部门",
+    "完成时限",
+    "状态",
+    "超期天数",
+    "结转次数",
+]
+EDITOR = ledger_store.Actor(None, "editor")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    """A demo district of this module's own: these tests write to it."""
+    from dashboard.demo.generate import generate_district
+    from dashboard.store.demo_load import load_demo
+    from dashboard.store.overview import township_id_by_name
+    from dashboard.store.users import upsert_user
+
+    tmp = tmp_path_factory.mktemp("meetings")
+    settings = make_settings(tmp)
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        load_demo(session, generate_district())
+        upsert_user(session, "editor", "pw-editor-1", "editor")
+        upsert_user(session, "insp", "pw-insp-1", "inspector", township_id=township_id_by_name(session, "侯寨乡"))
+    return settings
+
+
+def _item(session, meeting_number: int, seq: int) -> ActionItem:
+    meeting = meeting_store.get_meeting(session, meeting_number)
+    return ledger_store.item_for(session, meeting.id, seq)
+
+
+def _now(session):
+    return clock.now(session, TZ)
+
+
+def test_a_stale_version_is_a_conflict_and_saves_nothing(demo_db):
+    url = demo_db.database_url
+    with session_scope(url) as session:
+        item = _item(session, 27, 2)  # in progress
+        item_id, seen = item.id, item.version
+        changes_before = session.scalar(select(func.count()).where(ActionItemChange.action_item_id == item_id))
+    with session_scope(url) as session:
+        ledger_store.set_status(session, item_id, "done", expected_version=seen, actor=EDITOR, now=_now(session))
+    with pytest.raises(ledger_store.LedgerConflict) as err:
+        with session_scope(url) as session:
+            ledger_store.set_status(
+                session,
+                item_id,
+                "open",
+                expected_version=seen,
+                actor=EDITOR,
+                now=_now(session),
+                reason="typed on an old page",
+            )
+    assert err.value.current["status"] == "done"
+    with session_scope(url) as session:
+        item = session.get(ActionItem, item_id)
+        assert item.status == "done" and item.version == seen + 1 and item.done_at is not None
+        rows = session.scalars(
+            select(ActionItemChange).where(ActionItemChange.action_item_id == item_id).order_by(ActionItemChange.id)
+        ).all()
+        assert len(rows) == changes_before + 2  # status and done_at, nothing of the refused reopen
+        assert [(r.field, r.old_value, r.new_value) for r in rows[-2:]][0] == ("status", "in_progress", "done")
+
+
+def test_a_concurrent_save_is_caught_by_the_version_column(demo_db):
+    url = demo_db.database_url
+    with session_scope(url) as session:
+        item_id = _item(session, 27, 3).id
+    from dashboard.store.db import session_factory
+
+    first, second = session_factory(url)(), session_factory(url)()
+    try:
+        now = _now(first)
+        a = first.get(ActionItem, item_id)
+        b = second.get(ActionItem, item_id)
+        assert a.version == b.version
+        ledger_store.set_status(first, item_id, "done", expected_version=a.version, actor=EDITOR, now=now)
+        first.commit()
+        with pytest.raises(ledger_store.LedgerConflict):
+            # The second session checked the version it had loaded, which was current then.
+            ledger_store.set_status(second, item_id, "done", expected_version=b.version, actor=EDITOR, now=now)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_history_and_audit_record_who_changed_what(demo_db):
+    url = demo_db.database_url
+    with session_scope(url) as session:
+        from dashboard.store.users import find_user
+
+        editor = find_user(session, "editor")
+        actor = ledger_store.Actor(editor.id, "editor")
+        item = _item(session, 27, 1)  # done
+        ledger_store.set_status(
+            session, item.id, "verified", expected_version=item.version, actor=actor, now=_now(session)
+        )
+        ledger_store.add_evidence(
+            session,
+            item.id,
+            expected_version=None,
+            actor=actor,
+            now=_now(session),
+            kind="link",
+            ref="https://example.org/photo.jpg",
+            label="复查照片",
+        )
+        history = ledger_store.history(session, item.id)
+        assert history[0]["field"] == "evidence" and history[0]["user"] == editor.display_name
+        assert {"status", "verified_at", "verified_by_id"} <= {h["field"] for h in history[:4]}
+        audits = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "action_item", AuditEntry.entity_id == str(item.id))
+        ).all()
+        assert {a.action for a in audits} >= {"status", "evidence"}
+        assert all(a.user_id == editor.id for a in audits)
+        with pytest.raises(ledger_store.LedgerError) as err:
+            ledger_store.add_evidence(
+                session,
+                item.id,
+                expected_version=None,
+                actor=actor,
+                now=_now(session),
+                kind="link",
+                ref="javascript:alert(1)",
+            )
+        assert err.value.code == "evidence_bad_link"
+
+
+def test_rules_are_enforced_by_role_and_township(demo_db):
+    url = demo_db.database_url
+    with session_scope(url) as session:
+        from dashboard.store.users import find_user
+
+        insp = find_user(session, "insp")
+        inspector = ledger_store.Actor(insp.id, "inspector", insp.township_id)
+        houzhai = session.scalar(select(Unit.id).where(Unit.name == "侯寨乡"))
+        mine = session.scalar(
+            select(ActionItem).where(ActionItem.responsible_unit_id == houzhai, ActionItem.status == "in_progress")
+        )
+        other = session.scalar(
+            select(ActionItem).where(ActionItem.responsible_unit_id != houzhai, ActionItem.status == "in_progress")
+        )
+        ledger_store.set_status(
+            session, mine.id, "done", expected_version=mine.version, actor=inspector, now=_now(session)
+        )
+        with pytest.raises(ledger_store.LedgerError) as err:
+            ledger_store.set_status(
+                session, mine.id, "verified", expected_version=None, actor=inspector, now=_now(session)
+            )
+        assert err.value.code == "verify_needs_editor"
+        with pytest.raises(ledger_store.LedgerError) as err:
+            ledger_store.set_status(
+                session, other.id, "done", expected_version=None, actor=inspector, now=_now(session)
+            )
+        assert err.value.code == "not_your_township"
+        with pytest.raises(ledger_store.LedgerError) as err:
+            ledger_store.set_status(session, mine.id, "open", expected_version=None, actor=inspector, now=_now(session))
+        assert err.value.code == "reopen_needs_reason"
+        ledger_store.set_status(
+            session,
+            mine.id,
+            "open",
+            expected_version=None,
+            actor=inspector,
+            now=_now(session),
+            reason="复查发现未整改到位",
+        )
+        assert mine.done_at is None and ledger_store.history(session, mine.id)[0]["field"] == "reason"
+
+
+def test_a_new_meeting_carries_open_items_and_freezes_its_air_quality(demo_db):
+    url = demo_db.database_url
+    with session_scope(url) as session:
+        draft = analytics.draft_next_meeting(session, TZ)
+        assert draft.number == 28 and draft.held_at == dt.datetime(2025, 12, 12, 9, 0, tzinfo=TZ)
+        assert draft.chair_title == "区长" and draft.attendees
+        assert len(draft.open_items) >= 10 and draft.open_items["overdue"].sum() >= 9
+        assert not draft.worst_townships.empty and not draft.findings.empty
+        carried_before = analytics.ledger_table(session, clock.today(session, TZ), TZ).set_index("id")["carried"]
+        unit = session.scalar(select(Unit.id).where(Unit.name == "区城管局"))
+        data = meeting_store.MeetingInput(
+            number=28,
+            held_at=draft.held_at,
+            chair_title="区长",
+            attendees=draft.attendees,
+            problems=[
+                meeting_store.ProblemInput("侯寨乡问题突出", township_id=int(draft.worst_townships.iloc[0].township_id))
+            ],
+            decisions=["严格落实“一次警告，两次约谈，三次问责”。"],
+            accountability=[meeting_store.AccountabilityInput(unit, "interview", "道路扬尘反弹")],
+            actions=[
+                meeting_store.ActionInput("主次干道冲洗", unit, dt.date(2025, 12, 19), "每日6遍"),
+                meeting_store.ActionInput("渣土车夜查", unit, dt.date(2025, 12, 16)),
+            ],
+        )
+        meeting = analytics.save_meeting(session, data, user_id=None, tz=TZ)
+        frozen = dict(meeting.air_quality)
+        assert frozen["period"] == {"start": "2025-12-05", "end": "2025-12-11", "days": 7}
+        assert frozen["district"]["n_valid"] >= 6 and frozen["computed_at"]
+        ledger = analytics.meeting_ledger(session, meeting, TZ, clock.today(session, TZ))
+        new = ledger[ledger["kind"] == "new"]
+        assert sorted(new["task"]) == ["主次干道冲洗", "渣土车夜查"]
+        carried = ledger[ledger["kind"] == "carried"].set_index("id")
+        assert len(carried) >= 10
+        # Every carried item counts this meeting once more than before.
+        assert all(carried.loc[i, "carried"] == carried_before[i] + 1 for i in carried.index)
+        assert carried["days_overdue"].max() > 40
+        with pytest.raises(meeting_store.MeetingError) as err:
+            analytics.save_meeting(session, data, user_id=None, tz=TZ)
+        assert err.value.code == "duplicate_number"
+
+    # Later corrections of the readings do not change what the meeting was told.
+    with session_scope(url) as session:
+        session.execute(
+            update(Reading)
+            .where(Reading.time > dt.datetime(2025, 12, 5, tzinfo=dt.UTC))
+            .values(value=Reading.value * 3)
+        )
+    with session_scope(url) as session:
+        meeting = meeting_store.get_meeting(session, 28)
+        assert meeting.air_quality == frozen
+        again = analytics.meeting_air_quality(session, url, meeting, TZ)
+        assert again.frozen and again.record["district"]["pm25"] == frozen["district"]["pm25"]
+        recomputed = analytics.compute_air_quality(session, meeting.held_at, TZ, clock.now(session, TZ))
+        assert recomputed["district"]["pm25"] > frozen["district"]["pm25"]
+
+
+def test_since_reports_changes_after_meeting_27(demo_db):
+    with session_scope(demo_db.database_url) as session:
+        report = analytics.since(session, demo_db.database_url, meeting_store.get_meeting(session, 27), TZ)
+        assert report.items_total == 3
+        assert report.checks_before["applicable"] > 0 and 0 < report.checks_before["rate"] <= 1
+        assert report.air_after["n_valid"] >= 5
+
+
+def test_scorecard_orders_units_by_what_is_behind(demo_db):
+    with session_scope(demo_db.database_url) as session:
+        card = analytics.scorecard(session, clock.today(session, TZ), TZ)
+    assert card["overdue"].is_monotonic_decreasing
+    assert (card["on_time"] <= card["closed"]).all() and (card["closed"] <= card["items"]).all()
+    assert card["accountability"].sum() > 0
+
+
+# --------------------------------------------------------------------------- Excel, through the CLI
+@pytest.fixture
+def cli_env(demo_db, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_db.database_url)
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(demo_db.data_dir))
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+    from dashboard.cli import main
+
+    return CliRunner(), main
+
+
+def test_export_has_exactly_the_staff_columns(cli_env, tmp_path):
+    runner, main = cli_env
+    out = tmp_path / "台账.xlsx"
+    result = runner.invoke(main, ["export", "ledger", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(out).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0]) == EXPECTED_COLUMNS
+    assert ws.freeze_panes == "A2" and ws["A1"].font.bold and ws.column_dimensions["C"].width > 30
+    body = rows[1:]
+    assert len(body) >= 118
+    assert body[0][1] == "第1次调度会" and isinstance(body[0][6], dt.datetime)
+    assert {r[7] for r in body} <= {"未开始", "整改中", "已完成", "已销号"}
+    overdue = [r for r in body if r[8]]
+    assert overdue and all(r[7] in ("未开始", "整改中") for r in overdue)
+
+
+def _ledger_file(path, rows):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(EXPECTED_COLUMNS)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def test_import_adds_then_is_idempotent_and_updates(cli_env, demo_db, tmp_path):
+    runner, main = cli_env
+    rows = [
+        [901, "第20次调度会", "历史台账任务甲", "按期整改", "侯寨乡", "区住建局", "2025-10-30", "整改中", None, None],
+        [902, "第20次", "历史台账任务乙", "", "区城管局", "", dt.datetime(2025, 11, 2), "已完成", 3, 1],
+    ]
+    path = _ledger_file(tmp_path / "old.xlsx", rows)
+    first = runner.invoke(main, ["import", "ledger", str(path)])
+    assert first.exit_code == 0, first.output
+    assert "2 added" in first.output
+    again = runner.invoke(main, ["import", "ledger", str(path)])
+    assert "0 added, 0 updated, 2 unchanged" in again.output
+    rows[0][7] = "已完成"
+    changed = runner.invoke(main, ["import", "ledger", str(_ledger_file(tmp_path / "old2.xlsx", rows))])
+    assert "0 added, 1 updated, 1 unchanged" in changed.output
+    with session_scope(demo_db.database_url) as session:
+        item = _item(session, 20, 901)
+        assert item.status == "done" and item.done_at is None
+        assert [h["field"] for h in ledger_store.history(session, item.id)][:1] == ["status"]
+
+
+def test_a_bad_file_is_refused_whole_with_every_problem(cli_env, demo_db, tmp_path):
+    runner, main = cli_env
+    path = _ledger_file(
+        tmp_path / "bad.xlsx",
+        [
+            [1, "第21次调度会", "好的一行", "", "侯寨乡", "", "2025-11-01", "未开始", None, None],
+            [2, "第21次调度会", "单位写错", "", "侯寨镇", "", "2025-11-01", "未开始", None, None],
+            ["二", "第99次调度会", "", "", "侯寨乡", "", "明天", "搁置", None, None],
+        ],
+    )
+    with session_scope(demo_db.database_url) as session:
+        before = session.scalar(select(func.count()).select_from(ActionItem))
+    result = runner.invoke(main, ["import", "ledger", str(path)])
+    assert result.exit_code == 1
+    out = result.output
+    assert "nothing was saved" in out
+    assert "bad.xlsx, row 3, column 责任单位: unknown unit '侯寨镇'" in out
+    for column in ("序号", "问题/任务", "完成时限", "状态"):
+        assert f"row 4, column {column}" in out
+    assert "Traceback" not in out
+    with session_scope(demo_db.database_url) as session:
+        assert session.scalar(select(func.count()).select_from(ActionItem)) == before
+
+
+def test_import_refuses_a_file_without_the_columns(cli_env, tmp_path):
+    runner, main = cli_env
+    wb = Workbook()
+    wb.active.append(["编号", "内容"])
+    wb.save(tmp_path / "other.xlsx")
+    result = runner.invoke(main, ["import", "ledger", str(tmp_path / "other.xlsx")])
+    assert result.exit_code == 1 and "missing column(s) 序号, 会议, 问题/任务, 责任单位, 完成时限" in result.output

@@ -37,7 +37,7 @@ def _browser(width: int, height: int) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                 f"--window-size={width},{height}", "--hide-scrollbars"):
+                 f"--window-size={width},{height}", "--hide-scrollbars", "--lang=zh-CN"):
         options.add_argument(flag)
     return webdriver.Chrome(options=options)
 

@@ -89,7 +89,7 @@ def _only(frame, codes: list[str] | None):
 # --------------------------------------------------------------------------- import
 @click.group("import")
 def import_group() -> None:
-    """Import data files (CNEMC daily files, official station lists)."""
+    """Import data files: CNEMC daily files, station lists, sites, inspections, ledgers."""
 
 
 def _cnemc_files(paths: tuple[Path, ...]) -> list[Path]:

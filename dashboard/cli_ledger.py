@@ -60,19 +60,18 @@ def export_ledger(out: Path, meeting: int | None, open_only: bool) -> None:
 def import_ledger(file: Path) -> None:
     """Import a ledger kept in Excel (same columns as the export)."""
     settings = _settings()
-    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
     from dashboard.ingest.ledger_excel import LedgerFileError, check_ledger
     from dashboard.store import clock
     from dashboard.store import ledger as ledger_store
     from dashboard.store.db import session_scope
-    from dashboard.store.models import Meeting
 
     try:
         with session_scope(settings.database_url) as session:
-            meetings = dict(session.execute(select(Meeting.number, Meeting.id)).all())
-            resolved = check_ledger(file, meetings, ledger_store.unit_ids_by_name(session))
+            resolved = check_ledger(
+                file, ledger_store.meeting_ids_by_number(session), ledger_store.unit_ids_by_name(session)
+            )
             counts = ledger_store.import_rows(
                 session, resolved, actor_id=None, now=clock.now(session, settings.tz), file=file.name
             )

@@ -456,7 +456,3 @@ def load_air_data(database_url: str, start: dt.date, end: dt.date) -> AirData:
     with session_scope(database_url) as session:
         version = store.data_version(session, lo, hi)
     return _from_computed(_cached(database_url, first, last, version), start, end)
-
-
-def clear_cache() -> None:
-    _cached.cache_clear()

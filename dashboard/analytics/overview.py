@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from dashboard.domain.aqi import hourly_aqi
-from dashboard.store import clock, overview
+from dashboard.store import air, clock, overview
 
 HOURLY_POLLUTANTS = ["PM2.5", "PM10", "O3", "NO2", "SO2", "CO"]
 # How far back the home page looks for each station's latest published hour.
@@ -82,12 +82,12 @@ def district_hourly_aqi(readings: pd.DataFrame, stations: pd.DataFrame) -> pd.Da
 def build_overview(session: Session, tz: ZoneInfo) -> Overview:
     now = clock.now(session, tz)
     today = clock.today(session, tz)
-    stations = overview.stations(session)
+    stations = air.stations(session)
     latest_time = overview.latest_reading_time(session, now)
     station_aqi = pd.DataFrame()
     district = None
     if latest_time is not None:
-        readings = overview.readings(session, latest_time - LOOKBACK, latest_time)
+        readings = air.hourly_readings(session, latest_time - LOOKBACK, latest_time)
         station_aqi = latest_station_aqi(readings, stations)
         district_hours = district_hourly_aqi(readings, stations)
         district_hours = district_hours[district_hours["aqi"].notna()]

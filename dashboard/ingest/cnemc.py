@@ -45,7 +45,6 @@ FILE_NAME = re.compile(r"china_sites_(\d{8})\.csv$", re.IGNORECASE)
 # National codes are 4 digits + "A" (1001A…3871A); leave room for longer numbers and other
 # suffix letters, but catch a shifted or garbled header.
 STATION_CODE = re.compile(r"[0-9]{3,6}[A-Z]")
-READING_COLUMNS = ["station_code", "pollutant", "time", "value"]
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -238,7 +237,7 @@ def read_cnemc_bytes(raw: bytes, name: str, expected_date: dt.date | None = None
 
     times = (pd.Timestamp(day) + pd.to_timedelta(hours[keep].to_numpy(), unit="h"))
     times = times.tz_localize(TIMEZONE).tz_convert("UTC")
-    n_rows, n_cols = values.shape
+    n_cols = values.shape[1]
     flat = values.to_numpy(dtype="float64").ravel()  # row-major: row r, station c at r*n_cols+c
     present = ~np.isnan(flat)
     negative = present & (flat < 0)

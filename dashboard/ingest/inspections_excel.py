@@ -14,17 +14,16 @@ import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from zipfile import BadZipFile
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from dashboard.domain.inspection import ItemEntry
 from dashboard.i18n import t
+from dashboard.ingest.excel import NotAnExcelFile, cell_text, is_blank, sheet_rows
 from dashboard.ingest.report import Problem
 from dashboard.store.inspections import ChecklistView, InspectionInput
 
@@ -64,20 +63,12 @@ def _version_on(checklists: Iterable[ChecklistView], day: dt.date) -> ChecklistV
     return max(valid, key=lambda c: c.valid_from, default=None)
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def _parse_time(value: object, tz: ZoneInfo) -> dt.datetime | None:
     """A cell as a Beijing wall time to the minute; None if it is not a date with a time."""
     if isinstance(value, dt.datetime):
         local = value
     else:
-        text = _text(value)
+        text = cell_text(value)
         local = None
         for fmt in TIME_FORMATS:
             try:
@@ -109,13 +100,11 @@ def read_inspections(
         out.problems.append(Problem(file_name, at_row, column, t(f"inspections.import.err.{reason}", lang, **params)))
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
-        problem(None, None, "not_excel")  # openpyxl's many ways of saying "not an .xlsx file"
+        rows = sheet_rows(data, SHEET_DATA)
+    except NotAnExcelFile:
+        problem(None, None, "not_excel")
         return out
-    sheet = workbook[SHEET_DATA] if SHEET_DATA in workbook.sheetnames else workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [_text(h) for h in next(rows, ())]
+    header = [cell_text(h) for h in (rows[0] if rows else ())]
     columns = {h: i for i, h in enumerate(header) if h}
 
     def col(i: int) -> str:
@@ -147,12 +136,12 @@ def read_inspections(
 
     seen: dict[tuple[int, dt.datetime], int] = {}
     missing_reported: set[str] = set()
-    for number, values in enumerate(rows, start=2):
+    for number, values in enumerate(rows[1:], start=2):
         values = list(values) + [None] * (len(header) - len(values))
-        if all(_text(v) == "" for v in values):
+        if all(is_blank(v) for v in values):
             continue
         before = len(out.problems)
-        code = _text(values[columns[HEAD_SITE]])
+        code = cell_text(values[columns[HEAD_SITE]])
         site = sites.get(code)
         if not code:
             problem(number, col(columns[HEAD_SITE]), "site_required")
@@ -160,10 +149,10 @@ def read_inspections(
             problem(number, col(columns[HEAD_SITE]), "site_unknown", code=code)
         when = _parse_time(values[columns[HEAD_TIME]], tz)
         if when is None:
-            problem(number, col(columns[HEAD_TIME]), "time_invalid", value=_text(values[columns[HEAD_TIME]]))
+            problem(number, col(columns[HEAD_TIME]), "time_invalid", value=cell_text(values[columns[HEAD_TIME]]))
         elif when > now:
             problem(number, col(columns[HEAD_TIME]), "time_future")
-        inspector = _text(values[columns[HEAD_INSPECTOR]])
+        inspector = cell_text(values[columns[HEAD_INSPECTOR]])
         if not inspector:
             problem(number, col(columns[HEAD_INSPECTOR]), "inspector_required")
         version = _version_on(checklists, when.astimezone(tz).date()) if when else None
@@ -177,8 +166,8 @@ def read_inspections(
                         missing_reported.add(key)
                         problem(number, None, "item_column_missing", item=label)
                     continue
-                raw = _text(values[item_col[key]])
-                note = _text(values[note_col[key]]) if key in note_col else ""
+                raw = cell_text(values[item_col[key]])
+                note = cell_text(values[note_col[key]]) if key in note_col else ""
                 result = RESULT_WORDS.get(raw.lower())
                 if not raw:
                     problem(number, col(item_col[key]), "result_missing")
@@ -190,7 +179,7 @@ def read_inspections(
                 else:
                     entries.append(ItemEntry(key, result, note))
             for key, i in item_col.items():
-                if key not in version.keys and _text(values[i]):
+                if key not in version.keys and cell_text(values[i]):
                     problem(number, col(i), "item_not_in_version", version=version.name)
         if site is not None and when is not None:
             first = seen.setdefault((site[0], when), number)

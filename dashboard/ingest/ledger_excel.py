@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from dashboard.domain.ledger import STATUS_LABELS_ZH
 from dashboard.domain.meetings import meeting_label, parse_meeting_label
+from dashboard.ingest.excel import NotAnExcelFile, cell_text, is_blank, sheet_rows
 from dashboard.ingest.report import Problem
 
 COLUMNS = ("序号", "会议", "问题/任务", "整改措施", "责任单位", "牵头部门", "完成时限", "状态", "超期天数", "结转次数")
@@ -127,24 +128,12 @@ def write_ledger(rows: list[dict[str, Any]], target: str | Path | IO[bytes]) -> 
 
 
 # --------------------------------------------------------------------------- reading
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    match = _DATE_TEXT.match(_text(value))
+    match = _DATE_TEXT.match(cell_text(value))
     if not match:
         return None
     try:
@@ -160,31 +149,21 @@ def _seq(value: Any) -> int | None:
         return value if value > 0 else None
     if isinstance(value, float) and value.is_integer() and value > 0:
         return int(value)
-    text = _text(value)
+    text = cell_text(value)
     return int(text) if text.isdigit() and int(text) > 0 else None
 
 
 def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
     """The file's valid rows and the problems of the others; raises ``LedgerFileError`` only
     when the file as a whole cannot be read (not an .xlsx, no header, columns missing)."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     name = Path(path).name
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise LedgerFileError(
-            [Problem(name, None, None, f"not a readable .xlsx file ({exc.__class__.__name__})")]
-        ) from None
-    try:
-        ws = wb.active
-        rows = list(ws.iter_rows(values_only=True))
-    finally:
-        wb.close()
+        rows = sheet_rows(path)
+    except NotAnExcelFile as exc:
+        raise LedgerFileError([Problem(name, None, None, f"not a readable .xlsx file ({exc.reason})")]) from None
     if not rows:
         raise LedgerFileError([Problem(name, None, None, "the sheet is empty (expected a header row)")])
-    header = [_text(h) for h in rows[0]]
+    header = [cell_text(h) for h in rows[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise LedgerFileError(
@@ -204,7 +183,7 @@ def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
         return values[i] if i is not None and i < len(values) else None
 
     for number, values in enumerate(rows[1:], start=2):
-        if all(_blank(v) for v in values):
+        if all(is_blank(v) for v in values):
             continue
         bad = len(problems)
 
@@ -213,22 +192,22 @@ def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
 
         seq = _seq(cell(values, "序号"))
         if seq is None:
-            problem("序号", f"{_text(cell(values, '序号')) or 'blank'} is not a positive whole number")
+            problem("序号", f"{cell_text(cell(values, '序号')) or 'blank'} is not a positive whole number")
         meeting = parse_meeting_label(cell(values, "会议"))
         if meeting is None:
-            problem("会议", f"{_text(cell(values, '会议')) or 'blank'} is not a meeting such as 第27次调度会")
-        task = _text(cell(values, "问题/任务"))
+            problem("会议", f"{cell_text(cell(values, '会议')) or 'blank'} is not a meeting such as 第27次调度会")
+        task = cell_text(cell(values, "问题/任务"))
         if not task:
             problem("问题/任务", "blank: every line needs its task")
-        unit = _text(cell(values, "责任单位"))
+        unit = cell_text(cell(values, "责任单位"))
         if not unit:
             problem("责任单位", "blank: every line needs a responsible unit")
         deadline = _date(cell(values, "完成时限"))
         if deadline is None:
             problem(
-                "完成时限", f"{_text(cell(values, '完成时限')) or 'blank'} is not a date (2025-12-10 or 2025年12月10日)"
+                "完成时限", f"{cell_text(cell(values, '完成时限')) or 'blank'} is not a date (2025-12-10 or 2025年12月10日)"
             )
-        status_text = _text(cell(values, "状态"))
+        status_text = cell_text(cell(values, "状态"))
         status = STATUS_BY_LABEL.get(status_text or STATUS_LABELS_ZH["open"])
         if status is None:
             problem("状态", f"{status_text} is not one of {', '.join(STATUS_LABELS_ZH.values())}")
@@ -245,9 +224,9 @@ def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
                     meeting,
                     seq,
                     task,
-                    _text(cell(values, "整改措施")),
+                    cell_text(cell(values, "整改措施")),
                     unit,
-                    _text(cell(values, "牵头部门")) or None,
+                    cell_text(cell(values, "牵头部门")) or None,
                     deadline,
                     status,
                 )

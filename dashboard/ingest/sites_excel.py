@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any, BinaryIO
 from dashboard.domain.coords import from_wgs84, normalise_system
 from dashboard.domain.sites import SITE_TYPES, STATUSES, CleanSite, validate_site
 from dashboard.i18n import t
+from dashboard.ingest.excel import NotAnExcelFile, cell_text, is_blank, sheet_rows
 from dashboard.ingest.report import Problem
 
 #: (Chinese header, field) in file order.
@@ -102,14 +102,6 @@ _DATE_PATTERNS = (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{4})/(\d{1,2})/(\d{1,2})"
                   r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _number_text(value: Any) -> Any:
     if isinstance(value, str):
         return value.strip().replace(",", "").replace("，", "")
@@ -118,7 +110,7 @@ def _number_text(value: Any) -> Any:
 
 def _date(value: Any) -> tuple[dt.date | None, bool]:
     """(date, ok): date cells, ISO and common Chinese spellings; blank is (None, True)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if is_blank(value):
         return None, True
     if isinstance(value, dt.datetime):
         return value.date(), True
@@ -142,9 +134,6 @@ def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, in
     ``township_ids``: township name → id. Codes repeated within the file are problems; codes
     already in the database are not (the import updates those sites).
     """
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     name = file or (str(source) if isinstance(source, (str, Path)) else "upload.xlsx")
     report = SitesFile(file=name)
 
@@ -152,16 +141,10 @@ def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, in
         report.problems.append(Problem(name, row, column, t(key, lang, **params)))
 
     try:
-        data = io.BytesIO(source) if isinstance(source, bytes) else source
-        workbook = load_workbook(data, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        rows = sheet_rows(source, SHEET)
+    except NotAnExcelFile:
         problem(None, None, "sites.import.not_xlsx")
         return report
-    try:
-        sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
     if not rows:
         problem(1, None, "sites.import.empty")
         return report
@@ -180,26 +163,26 @@ def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, in
     seen: dict[str, int] = {}
     for row_number, row in enumerate(rows[1:], start=2):
         cells = {h: (row[i] if i < len(row) else None) for h, i in position.items()}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
+        if all(is_blank(v) for v in cells.values()):
             continue
         report.rows_read += 1
         values: dict[str, Any] = {f: cells.get(h) for h, f in COLUMNS}
         # Fields already reported here are not reported again by the shared validation.
         reported: set[str] = set()
-        township = _text(values.pop("township"))
+        township = cell_text(values.pop("township"))
         values["township_id"] = township_ids.get(township) if township else None
         if township and values["township_id"] is None:
             problem(row_number, "乡镇办", "sites.import.unknown_township", value=township)
             reported.add("township_id")
         for column, lookup in (("site_type", _TYPE_OF), ("status", _STATUS_OF)):
-            text = _text(values[column])
+            text = cell_text(values[column])
             if text:
                 key = lookup.get(text) or lookup.get(text.lower())
                 if key is None:
                     problem(row_number, HEADER_OF[column], "sites.import.unknown_value", value=text)
                     reported.add(column)
                 values[column] = key or text
-        system_text = _text(values["coord_system"])
+        system_text = cell_text(values["coord_system"])
         system = normalise_system(system_text)
         if system is None:
             problem(row_number, "坐标系", "sites.import.unknown_value", value=system_text)
@@ -213,7 +196,7 @@ def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, in
         for column in ("area_m2", "longitude", "latitude"):
             values[column] = _number_text(values[column])
         for column in ("code", "name", "address", "builder_unit", "contractor_unit"):
-            values[column] = _text(values[column])
+            values[column] = cell_text(values[column])
         code = values["code"]
         if code and code in seen:
             problem(row_number, "工地编号", "sites.import.duplicate_code", code=code, first=seen[code])

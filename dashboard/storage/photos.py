@@ -18,7 +18,6 @@ from pathlib import Path
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
-MIME_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 
 class PhotoRejected(ValueError):

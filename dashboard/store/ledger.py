@@ -22,18 +22,15 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from dashboard.domain import ledger as rules
+from dashboard.domain.errors import CodedError
 from dashboard.store.models import ActionItem, ActionItemChange, Meeting, Unit, User
 from dashboard.store.users import audit
 
 EVIDENCE_KINDS = ("link", "file", "inspection", "rectification")
 
 
-class LedgerError(ValueError):
+class LedgerError(CodedError):
     """A refused ledger write; ``code`` names the reason (the page translates it)."""
-
-    def __init__(self, code: str, **details: Any):
-        self.code, self.details = code, details
-        super().__init__(f"{code} {details}" if details else code)
 
 
 class LedgerConflict(LedgerError):
@@ -353,11 +350,6 @@ def item_for(session: Session, meeting_id: int, seq: int) -> ActionItem | None:
     return session.scalar(select(ActionItem).where(ActionItem.meeting_id == meeting_id, ActionItem.seq == seq))
 
 
-def next_seq(session: Session, meeting_id: int) -> int:
-    seqs = session.scalars(select(ActionItem.seq).where(ActionItem.meeting_id == meeting_id)).all()
-    return max(seqs, default=0) + 1
-
-
 def units(session: Session) -> list[Unit]:
     """Responsible units: townships first (district order), then departments, then companies."""
     order = {"township": 0, "department": 1, "company": 2}
@@ -367,6 +359,11 @@ def units(session: Session) -> list[Unit]:
 
 def unit_ids_by_name(session: Session) -> dict[str, int]:
     return {name: uid for uid, name in session.execute(select(Unit.id, Unit.name))}
+
+
+def meeting_ids_by_number(session: Session) -> dict[int, int]:
+    """Meeting number → id: what an imported file's 会议 column resolves against."""
+    return dict(session.execute(select(Meeting.number, Meeting.id)).all())
 
 
 def import_rows(session: Session, rows: list, *, actor_id: int | None, now: dt.datetime, file: str) -> dict[str, int]:

@@ -1,8 +1,9 @@
 """Queries and writes of dispatch meetings (调度会), and the inspection facts a meeting reviews.
 
 A meeting is saved whole (problems, decisions, accountability, new ledger lines) in the caller's
-transaction; a duplicate number or a bad reference raises ``MeetingError`` before anything is
-flushed. Edits check the version the user saw (``MeetingConflict``).
+transaction; a bad reference raises ``MeetingError`` before anything is flushed, a number
+already taken ``MeetingNumberTaken`` (also when another user saved it a moment earlier). Edits
+check the version the user saw (``MeetingConflict``).
 
 The inspection results a meeting reviews are read at exact times (a meeting starts at 09:00,
 so a day-based query would count that morning twice) and rated with ``domain.compliance``'s
@@ -17,9 +18,11 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from dashboard.domain.errors import CodedError
 from dashboard.store import ledger as ledger_store
 from dashboard.store.models import (
     AccountabilityRecord,
@@ -40,17 +43,20 @@ from dashboard.store.users import audit
 MEASURES = ("criticism", "interview", "admonition", "accountability")
 
 
-class MeetingError(ValueError):
+class MeetingError(CodedError):
     """A refused meeting write; ``code`` names the reason, ``details`` what it concerns."""
-
-    def __init__(self, code: str, **details: Any):
-        self.code, self.details = code, details
-        super().__init__(f"{code} {details}" if details else code)
 
 
 class MeetingConflict(MeetingError):
     def __init__(self, number: int):
         super().__init__("conflict", number=number)
+
+
+class MeetingNumberTaken(MeetingError):
+    """Another meeting has this number (code ``duplicate_number``)."""
+
+    def __init__(self, number: int):
+        super().__init__("duplicate_number", number=number)
 
 
 @dataclass
@@ -195,7 +201,7 @@ def create_meeting(
     if not (data.chair_title or "").strip():
         raise MeetingError("chair_missing")
     if session.scalar(select(Meeting.id).where(Meeting.number == data.number)) is not None:
-        raise MeetingError("duplicate_number", number=data.number)
+        raise MeetingNumberTaken(data.number)
     _check_refs(session, data)
     meeting = Meeting(
         number=data.number,
@@ -228,6 +234,12 @@ def create_meeting(
         AccountabilityRecord(unit_id=a.unit_id, measure=a.measure, reason=a.reason.strip()) for a in data.accountability
     ]
     session.add(meeting)
+    try:
+        # The check above cannot see a save of the same number still in flight in another
+        # transaction; the unique number catches it here, before any ledger line is written.
+        session.flush()
+    except IntegrityError as exc:
+        raise MeetingNumberTaken(data.number) from exc
     for seq, a in enumerate(data.actions, start=1):
         ledger_store.create_item(
             session,

@@ -1,4 +1,5 @@
-"""Queries for the overview numbers: sites, stations, readings, ledger counts and alerts."""
+"""Queries for the overview numbers: sites, the latest reading time, ledger counts and alerts (the
+stations and readings come from ``store.air``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.store.models import ActionItem, Alert, Reading, Site, Station, Township
+from dashboard.store.models import ActionItem, Alert, Reading, Site, Township
 
 OPEN_STATUSES = ("open", "in_progress")
 
@@ -37,45 +38,6 @@ def sites_by_township(session: Session) -> pd.DataFrame:
         rows, columns=["township_id", "township", "township_en", "position", "plate", "sites"]
     )
     frame["sites"] = frame["sites"].fillna(0).astype(int)
-    return frame
-
-
-def stations(session: Session) -> pd.DataFrame:
-    rows = session.execute(
-        select(
-            Station.id,
-            Station.code,
-            Station.name,
-            Station.longitude,
-            Station.latitude,
-            Station.is_background,
-            Station.in_district,
-        ).order_by(Station.code)
-    ).all()
-    return pd.DataFrame(
-        rows,
-        columns=["station_id", "code", "name", "longitude", "latitude", "is_background", "in_district"],
-    )
-
-
-def readings(
-    session: Session,
-    start: dt.datetime,
-    end: dt.datetime,
-    station_codes: list[str] | None = None,
-) -> pd.DataFrame:
-    """Readings with ``start < time <= end`` (UTC), long form: station_code, time, pollutant, value."""
-    query = (
-        select(Station.code, Reading.time, Reading.pollutant, Reading.value)
-        .join(Station, Station.id == Reading.station_id)
-        .where(Reading.time > start, Reading.time <= end)
-    )
-    if station_codes:
-        query = query.where(Station.code.in_(station_codes))
-    rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["station_code", "time", "pollutant", "value"])
-    frame["time"] = pd.to_datetime(frame["time"], utc=True)
-    frame["value"] = frame["value"].astype(float)
     return frame
 
 

@@ -185,17 +185,6 @@ def upsert_stations(session: Session, frame: pd.DataFrame, valid_from: dt.date) 
     return counts
 
 
-def stations_frame(session: Session, codes: Iterable[str] | None = None) -> pd.DataFrame:
-    """Stations (code, name, city, longitude, latitude, is_background, in_district)."""
-    query = select(Station.code, Station.name, Station.city, Station.longitude, Station.latitude,
-                   Station.is_background, Station.in_district).order_by(Station.code)
-    if codes is not None:
-        query = query.where(Station.code.in_(list(codes)))
-    rows = session.execute(query).all()
-    return pd.DataFrame(rows, columns=["code", "name", "city", "longitude", "latitude", "is_background",
-                                       "in_district"])
-
-
 # --------------------------------------------------------------------------- readings
 #
 # Hot path. Per-row SQLAlchemy work (parameter dicts, the UTCDateTime decorator, result

@@ -324,17 +324,6 @@ def open_for_site(session: Session, site_id: int, today: dt.date, tz: ZoneInfo =
     return rectifications_frame(session, today, tz=tz, site_id=site_id, status="open")
 
 
-def counts_by_township(session: Session, today: dt.date, tz: ZoneInfo = DEFAULT_TZ) -> pd.DataFrame:
-    """Open, overdue and escalated (level ≥ 1) open rectifications per township."""
-    frame = rectifications_frame(session, today, tz=tz, status="open")
-    grouped = frame.groupby(["township_id", "township"], as_index=False).agg(
-        open=("id", "size"),
-        overdue=("days_overdue", lambda s: int((s > 0).sum())),
-        escalated=("escalation_level", lambda s: int((s >= 1).sum())),
-    )
-    return grouped.sort_values(["open", "township_id"], ascending=[False, True]).reset_index(drop=True)
-
-
 def escalated(
     session: Session,
     since: dt.datetime,
@@ -361,18 +350,6 @@ def escalated(
         .sort_values(["escalation_level", "days_overdue", "id"], ascending=[False, False, True])
         .reset_index(drop=True)
     )
-
-
-def set_rules(session: Session, rules: RectificationRules) -> None:
-    """Store the rules (an admin's choice) as the ``rectification.rules`` app setting."""
-    value = json.dumps({**rules.__dict__, "late_thresholds": list(rules.late_thresholds)})
-    row = session.get(AppSetting, RULES_KEY)
-    if row is None:
-        session.add(AppSetting(key=RULES_KEY, value=value))
-    else:
-        row.value = value
-    session.flush()
-
 
 
 def effects_of_inspection(

@@ -3,12 +3,13 @@
 import datetime as dt
 
 import pytest
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.analytics import air
 from dashboard.store import air as store
 from dashboard.store.db import session_scope
+from tests.browser.helpers import WAIT, choose, click, no_console_errors
 
 pytestmark = pytest.mark.browser
 
@@ -16,14 +17,9 @@ pytestmark = pytest.mark.browser
 PERIOD = (dt.date(2025, 11, 11), dt.date(2025, 12, 10))
 
 
-def _no_console_errors(duo):
-    logs = [entry for entry in duo.get_logs() or [] if entry.get("level") == "SEVERE"]
-    assert logs == [], logs
-
-
 def _open_air(duo):
     duo.driver.get(duo.server_url + "/air")
-    duo.wait_for_element("#air-timeseries .main-svg", timeout=20)
+    duo.wait_for_element("#air-timeseries .main-svg", timeout=WAIT)
 
 
 def test_air_page_shows_the_december_episode(logged_in, demo_settings):
@@ -31,7 +27,7 @@ def test_air_page_shows_the_december_episode(logged_in, demo_settings):
     _open_air(duo)
     assert duo.find_element("h2").text == "空气质量"
     # Time series: daily AQI of the district with the alert bands in Chinese.
-    duo.wait_for_contains_text("#air-timeseries", "日AQI变化")
+    duo.wait_for_contains_text("#air-timeseries", "日AQI变化", timeout=WAIT)
     chart = duo.find_element("#air-timeseries").text
     assert "橙色预警" in chart and "红色预警" in chart and "HJ 633-2012" in chart
 
@@ -43,19 +39,18 @@ def test_air_page_shows_the_december_episode(logged_in, demo_settings):
     assert duo.find_element("#air-kpi-good-days").text == f"{summary['n_good']} / {summary['n_valid']}"
 
     # Calendar: month grids in Chinese, the episode's daily AQI in its cells.
-    duo.find_element("#air-tab-calendar").click()
-    duo.wait_for_element("#air-calendar .main-svg", timeout=15)
+    click(duo, "#air-tab-calendar")
+    duo.wait_for_element("#air-calendar .main-svg", timeout=WAIT)
     calendar = duo.find_element("#air-calendar").text
     assert "2025年12月" in calendar and "2025年11月" in calendar and "重度污染" in calendar
     assert str(peak.max()) in calendar
 
     # Another pollutant on the time series: PM2.5 daily means against the 24h limit.
-    duo.find_element("#air-pollutant").click()
-    duo.driver.find_element(By.XPATH, "//div[@role='option' and contains(., 'PM2.5')]").click()
-    duo.find_element("#air-tab-series").click()
-    duo.wait_for_contains_text("#air-timeseries", "PM2.5 日均值变化", timeout=15)
+    choose(duo, duo.find_element("#air-pollutant"), "PM2.5 细颗粒物", exact=True, searchable=False)
+    click(duo, "#air-tab-series")
+    duo.wait_for_contains_text("#air-timeseries", "PM2.5 日均值变化", timeout=WAIT)
     assert "24小时平均二级限值 75 µg/m³" in duo.find_element("#air-timeseries").text
-    _no_console_errors(duo)
+    no_console_errors(duo)
 
 
 def test_editor_changes_the_good_day_target(logged_in, demo_settings):
@@ -66,14 +61,16 @@ def test_editor_changes_the_good_day_target(logged_in, demo_settings):
         field = duo.find_element("#air-target-share")
         field.send_keys(Keys.CONTROL, "a")
         field.send_keys("80")
-        duo.find_element("#air-target-save").click()
-        duo.wait_for_text_to_equal("#air-target-status", "目标已保存。", timeout=10)
-        duo.wait_for_contains_text("#air-summary", "目标 80%", timeout=10)
+        # The input shows its "%" suffix after the number.
+        WebDriverWait(duo.driver, WAIT).until(lambda _d: field.get_attribute("value").rstrip("%") == "80")
+        click(duo, "#air-target-save")
+        duo.wait_for_text_to_equal("#air-target-status", "目标已保存。", timeout=WAIT)
+        duo.wait_for_contains_text("#air-summary", "目标 80%", timeout=WAIT)
         with session_scope(demo_settings.database_url) as session:
             assert store.targets(session)["target_good_day_share"] == pytest.approx(0.80)
-        duo.find_element("#air-tab-monthly").click()
-        duo.wait_for_contains_text("#air-good-days", "目标 80%", timeout=15)
-        _no_console_errors(duo)
+        click(duo, "#air-tab-monthly")
+        duo.wait_for_contains_text("#air-good-days", "目标 80%", timeout=WAIT)
+        no_console_errors(duo)
     finally:
         with session_scope(demo_settings.database_url) as session:
             store.set_targets(session, **store.TARGET_DEFAULTS)

@@ -19,7 +19,6 @@ import pytest
 from openpyxl import Workbook
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
@@ -27,15 +26,11 @@ from dashboard.domain.inspection import ItemEntry
 from dashboard.store import inspections as S
 from dashboard.store.db import session_scope
 from dashboard.store.models import Inspection, Rectification, Site, Township
+from tests.browser.helpers import WAIT, append_text, choose, click, no_console_errors
 from tests.conftest import login, start
 
 pytestmark = pytest.mark.browser
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-def _no_console_errors(duo):
-    logs = [e for e in duo.get_logs() or [] if e.get("level") == "SEVERE"]
-    assert logs == [], logs
 
 
 def _quiet_sites(settings) -> list[str]:
@@ -66,31 +61,24 @@ def _tiny_png(path):
 
 def _open_form(duo, path="/inspections/new"):
     duo.driver.get(duo.server_url + path)
-    duo.wait_for_element("#insp-submit", timeout=20)
-
-
-def _xpath(duo, xpath: str, timeout: float = 10):
-    return WebDriverWait(duo.driver, timeout).until(EC.element_to_be_clickable((By.XPATH, xpath)))
+    duo.wait_for_element("#insp-submit", timeout=WAIT)
 
 
 def _pick_site(duo, code: str):
     """Search the site picker by code and choose the match, as a user does."""
-    box = duo.find_element("#insp-site")
-    box.click()
-    box.send_keys(code)
-    _xpath(duo, f"//div[@role='option'][contains(., '{code}')]").click()
+    choose(duo, duo.find_element("#insp-site"), code)
 
 
 def _type_date(duo, value: str):
-    field = duo.find_element("#insp-date")
-    field.click()
+    field = click(duo, "#insp-date")
     field.send_keys(Keys.CONTROL, "a")
     field.send_keys(value, Keys.TAB)
+    WebDriverWait(duo.driver, WAIT).until(lambda _d: field.get_attribute("value") == value, f"the date is not {value}")
 
 
 def _fail(duo, key: str):
-    _xpath(duo, f"//div[@data-key='{key}']//label[normalize-space()='不合格']").click()
-    duo.wait_for_element(f"div[data-key='{key}'] textarea")
+    click(duo, (By.XPATH, f"//div[@data-key='{key}']//label[normalize-space()='不合格']"))
+    duo.wait_for_element(f"div[data-key='{key}'] textarea", timeout=WAIT)
 
 
 def test_inspector_records_a_failure_with_photo_and_a_reinspection_closes_it(
@@ -107,44 +95,44 @@ def test_inspector_records_a_failure_with_photo_and_a_reinspection_closes_it(
     _pick_site(dash_duo, code)
     _type_date(dash_duo, "2025-12-10")
     _fail(dash_duo, "cover")
-    dash_duo.find_element("div[data-key='cover'] textarea").send_keys("裸土未覆盖，防尘网破损")
+    append_text(dash_duo, dash_duo.find_element("div[data-key='cover'] textarea"), "裸土未覆盖，防尘网破损")
     dash_duo.find_element("div[data-key='cover'] input[type=file]").send_keys(str(photo))
-    dash_duo.wait_for_element("div[data-key='cover'] img.insp-thumb", timeout=10)
-    dash_duo.find_element("#insp-submit").click()
-    dash_duo.wait_for_element("#insp-saved", timeout=15)
+    dash_duo.wait_for_element("div[data-key='cover'] img.insp-thumb", timeout=WAIT)
+    click(dash_duo, "#insp-submit")
+    dash_duo.wait_for_element("#insp-saved", timeout=WAIT)
     elapsed = time.perf_counter() - began
     print(f"\ninspection with one failure, a note and a photo recorded in {elapsed:.1f} s")
     assert elapsed < 60
-    dash_duo.wait_for_contains_text("#insp-effects", "各类物料堆放100%覆盖")
+    dash_duo.wait_for_contains_text("#insp-effects", "各类物料堆放100%覆盖", timeout=WAIT)
     # The stored photo is served to the logged-in user (the thumbnail actually loads).
     assert dash_duo.driver.execute_script(
         "const i = document.querySelector(\"div[data-key='cover'] img.insp-thumb\"); return i && i.naturalWidth;") == 2
 
     dash_duo.driver.get(dash_duo.server_url + "/rectifications")
-    dash_duo.wait_for_element("#rect-f-search", timeout=20).send_keys(code)
-    dash_duo.wait_for_contains_text("#rect-grid", code, timeout=15)
+    dash_duo.wait_for_element("#rect-f-search", timeout=WAIT).send_keys(code)
+    dash_duo.wait_for_contains_text("#rect-grid", code, timeout=WAIT)
     dash_duo.wait_for_contains_text("#rect-grid", "各类物料堆放100%覆盖")
     dash_duo.wait_for_contains_text("#rect-grid", "2025-12-13")  # deadline: three days
 
     # A passing re-inspection (every item defaults to 合格) at the default time, today.
     _open_form(dash_duo)
     _pick_site(dash_duo, code)
-    dash_duo.wait_for_contains_text("#insp-open-rects", "各类物料堆放100%覆盖")
-    dash_duo.find_element("#insp-submit").click()
-    dash_duo.wait_for_element("#insp-saved", timeout=15)
-    dash_duo.wait_for_contains_text("#insp-effects", "复查合格并销号")
+    dash_duo.wait_for_contains_text("#insp-open-rects", "各类物料堆放100%覆盖", timeout=WAIT)
+    click(dash_duo, "#insp-submit")
+    dash_duo.wait_for_element("#insp-saved", timeout=WAIT)
+    dash_duo.wait_for_contains_text("#insp-effects", "复查合格并销号", timeout=WAIT)
 
     dash_duo.driver.get(dash_duo.server_url + "/rectifications")
-    dash_duo.wait_for_element("#rect-f-search", timeout=20)
-    _xpath(dash_duo, "//label[normalize-space()='已销号']").click()
+    dash_duo.wait_for_element("#rect-f-search", timeout=WAIT)
+    click(dash_duo, (By.XPATH, "//label[normalize-space()='已销号']"))
     dash_duo.find_element("#rect-f-search").send_keys(code)
-    dash_duo.wait_for_contains_text("#rect-grid", code, timeout=15)
+    dash_duo.wait_for_contains_text("#rect-grid", code, timeout=WAIT)
     with session_scope(demo_settings.database_url) as s:
         (rect,) = s.scalars(select(Rectification).where(
             Rectification.site_id == _site_id(demo_settings, code), Rectification.item_key == "cover",
             Rectification.opened_at >= dt.datetime(2025, 12, 10, 18, tzinfo=TZ))).all()
         assert rect.status == "closed" and rect.closed_at.astimezone(TZ).date() == dt.date(2025, 12, 11)
-    _no_console_errors(dash_duo)
+    no_console_errors(dash_duo)
 
 
 def test_a_failure_without_a_note_is_refused_and_the_form_keeps_its_values(
@@ -159,17 +147,17 @@ def test_a_failure_without_a_note_is_refused_and_the_form_keeps_its_values(
     _open_form(dash_duo)
     _pick_site(dash_duo, code)
     _fail(dash_duo, "vehicle_wash")
-    dash_duo.find_element("#insp-general-note").send_keys("出入口有积泥")
-    dash_duo.find_element("#insp-submit").click()
-    dash_duo.wait_for_contains_text("#insp-message", "不合格项必须填写问题描述", timeout=10)
-    dash_duo.wait_for_contains_text("div[data-key='vehicle_wash']", "不合格项必须填写问题描述")
+    append_text(dash_duo, dash_duo.find_element("#insp-general-note"), "出入口有积泥")
+    click(dash_duo, "#insp-submit")
+    dash_duo.wait_for_contains_text("#insp-message", "不合格项必须填写问题描述", timeout=WAIT)
+    dash_duo.wait_for_contains_text("div[data-key='vehicle_wash']", "不合格项必须填写问题描述", timeout=WAIT)
     assert code in dash_duo.find_element("#insp-site").get_attribute("value")
     assert dash_duo.find_element("#insp-general-note").get_attribute("value") == "出入口有积泥"
     checked = dash_duo.driver.find_element(By.CSS_SELECTOR, "div[data-key='vehicle_wash'] input[type=radio]:checked")
     assert checked.get_attribute("value") == "fail"
     with session_scope(demo_settings.database_url) as s:
         assert s.scalar(select(func.count()).select_from(Inspection).where(Inspection.site_id == site_id)) == before
-    _no_console_errors(dash_duo)
+    no_console_errors(dash_duo)
 
 
 def test_a_conflicting_edit_is_reported_and_what_was_typed_stays(browser_ready, dash_duo, demo_app, demo_settings):
@@ -188,20 +176,20 @@ def test_a_conflicting_edit_is_reported_and_what_was_typed_stays(browser_ready, 
         other = S.InspectionInput(**{**payload.__dict__, "note": "另一人的修改"})
         S.save_inspection(s, other, user_id=None, submit=True, tz=TZ, inspection_id=saved.inspection_id,
                           expected_version=saved.version)
-    dash_duo.find_element("#insp-general-note").send_keys("我的补充说明")
-    dash_duo.find_element("#insp-submit").click()
-    dash_duo.wait_for_contains_text("#insp-conflict", "已被他人修改", timeout=10)
+    append_text(dash_duo, dash_duo.find_element("#insp-general-note"), "我的补充说明")
+    click(dash_duo, "#insp-submit")
+    dash_duo.wait_for_contains_text("#insp-conflict", "已被他人修改", timeout=WAIT)
     assert dash_duo.find_element("#insp-general-note").get_attribute("value") == "我的补充说明"
     with session_scope(demo_settings.database_url) as s:
         assert s.get(Inspection, saved.inspection_id).note == "另一人的修改"
     # Choosing to keep one's own version then saves it, knowingly.
-    dash_duo.find_element("#insp-overwrite").click()
-    dash_duo.wait_for_contains_text("#insp-message", "覆盖")
-    dash_duo.find_element("#insp-submit").click()
-    dash_duo.wait_for_element("#insp-saved", timeout=15)
+    click(dash_duo, "#insp-overwrite")
+    dash_duo.wait_for_contains_text("#insp-message", "覆盖", timeout=WAIT)
+    click(dash_duo, "#insp-submit")
+    dash_duo.wait_for_element("#insp-saved", timeout=WAIT)
     with session_scope(demo_settings.database_url) as s:
         assert s.get(Inspection, saved.inspection_id).note == "我的补充说明"
-    _no_console_errors(dash_duo)
+    no_console_errors(dash_duo)
 
 
 def test_a_bad_excel_file_is_refused_with_clear_messages_and_nothing_saved(
@@ -228,11 +216,11 @@ def test_a_bad_excel_file_is_refused_with_clear_messages_and_nothing_saved(
     start(dash_duo, demo_app)
     login(dash_duo, "editor")
     dash_duo.driver.get(dash_duo.server_url + "/inspections")
-    dash_duo.wait_for_element("#insp-import-upload input[type=file]", timeout=20).send_keys(str(path))
-    dash_duo.wait_for_contains_text("#insp-import-alert", "未导入任何记录", timeout=15)
+    dash_duo.wait_for_element("#insp-import-upload input[type=file]", timeout=WAIT).send_keys(str(path))
+    dash_duo.wait_for_contains_text("#insp-import-alert", "未导入任何记录", timeout=WAIT)
     table = dash_duo.find_element("#insp-import-problems").text
     assert "不合格项必须填写问题描述" in table and "GD-9999" in table
     assert "3" in table and "4" in table  # the rows, as numbered in Excel
     with session_scope(demo_settings.database_url) as s:
         assert s.scalar(select(func.count()).select_from(Inspection)) == before
-    _no_console_errors(dash_duo)
+    no_console_errors(dash_duo)

@@ -10,45 +10,23 @@ from __future__ import annotations
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from dashboard.store import meetings as meeting_store
 from dashboard.store.db import session_scope, upgrade
 from dashboard.store.models import ActionItem
+from tests.browser.helpers import WAIT, append_text, choose, click, no_console_errors
 from tests.conftest import TEST_PASSWORDS, login, make_settings, start
 
 pytestmark = pytest.mark.browser
 PAYLOAD = "<script>alert(1)</script>"
 
 
-def _no_console_errors(duo):
-    logs = [e for e in duo.get_logs() or [] if e.get("level") == "SEVERE"]
-    assert logs == [], logs
-
-
 def _pattern(kind: str) -> str:
     """CSS for the inputs of a pattern-matching id type (Dash writes the id as JSON; the label
     of an input carries the same id with "-label" appended)."""
     return f'input[id*=\'"type":"{kind}"\']'
-
-
-def _choose(duo, input_el, text: str) -> None:
-    """Pick ``text`` in a Mantine Select: open it, type to filter, click the option."""
-    input_el.click()
-    input_el.send_keys(text)
-    option = WebDriverWait(duo.driver, 10).until(
-        lambda d: next(
-            (
-                o
-                for o in d.find_elements(By.CSS_SELECTOR, "[role='option']")
-                if o.is_displayed() and o.text.strip() == text
-            ),
-            None,
-        )
-    )
-    option.click()
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +47,8 @@ def meeting_app(tmp_path_factory):
 def test_meeting_27_shows_its_decisions_and_what_happened_since(logged_in):
     duo = logged_in
     duo.driver.get(duo.server.url + "/meetings")
-    duo.wait_for_element("#meeting-link-27").click()
-    duo.wait_for_text_to_equal("#meeting-title", "第27次调度会", timeout=20)
+    click(duo, "#meeting-link-27")
+    duo.wait_for_text_to_equal("#meeting-title", "第27次调度会", timeout=WAIT)
     duo.wait_for_contains_text("#meeting-decisions", "狠抓重污染天气应急管控措施落实")
     duo.wait_for_contains_text("#meeting-accountability", "区城管局")
     # What happened since: the December episode after the meeting, and the ledger's progress.
@@ -79,7 +57,7 @@ def test_meeting_27_shows_its_decisions_and_what_happened_since(logged_in):
     duo.wait_for_contains_text("#since-actions", "本次会议交办任务")
     duo.wait_for_contains_text("#meeting-ledger-table", "结转第8次")
     duo.wait_for_contains_text("#air-frozen-note", "即时计算")
-    _no_console_errors(duo)
+    no_console_errors(duo)
 
 
 def test_record_meeting_28_carry_and_verify(browser_ready, dash_duo, meeting_app):
@@ -97,29 +75,26 @@ def test_record_meeting_28_carry_and_verify(browser_ready, dash_duo, meeting_app
     # Two new actions.
     for _ in range(2):
         count = len(duo.find_elements(_pattern("mf-action-task")))
-        duo.find_element("#mf-add-action").click()
-        WebDriverWait(duo.driver, 10).until(
+        click(duo, "#mf-add-action")
+        WebDriverWait(duo.driver, WAIT).until(
             lambda d, n=count: len(d.find_elements(By.CSS_SELECTOR, _pattern("mf-action-task"))) == n + 1
         )
     tasks = duo.find_elements(_pattern("mf-action-task"))
     units = duo.find_elements(_pattern("mf-action-unit"))
     planned = [("主次干道每日冲洗六遍", "区城管局"), ("渣土车夜间联合执法", "区交警大队")]
     for task, (text, _unit) in zip(tasks, planned, strict=True):
-        task.send_keys(text)
+        append_text(duo, task, text)
     # Saving without a responsible unit is refused, and what was typed stays in the form.
-    duo.find_element("#mf-save").click()
-    duo.wait_for_contains_text("#mf-error", "第1项任务没有选择责任单位")
+    click(duo, "#mf-save")
+    duo.wait_for_contains_text("#mf-error", "第1项任务没有选择责任单位", timeout=WAIT)
     assert [t.get_attribute("value") for t in tasks] == [text for text, _unit in planned]
     for unit, (_text, unit_name) in zip(units, planned, strict=True):
-        _choose(duo, unit, unit_name)
-    minutes = duo.find_element("#mf-minutes")
-    minutes.click()
-    minutes.send_keys(Keys.CONTROL, Keys.END)
-    minutes.send_keys(f"\n{PAYLOAD}\n")
-    duo.find_element("#mf-save").click()
+        choose(duo, unit, unit_name, exact=True)
+    append_text(duo, duo.find_element("#mf-minutes"), f"\n{PAYLOAD}\n")
+    click(duo, "#mf-save")
 
     duo.wait_for_text_to_equal("#meeting-title", "第28次调度会", timeout=30)
-    duo.wait_for_contains_text("#meeting-ledger-table", "主次干道每日冲洗六遍")
+    duo.wait_for_contains_text("#meeting-ledger-table", "主次干道每日冲洗六遍", timeout=WAIT)
     duo.wait_for_contains_text("#meeting-ledger-table", "渣土车夜间联合执法")
     # An open item of meeting 19 is carried to meeting 28: its ninth time.
     duo.wait_for_contains_text("#meeting-ledger-table", "结转第9次")
@@ -140,33 +115,35 @@ def test_record_meeting_28_carry_and_verify(browser_ready, dash_duo, meeting_app
     # Verify-close a done item on the ledger.
     duo.driver.get(duo.server.url + "/ledger")
     duo.wait_for_element("#ledger-grid .ag-row", timeout=30)
-    _choose(duo, duo.find_element("#ledger-filter-status"), "已完成")
-    duo.wait_for_contains_text("#ledger-count", "共7项")
-    first = duo.wait_for_element("#ledger-grid .ag-center-cols-container .ag-row[row-index='0']")
-    item_id = int(first.get_attribute("row-id"))
-    first.find_element(By.CSS_SELECTOR, "[col-id='task']").click()
-    duo.find_element("#ledger-verify").click()
-    duo.wait_for_contains_text("#ledger-message", "已销号", timeout=15)
-    duo.find_element("#ledger-history").click()
-    duo.wait_for_contains_text("#ledger-history-list", "已完成 → 已销号")
+    choose(duo, duo.find_element("#ledger-filter-status"), "已完成", exact=True)
+    duo.wait_for_contains_text("#ledger-count", "共7项", timeout=WAIT)
+    row = "#ledger-grid .ag-center-cols-container .ag-row[row-index='0']"
+    item_id = int(duo.wait_for_element(row).get_attribute("row-id"))
+    click(duo, f"{row} [col-id='task']")
+    # The grid re-renders its rows; the verify button acts on the row once it shows as selected.
+    duo.wait_for_element(f"#ledger-grid .ag-center-cols-container .ag-row-selected[row-id='{item_id}']", timeout=WAIT)
+    click(duo, "#ledger-verify")
+    duo.wait_for_contains_text("#ledger-message", "已销号", timeout=WAIT)
+    click(duo, "#ledger-history")
+    duo.wait_for_contains_text("#ledger-history-list", "已完成 → 已销号", timeout=WAIT)
     with session_scope(settings.database_url) as session:
         item = session.get(ActionItem, item_id)
         assert item.status == "verified" and item.verified_at is not None
 
     # Reopening it in the grid asks for a reason first. (The edit goes through the grid's API:
     # AG Grid's select editor does not take synthetic keyboard input reliably.)
-    duo.find_element(".mantine-Drawer-close").click()
+    click(duo, ".mantine-Drawer-close")
     duo.driver.execute_script(
         f"dash_ag_grid.getApi('ledger-grid').getRowNode('{item_id}').setDataValue('status_label', '整改中')"
     )
-    duo.wait_for_contains_text("#ledger-reopen-text", "从“已销号”退回到“整改中”")
-    duo.find_element("#ledger-reopen-reason").send_keys("复查发现仍有裸土未覆盖")
-    duo.find_element("#ledger-reopen-confirm").click()
-    duo.wait_for_contains_text("#ledger-message", "已改为“整改中”", timeout=15)
+    duo.wait_for_contains_text("#ledger-reopen-text", "从“已销号”退回到“整改中”", timeout=WAIT)
+    append_text(duo, duo.find_element("#ledger-reopen-reason"), "复查发现仍有裸土未覆盖")
+    click(duo, "#ledger-reopen-confirm")
+    duo.wait_for_contains_text("#ledger-message", "已改为“整改中”", timeout=WAIT)
     with session_scope(settings.database_url) as session:
         item = session.get(ActionItem, item_id)
         assert item.status == "in_progress" and item.verified_at is None and item.done_at is None
-    _no_console_errors(duo)
+    no_console_errors(duo)
 
 
 def test_ledger_and_scorecard_in_english(browser_ready, dash_duo, demo_app):
@@ -180,4 +157,4 @@ def test_ledger_and_scorecard_in_english(browser_ready, dash_duo, demo_app):
     assert overdue, "overdue rows are highlighted"
     duo.driver.get(duo.server.url + "/scorecard")
     duo.wait_for_contains_text("#scorecard-grid", "Mazhai Town", timeout=30)
-    _no_console_errors(duo)
+    no_console_errors(duo)

@@ -5,19 +5,15 @@ from selenium.webdriver.common.by import By
 
 from dashboard.analytics.overview import build_overview
 from dashboard.store.db import session_scope
+from tests.browser.helpers import WAIT, click, no_console_errors
 from tests.conftest import login, start
 
 pytestmark = pytest.mark.browser
 
 
-def _no_console_errors(dash_duo):
-    logs = [entry for entry in dash_duo.get_logs() or [] if entry.get("level") == "SEVERE"]
-    assert logs == [], logs
-
-
 def test_home_shows_stored_data_in_chinese(logged_in, demo_settings):
     duo = logged_in
-    duo.wait_for_text_to_equal("h2", "攻坚总览")
+    duo.wait_for_text_to_equal("h2", "攻坚总览", timeout=WAIT)
     tiles = duo.find_elements("#home-aqi-tiles .aqi-tile")
     with session_scope(demo_settings.database_url) as session:
         expected = build_overview(session, demo_settings.tz)
@@ -29,20 +25,20 @@ def test_home_shows_stored_data_in_chinese(logged_in, demo_settings):
     duo.wait_for_contains_text("#home-as-of", "2025年12月11日")
     # The sites chart is drawn with Chinese township names.
     duo.wait_for_contains_text("#home-sites-by-township", "侯寨乡")
-    _no_console_errors(duo)
+    no_console_errors(duo)
 
 
 def test_language_switch_persists_across_reloads(logged_in):
     duo = logged_in
-    duo.wait_for_text_to_equal("h2", "攻坚总览")
-    duo.driver.find_element(By.XPATH, "//label[normalize-space()='English']").click()
-    duo.wait_for_text_to_equal("h2", "Campaign overview", timeout=15)
+    duo.wait_for_text_to_equal("h2", "攻坚总览", timeout=WAIT)
+    click(duo, (By.XPATH, "//label[normalize-space()='English']"))
+    duo.wait_for_text_to_equal("h2", "Campaign overview", timeout=WAIT)
     duo.driver.refresh()
-    duo.wait_for_text_to_equal("h2", "Campaign overview", timeout=15)
-    assert "Overview" in duo.find_element("#shell-navbar").text
-    duo.driver.find_element(By.XPATH, "//label[normalize-space()='中文']").click()
-    duo.wait_for_text_to_equal("h2", "攻坚总览", timeout=15)
-    _no_console_errors(duo)
+    duo.wait_for_text_to_equal("h2", "Campaign overview", timeout=WAIT)
+    duo.wait_for_contains_text("#shell-navbar", "Overview", timeout=WAIT)
+    click(duo, (By.XPATH, "//label[normalize-space()='中文']"))
+    duo.wait_for_text_to_equal("h2", "攻坚总览", timeout=WAIT)
+    no_console_errors(duo)
 
 
 def test_every_navigation_link_opens_its_page(logged_in):
@@ -52,14 +48,14 @@ def test_every_navigation_link_opens_its_page(logged_in):
     assert hrefs, "the navigation is empty"
     for href in hrefs:
         duo.driver.get(href)
-        duo.wait_for_element(".page", timeout=20)
-        _no_console_errors(duo)
+        duo.wait_for_element(".page", timeout=WAIT)
+        no_console_errors(duo)
 
 
 def test_login_in_english_and_logout(browser_ready, dash_duo, demo_app):
     start(dash_duo, demo_app)
     login(dash_duo, "viewer", lang="en")
-    dash_duo.wait_for_text_to_equal("h2", "Campaign overview")
-    dash_duo.find_element("#shell-logout").click()
-    dash_duo.wait_for_element("#login-submit")
+    dash_duo.wait_for_text_to_equal("h2", "Campaign overview", timeout=WAIT)
+    click(dash_duo, "#shell-logout")
+    dash_duo.wait_for_element("#login-submit", timeout=WAIT)
     assert "Sign in" in dash_duo.find_element("#login-submit").text

@@ -13,7 +13,6 @@ import uuid
 import pytest
 from openpyxl import Workbook
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
@@ -30,38 +29,17 @@ from dashboard.store.models import (
     Site,
     Township,
 )
+from tests.browser.helpers import WAIT, choose, click, no_console_errors, type_text
 
 pytestmark = pytest.mark.browser
-
-
-def _no_console_errors(duo):
-    logs = [entry for entry in duo.get_logs() or [] if entry.get("level") == "SEVERE"]
-    assert logs == [], logs
 
 
 def _field(duo, name: str):
     """A form input by its pattern-matching id {"type": "site-form", "field": name}."""
     element_id = json.dumps({"field": name, "type": "site-form"}, separators=(",", ":"))
-    return WebDriverWait(duo.driver, 10).until(EC.visibility_of_element_located((By.XPATH, f"//*[@id='{element_id}']")))
-
-
-def _choose(duo, element, text: str):
-    """Pick ``text`` in a Mantine Select / MultiSelect: open it, type, click the option."""
-    element.click()
-    element.send_keys(text)
-
-    def visible_option(driver):
-        # Other selects on the page keep hidden options with the same labels.
-        options = driver.find_elements(By.XPATH, f"//*[@role='option'][contains(., '{text}')]")
-        return next((o for o in options if o.is_displayed()), False)
-
-    WebDriverWait(duo.driver, 10).until(visible_option).click()
-
-
-def _type(element, text: str):
-    element.send_keys(Keys.CONTROL, "a")
-    element.send_keys(Keys.DELETE)
-    element.send_keys(text)
+    return WebDriverWait(duo.driver, WAIT).until(
+        EC.visibility_of_element_located((By.XPATH, f"//*[@id='{element_id}']"))
+    )
 
 
 def _counts(settings) -> tuple[int, int]:
@@ -89,19 +67,19 @@ def test_sites_page_lists_the_demo_sites_in_chinese_and_filters(logged_in, demo_
     total, houzhai = _counts(demo_settings)
     duo.driver.get(duo.server_url + "/sites")
     duo.wait_for_text_to_equal("h2", "工地管理")
-    duo.wait_for_text_to_equal("#sites-count", f"显示 {total} / 共 {total} 个工地", timeout=20)
+    duo.wait_for_text_to_equal("#sites-count", f"显示 {total} / 共 {total} 个工地", timeout=WAIT)
     duo.wait_for_contains_text("#sites-grid", "工地名称")
     duo.wait_for_contains_text("#sites-grid", "淮河路街道")
     duo.wait_for_contains_text("#sites-grid", "在建")
 
-    _choose(duo, duo.find_element("#sites-filter-township"), "侯寨乡")
-    duo.wait_for_text_to_equal("#sites-count", f"显示 {houzhai} / 共 {houzhai} 个工地", timeout=20)
+    choose(duo, duo.find_element("#sites-filter-township"), "侯寨乡")
+    duo.wait_for_text_to_equal("#sites-count", f"显示 {houzhai} / 共 {houzhai} 个工地", timeout=WAIT)
     assert "淮河路街道" not in duo.find_element("#sites-grid").text
 
     duo.find_element("#sites-search").send_keys("绿地城")
-    duo.wait_for_text_to_equal("#sites-count", f"显示 1 / 共 {houzhai} 个工地", timeout=20)
+    duo.wait_for_text_to_equal("#sites-count", f"显示 1 / 共 {houzhai} 个工地", timeout=WAIT)
     duo.wait_for_contains_text("#sites-grid", "绿地城二期")
-    _no_console_errors(duo)
+    no_console_errors(duo)
 
 
 def test_site_detail_shows_the_heat_map_and_open_rectifications(logged_in, demo_settings):
@@ -117,17 +95,17 @@ def test_site_detail_shows_the_heat_map_and_open_rectifications(logged_in, demo_
                                    .where(Rectification.site_id == site_id, Rectification.status == "open")))
         labels = {k: v for k, v in session.execute(select(ChecklistItem.key, ChecklistItem.label))}
     duo.driver.get(duo.server_url + f"/sites/{site_id}")
-    duo.wait_for_text_to_equal("#site-title", name, timeout=20)
+    duo.wait_for_text_to_equal("#site-title", name, timeout=WAIT)
     duo.wait_for_text_to_equal("#site-plate", {"red": "红牌", "yellow": "黄牌", "green": "绿牌"}[plate])
     duo.wait_for_text_to_equal("#site-open-count", str(n_open))
     # The heat map's rows are the checklist items in Chinese.
-    duo.wait_for_contains_text("#site-heatmap", "工地周边100%围挡", timeout=20)
+    duo.wait_for_contains_text("#site-heatmap", "工地周边100%围挡", timeout=WAIT)
     rows = duo.find_elements("#site-rectifications tbody tr")
     assert len(rows) == n_open
     table = duo.find_element("#site-rectifications").text
     assert all(labels[k] in table for k in keys)
     assert any(level in table for level in ("警告", "约谈", "问责", "未升级"))
-    _no_console_errors(duo)
+    no_console_errors(duo)
 
 
 def test_an_editor_creates_a_site_and_it_appears(logged_in, demo_settings):
@@ -135,33 +113,38 @@ def test_an_editor_creates_a_site_and_it_appears(logged_in, demo_settings):
     name = f"测试新建工地{uuid.uuid4().hex[:6]}"
     gcj_lon, gcj_lat = wgs84_to_gcj02(113.552, 34.701)
     duo.driver.get(duo.server_url + "/sites")
-    duo.wait_for_element("#sites-new", timeout=20).click()
-    # Saving an empty form is refused with messages in Chinese, field by field.
+    click(duo, "#sites-new")
+    # Saving an empty form is refused with messages in Chinese, field by field. (The drawer
+    # slides in: the save button takes clicks once it has arrived.)
     _field(duo, "name")
-    duo.find_element("#site-form-save").click()
-    duo.wait_for_contains_text("#site-form-message", "请按提示修改", timeout=10)
-    duo.wait_for_contains_text(".mantine-Drawer-body", "必填")
+    click(duo, "#site-form-save")
+    duo.wait_for_contains_text("#site-form-message", "请按提示修改", timeout=WAIT)
+    duo.wait_for_contains_text(".mantine-Drawer-body", "必填", timeout=WAIT)
 
-    _type(_field(duo, "name"), name)
-    _choose(duo, _field(duo, "township_id"), "马寨镇")
-    _choose(duo, _field(duo, "site_type"), "道路工程")
-    _type(_field(duo, "area_m2"), "8000")
-    duo.driver.find_element(By.XPATH, "//label[contains(., 'GCJ-02')]").click()
-    _type(_field(duo, "longitude"), f"{gcj_lon:.6f}")
-    _type(_field(duo, "latitude"), f"{gcj_lat:.6f}")
-    duo.find_element("#site-form-save").click()
-    duo.wait_for_contains_text("#sites-saved", name, timeout=20)
+    type_text(duo, _field(duo, "name"), name)
+    choose(duo, _field(duo, "township_id"), "马寨镇")
+    choose(duo, _field(duo, "site_type"), "道路工程")
+    type_text(duo, _field(duo, "area_m2"), "8000")
+    gcj = click(duo, (By.XPATH, "//label[contains(., 'GCJ-02')]"))
+    WebDriverWait(duo.driver, WAIT).until(
+        lambda _d: gcj.find_element(By.XPATH, "./preceding-sibling::input | ../input").is_selected(),
+        "GCJ-02 was not selected",
+    )
+    type_text(duo, _field(duo, "longitude"), f"{gcj_lon:.6f}")
+    type_text(duo, _field(duo, "latitude"), f"{gcj_lat:.6f}")
+    click(duo, "#site-form-save")
+    duo.wait_for_contains_text("#sites-saved", name, timeout=WAIT)
 
     duo.find_element("#sites-search").send_keys(name)
-    duo.wait_for_contains_text("#sites-count", "显示 1 /", timeout=20)
-    duo.wait_for_contains_text("#sites-grid", name)
+    duo.wait_for_contains_text("#sites-count", "显示 1 /", timeout=WAIT)
+    duo.wait_for_contains_text("#sites-grid", name, timeout=WAIT)
     with session_scope(demo_settings.database_url) as session:
         site = session.scalar(select(Site).where(Site.name == name))
         assert site.coord_system == "GCJ02" and site.plate == "green"
         assert (site.longitude, site.latitude) == pytest.approx((113.552, 34.701), abs=1e-5)
         assert session.scalar(select(AuditEntry.action).where(AuditEntry.entity == "site",
                                                               AuditEntry.entity_id == str(site.id))) == "create"
-    _no_console_errors(duo)
+    no_console_errors(duo)
 
 
 def test_a_second_editor_is_told_of_the_conflict_and_keeps_what_they_typed(logged_in, demo_settings):
@@ -171,7 +154,7 @@ def test_a_second_editor_is_told_of_the_conflict_and_keeps_what_they_typed(logge
     duo.driver.get(duo.server_url + f"/sites?edit={site_id}")
     address = _field(duo, "address")
     assert _field(duo, "name").get_attribute("value") == name
-    _type(address, "二七区马寨镇张寨村北侧（我的修改）")
+    type_text(duo, address, "二七区马寨镇张寨村北侧（我的修改）")
 
     # Meanwhile another editor saves a change to the same site.
     with session_scope(demo_settings.database_url) as session:
@@ -180,8 +163,8 @@ def test_a_second_editor_is_told_of_the_conflict_and_keeps_what_they_typed(logge
         other = validate_site(before | {"contractor_unit": "另一位编辑填写的施工单位"})[0]
         store.update_site(session, site_id, other, expected_version=version, loaded=before)
 
-    duo.find_element("#site-form-save").click()
-    duo.wait_for_contains_text("#site-form-message", "保存未成功", timeout=20)
+    click(duo, "#site-form-save")
+    duo.wait_for_contains_text("#site-form-message", "保存未成功", timeout=WAIT)
     message = duo.find_element("#site-form-message").text
     assert "另一位编辑填写的施工单位" in message and "施工单位" in message
     assert _field(duo, "address").get_attribute("value") == "二七区马寨镇张寨村北侧（我的修改）"
@@ -189,13 +172,13 @@ def test_a_second_editor_is_told_of_the_conflict_and_keeps_what_they_typed(logge
         assert session.get(Site, site_id).address == "二七区马寨镇"  # the stale save wrote nothing
 
     # Having seen the other change, saving again writes this user's edit and keeps theirs.
-    duo.find_element("#site-form-save").click()
-    duo.wait_for_contains_text("#sites-saved", name, timeout=20)
+    click(duo, "#site-form-save")
+    duo.wait_for_contains_text("#sites-saved", name, timeout=WAIT)
     with session_scope(demo_settings.database_url) as session:
         site = session.get(Site, site_id)
         assert site.address == "二七区马寨镇张寨村北侧（我的修改）"
         assert site.contractor_unit == "另一位编辑填写的施工单位"
-    _no_console_errors(duo)
+    no_console_errors(duo)
 
 
 def test_a_bad_excel_upload_is_refused_with_row_level_errors(logged_in, demo_settings, tmp_path):
@@ -210,30 +193,30 @@ def test_a_bad_excel_upload_is_refused_with_row_level_errors(logged_in, demo_set
     path = tmp_path / "坏文件.xlsx"
     book.save(path)
     duo.driver.get(duo.server_url + "/sites")
-    duo.wait_for_element("#sites-upload input[type=file]", timeout=20).send_keys(str(path))
-    duo.wait_for_contains_text("#sites-upload-refused", "整个文件未导入", timeout=20)
+    duo.wait_for_element("#sites-upload input[type=file]", timeout=WAIT).send_keys(str(path))
+    duo.wait_for_contains_text("#sites-upload-refused", "整个文件未导入", timeout=WAIT)
     duo.wait_for_contains_text("#sites-upload-errors", "面积必须大于0")
     errors = duo.find_element("#sites-upload-errors").text
     assert "火星乡" in errors and "面积(平方米)" in errors and "乡镇办" in errors
     with session_scope(demo_settings.database_url) as session:
         assert session.scalar(select(func.count()).select_from(Site)) == total
-    _no_console_errors(duo)
+    no_console_errors(duo)
 
 
 def test_compliance_and_alerts_pages_render(logged_in):
     duo = logged_in
     duo.driver.get(duo.server_url + "/compliance")
-    duo.wait_for_text_to_equal("h2", "合规分析", timeout=20)
+    duo.wait_for_text_to_equal("h2", "合规分析", timeout=WAIT)
     duo.wait_for_contains_text("#compliance-definition", "合格检查项数 ÷ 适用检查项数")
     duo.wait_for_contains_text("#compliance-kpi-rate", "%")
-    duo.wait_for_contains_text("#compliance-trend", "第27次", timeout=20)
+    duo.wait_for_contains_text("#compliance-trend", "第27次", timeout=WAIT)
     duo.wait_for_contains_text("#compliance-ranking-table", "侯寨乡")
     duo.wait_for_contains_text("#compliance-items", "各类物料堆放100%覆盖")
-    _no_console_errors(duo)
+    no_console_errors(duo)
 
     duo.driver.get(duo.server_url + "/alerts")
-    duo.wait_for_text_to_equal("h2", "预警管控", timeout=20)
+    duo.wait_for_text_to_equal("h2", "预警管控", timeout=WAIT)
     duo.wait_for_contains_text("#alerts-measures", "停止一切施工作业")
     duo.wait_for_contains_text("#alerts-list", "红色预警")
     duo.wait_for_contains_text("#alerts-summary", "违规施工")
-    _no_console_errors(duo)
+    no_console_errors(duo)

@@ -95,7 +95,7 @@ def test_import_stores_every_hourly_value_and_reimport_adds_nothing(zhengzhou, m
 
 
 def test_exported_hourly_aqi_equals_published(zhengzhou, monkeypatch):
-    url, folder, _ = zhengzhou
+    _url, folder, _ = zhengzhou
     use_db(monkeypatch, folder)
     out = folder / "hourly.csv"
     result = cli("export", "aqi", "--hourly", "--out", out)
@@ -122,7 +122,7 @@ def test_exported_hourly_aqi_equals_published(zhengzhou, monkeypatch):
 
 
 def test_export_daily_to_excel(zhengzhou, monkeypatch, tmp_path):
-    url, folder, _ = zhengzhou
+    _url, folder, _ = zhengzhou
     use_db(monkeypatch, folder)
     out = tmp_path / "daily.xlsx"
     result = cli("export", "aqi", "--daily", "--stations", "1316A,1323A", "--from", "2019-12-04",

@@ -16,7 +16,7 @@ from dashboard.store import clock
 from dashboard.store import ledger as ledger_store
 from dashboard.store import meetings as meeting_store
 from dashboard.store.db import session_scope, upgrade
-from dashboard.store.models import ActionItem, ActionItemChange, AuditEntry, Reading, Unit
+from dashboard.store.models import ActionItem, ActionItemChange, AuditEntry, Meeting, Reading, Unit
 from tests.conftest import make_settings
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -253,6 +253,23 @@ def test_a_new_meeting_carries_open_items_and_freezes_its_air_quality(demo_db):
         assert again.frozen and again.record["district"]["pm25"] == frozen["district"]["pm25"]
         recomputed = analytics.compute_air_quality(session, meeting.held_at, TZ, clock.now(session, TZ))
         assert recomputed["district"]["pm25"] > frozen["district"]["pm25"]
+
+
+def test_a_number_saved_meanwhile_by_someone_else_is_refused_as_taken(demo_db):
+    """The duplicate check before saving cannot see a save still in flight; the unique number
+    can, and the save is refused with the same domain error and nothing written."""
+    url = demo_db.database_url
+    held = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
+    with pytest.raises(meeting_store.MeetingNumberTaken) as err, session_scope(url) as session, session.no_autoflush:
+        # Pending and unflushed, so the check's query misses it: another user's save in flight.
+        session.add(Meeting(number=90, held_at=held, chair_title="区长", created_at=held, updated_at=held))
+        meeting_store.create_meeting(
+            session, meeting_store.MeetingInput(number=90, held_at=held, chair_title="区长"),
+            user_id=None, now=held, air_quality={},
+        )
+    assert err.value.code == "duplicate_number" and err.value.details == {"number": 90}
+    with session_scope(url) as session:
+        assert meeting_store.get_meeting(session, 90) is None
 
 
 def test_since_reports_changes_after_meeting_27(demo_db):

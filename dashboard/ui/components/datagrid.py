@@ -1,5 +1,6 @@
-"""AG Grid helpers for the site pages: Chinese grid texts (no CDN locale), a grid factory and
-the columns every list of sites shares (code, name linking to the site page, township, plate)."""
+"""AG Grid helpers shared by the pages: the grid's own texts in Chinese (AG Grid ships English
+only and nothing is fetched from a CDN), a grid factory, and the columns every list of sites
+shares (code, name linking to the site page, township, plate)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import dash_ag_grid as dag
 from dashboard.figures.theme import PLATE_COLOURS, text_colour_on
 from dashboard.i18n import t
 
-# AG Grid's own texts that appear in a community grid with filters, sorting and pagination.
+# AG Grid's own texts that appear in a community grid with filters, sorting and pagination
+# (catalog keys ``grid.<key>``).
 _LOCALE_KEYS = (
     "page", "of", "to", "more", "next", "last", "first", "previous", "loadingOoo", "noRowsToShow",
     "filterOoo", "equals", "notEqual", "contains", "notContains", "startsWith", "endsWith", "blank",
@@ -17,26 +19,39 @@ _LOCALE_KEYS = (
     "clearFilter", "cancelFilter", "searchOoo", "selectAll", "pinColumn", "noPin", "pinLeft", "pinRight",
     "autosizeThiscolumn", "autosizeAllColumns", "resetColumns", "sortAscending", "sortDescending",
     "sortUnSort", "pageSizeSelectorLabel", "ariaPageSizeSelectorLabel", "columnFilter", "dateFormatOoo",
-    "before", "after",
+    "before", "after", "ariaFilterInput", "ariaSearch",
 )
 
 
-def locale_text(lang: str) -> dict[str, str]:
-    """AG Grid's ``localeText`` for ``lang`` (English is AG Grid's built-in default)."""
+def locale_text(lang: str, no_rows: str | None = None) -> dict[str, str]:
+    """AG Grid's ``localeText`` for ``lang`` (English is AG Grid's built-in default).
+
+    ``no_rows`` replaces the generic empty-grid text with one naming what the grid lists.
+    """
     if lang != "zh":
         return {}
-    return {key: t(f"sites.grid.{key}", "zh") for key in _LOCALE_KEYS}
+    texts = {key: t(f"grid.{key}", "zh") for key in _LOCALE_KEYS}
+    if no_rows:
+        texts["noRowsToShow"] = no_rows
+    return texts
 
 
 def data_grid(grid_id: str, column_defs: list[dict], rows: list[dict], lang: str, height: str = "520px",
-              page_size: int | None = 50, **options) -> dag.AgGrid:
-    """A sortable, filterable grid in the user's language; ``options`` go to dashGridOptions."""
+              page_size: int | None = 50, *, row_id: str | None = None, class_name: str | None = None,
+              **options) -> dag.AgGrid:
+    """A sortable, filterable grid in the user's language; ``options`` go to dashGridOptions.
+
+    ``row_id`` is AG Grid's ``getRowId`` (e.g. ``"params.data.id"``) for grids whose rows are
+    updated in place; ``class_name`` styles the grid's cells from the page's stylesheet.
+    """
     grid_options = {"localeText": locale_text(lang), "animateRows": False,
                     "enableCellTextSelection": True, "ensureDomOrder": True}
     if page_size:
         grid_options |= {"pagination": True, "paginationPageSize": page_size,
                          "paginationPageSizeSelector": [20, 50, 100, 200]}
     grid_options |= options
+    # Unset props stay out of the component (a null getRowId is not "no row ids" to AG Grid).
+    extra = {prop: value for prop, value in (("getRowId", row_id), ("className", class_name)) if value}
     return dag.AgGrid(
         id=grid_id,
         columnDefs=column_defs,
@@ -45,6 +60,7 @@ def data_grid(grid_id: str, column_defs: list[dict], rows: list[dict], lang: str
                        "autoHeaderHeight": True},
         dashGridOptions=grid_options,
         style={"height": height, "width": "100%"},
+        **extra,
     )
 
 

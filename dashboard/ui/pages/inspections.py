@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 
 import dash
-import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
 from flask_login import current_user
@@ -23,7 +22,7 @@ from dashboard.ingest.inspections_excel import import_file, template_workbook
 from dashboard.storage.photos import PhotoRejected, decode_upload
 from dashboard.store import clock
 from dashboard.store import inspections as store
-from dashboard.ui.components.grid_text import grid_locale
+from dashboard.ui.components.datagrid import data_grid
 from dashboard.ui.data import app_settings, db_session
 
 log = logging.getLogger(__name__)
@@ -133,18 +132,8 @@ def layout(**_query) -> html.Div:
         ),
         withBorder=True, p="md",
     )
-    grid = dag.AgGrid(
-        id="insp-grid",
-        columnDefs=_columns(lang),
-        rowData=[],
-        defaultColDef={"sortable": True, "resizable": True, "filter": True, "wrapHeaderText": True,
-                       "autoHeaderHeight": True},
-        dashGridOptions={"localeText": grid_locale(lang), "pagination": True, "paginationPageSize": 50,
-                         "animateRows": False},
-        getRowId="params.data.id",
-        style={"height": "560px"},
-        className="insp-grid",
-    )
+    grid = data_grid("insp-grid", _columns(lang), [], lang, height="560px", row_id="params.data.id",
+                     class_name="insp-grid")
     import_panel = None
     if is_editor:
         import_panel = dmc.Paper(

@@ -27,39 +27,9 @@ from dashboard.i18n.formats import format_datetime
 from dashboard.store import clock
 from dashboard.store import ledger as store
 from dashboard.store import meetings as meeting_store
+from dashboard.ui.components.datagrid import WRAPPED, locale_text
 from dashboard.ui.components.meeting_parts import meeting_name, meeting_short, status_label, unit_name
 from dashboard.ui.data import app_settings, db_session
-
-GRID_LOCALE_KEYS = (
-    "noRowsToShow",
-    "loadingOoo",
-    "filterOoo",
-    "contains",
-    "notContains",
-    "equals",
-    "notEqual",
-    "startsWith",
-    "endsWith",
-    "blank",
-    "notBlank",
-    "lessThan",
-    "greaterThan",
-    "lessThanOrEqual",
-    "greaterThanOrEqual",
-    "inRange",
-    "andCondition",
-    "orCondition",
-    "applyFilter",
-    "resetFilter",
-    "clearFilter",
-    "selectAll",
-    "searchOoo",
-)
-
-
-def grid_locale(lang: str) -> dict:
-    """AG Grid's own texts in Chinese (AG Grid ships English only; nothing is fetched)."""
-    return {k: t(f"ledger.grid.{k}", lang) for k in GRID_LOCALE_KEYS} if lang == "zh" else {}
 
 
 def _rows(frame, lang: str) -> list[dict]:
@@ -130,11 +100,6 @@ def _row(session, item_id: int, lang: str) -> dict | None:
 
 def _columns(lang: str, editable: bool) -> list[dict]:
     labels = [status_label(s, lang) for s in rules.STATUSES]
-    wrap = {
-        "wrapText": True,
-        "autoHeight": True,
-        "cellStyle": {"lineHeight": "1.4", "paddingTop": "6px", "paddingBottom": "6px"},
-    }
     # What a meeting asks first (task, unit, deadline, status, lateness) comes first; the long
     # measures column is further right, reached by scrolling.
     return [
@@ -152,14 +117,14 @@ def _columns(lang: str, editable: bool) -> list[dict]:
             "flex": 2,
             "minWidth": 240,
             "filter": "agTextColumnFilter",
-            **wrap,
+            **WRAPPED,
         },
         {
             "field": "unit",
             "headerName": t("ledger.col.unit", lang),
             "width": 150,
             "filter": "agTextColumnFilter",
-            **wrap,
+            **WRAPPED,
         },
         {"field": "deadline", "headerName": t("ledger.col.deadline", lang), "width": 110},
         {
@@ -185,7 +150,7 @@ def _columns(lang: str, editable: bool) -> list[dict]:
             "headerName": t("ledger.col.lead", lang),
             "width": 150,
             "filter": "agTextColumnFilter",
-            **wrap,
+            **WRAPPED,
         },
         {
             "field": "measures",
@@ -193,7 +158,7 @@ def _columns(lang: str, editable: bool) -> list[dict]:
             "flex": 2,
             "minWidth": 260,
             "filter": "agTextColumnFilter",
-            **wrap,
+            **WRAPPED,
         },
     ]
 
@@ -287,7 +252,7 @@ def layout(**_query):
                 },
                 dashGridOptions={
                     "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
-                    "localeText": grid_locale(lang),
+                    "localeText": locale_text(lang, no_rows=t("ledger.grid.noRowsToShow", lang)),
                     "animateRows": False,
                     "stopEditingWhenCellsLoseFocus": True,
                     "singleClickEdit": False,

@@ -17,10 +17,10 @@ import dash
 import dash_mantine_components as dmc
 from dash import ALL, MATCH, Input, Output, Patch, State, ctx, dcc, html
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from dashboard.analytics import meetings as analytics
 from dashboard.auth import Forbidden, current_language, require_role
+from dashboard.domain.errors import CodedError
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
 from dashboard.store import ledger as ledger_store
@@ -635,10 +635,8 @@ def _date(value) -> dt.date | None:
         return None
 
 
-class _FormError(ValueError):
-    def __init__(self, code: str, **details):
-        self.code, self.details = code, details
-        super().__init__(code)
+class _FormError(CodedError):
+    """A form value the store cannot judge (a date that is not one, a number that is not)."""
 
 
 def build_input(values: dict, tz) -> store.MeetingInput:
@@ -805,13 +803,9 @@ def register_callbacks(app: dash.Dash) -> None:
             with db_session() as session:
                 meeting = analytics.save_meeting(session, data, user_id=user.id, tz=tz)
                 saved = meeting.number
-        except (_FormError, store.MeetingError) as exc:
+        except (_FormError, store.MeetingError) as exc:  # MeetingNumberTaken included
             return dmc.Alert(
                 t(f"meetings.error.{exc.code}", lang, **_details(exc.details)), color="red", id="mf-error"
-            ), dash.no_update
-        except IntegrityError:
-            return dmc.Alert(
-                t("meetings.error.duplicate_number", lang, number=values["number"]), color="red", id="mf-error"
             ), dash.no_update
         return dmc.Alert(t("meetings.form.saved", lang, number=saved), color="teal"), f"/meetings/{saved}"
 

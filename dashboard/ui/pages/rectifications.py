@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 import dash
-import dash_ag_grid as dag
 import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, Patch, html
@@ -23,7 +22,7 @@ from dashboard.i18n.formats import format_date
 from dashboard.store import clock
 from dashboard.store import inspections as insp_store
 from dashboard.store.rectifications import load_rules, recompute_escalations, rectifications_frame
-from dashboard.ui.components.grid_text import grid_locale
+from dashboard.ui.components.datagrid import data_grid
 from dashboard.ui.data import app_settings, db_session
 
 STATUS_FILTERS = ("open", "overdue", "escalated", "closed", "all")
@@ -177,18 +176,8 @@ def layout(**_query) -> html.Div:
         ],
         align="flex-end", gap="md",
     )
-    grid = dag.AgGrid(
-        id="rect-grid",
-        columnDefs=_columns(lang),
-        rowData=[],
-        defaultColDef={"sortable": True, "resizable": True, "filter": True, "wrapHeaderText": True,
-                       "autoHeaderHeight": True},
-        dashGridOptions={"localeText": grid_locale(lang), "pagination": True, "paginationPageSize": 50,
-                         "animateRows": False},
-        getRowId="params.data.id",
-        style={"height": "600px"},
-        className="insp-grid",
-    )
+    grid = data_grid("rect-grid", _columns(lang), [], lang, height="600px", row_id="params.data.id",
+                     class_name="insp-grid")
     return html.Div(
         [
             dmc.Group(

@@ -14,9 +14,9 @@ from dashboard.i18n import t
 from dashboard.i18n.formats import format_date
 from dashboard.store import clock
 from dashboard.store import meetings as meeting_store
+from dashboard.ui.components.datagrid import WRAPPED, locale_text
 from dashboard.ui.components.meeting_parts import unit_name
 from dashboard.ui.data import app_settings, db_session
-from dashboard.ui.pages.ledger import grid_locale
 
 KINDS = ("all", "township", "department", "company")
 
@@ -57,11 +57,6 @@ def _rows(kind: str, lang: str) -> tuple[list[dict], str]:
 
 def _columns(lang: str) -> list[dict]:
     num = {"type": "numericColumn", "width": 112}
-    wrap = {
-        "wrapText": True,
-        "autoHeight": True,
-        "cellStyle": {"lineHeight": "1.45", "paddingTop": "8px", "paddingBottom": "8px"},
-    }
     return [
         {
             "field": "unit",
@@ -70,7 +65,7 @@ def _columns(lang: str) -> list[dict]:
             "minWidth": 200,
             "pinned": "left",
             "filter": "agTextColumnFilter",
-            **wrap,
+            **WRAPPED,
         },
         {"field": "kind", "headerName": t("scorecard.col.kind", lang), "width": 112},
         {"field": "items", "headerName": t("scorecard.col.items", lang), **num},
@@ -94,7 +89,7 @@ def _columns(lang: str) -> list[dict]:
         },
         {"field": "carried", "headerName": t("scorecard.col.carried", lang), **num, "width": 124},
         {"field": "accountability", "headerName": t("scorecard.col.accountability", lang), **num, "width": 124},
-        {"field": "measures", "headerName": t("scorecard.col.measures", lang), "flex": 1.5, "minWidth": 200, **wrap},
+        {"field": "measures", "headerName": t("scorecard.col.measures", lang), "flex": 1.5, "minWidth": 200, **WRAPPED},
     ]
 
 
@@ -115,7 +110,7 @@ def layout(**_query):
                 rowData=rows,
                 columnDefs=_columns(lang),
                 defaultColDef={"resizable": True, "sortable": True, "wrapHeaderText": True, "autoHeaderHeight": True},
-                dashGridOptions={"localeText": grid_locale(lang), "animateRows": False, "domLayout": "autoHeight"},
+                dashGridOptions={"localeText": locale_text(lang), "animateRows": False, "domLayout": "autoHeight"},
                 style={"width": "100%"},
                 className="ag-theme-quartz",
             ),

@@ -22,6 +22,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
+from dashboard.analytics import compliance as compliance_analytics
+from dashboard.domain.compliance import compliance_rate
 from dashboard.domain.inspection import ItemEntry
 from dashboard.store import inspections as S
 from dashboard.store.db import session_scope
@@ -81,10 +83,20 @@ def _fail(duo, key: str):
     duo.wait_for_element(f"div[data-key='{key}'] textarea", timeout=WAIT)
 
 
+def _township_rate(settings, site_id: int) -> float:
+    """The compliance rate of the site's township over the campaign so far."""
+    with session_scope(settings.database_url) as session:
+        data = compliance_analytics.load(session, settings.tz)
+        township = session.get(Site, site_id).township_id
+    return compliance_rate(data.results[data.results["township_id"] == township])
+
+
 def test_inspector_records_a_failure_with_photo_and_a_reinspection_closes_it(
     browser_ready, dash_duo, demo_app, demo_settings, tmp_path
 ):
     code = _quiet_sites(demo_settings)[0]
+    site_id = _site_id(demo_settings, code)
+    rate_before = _township_rate(demo_settings, site_id)
     start(dash_duo, demo_app)
     login(dash_duo, "inspector")
     photo = _tiny_png(tmp_path / "cover.png")

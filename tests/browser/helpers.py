@@ -56,6 +56,20 @@ def click(duo, target, timeout: float = WAIT) -> WebElement:
     )
 
 
+def wait_until_settled(duo, selector: str, timeout: float = WAIT) -> None:
+    """Wait until a sliding panel (a Mantine drawer) has finished its opening transition.
+
+    A click during the transition can land while the button is still moving and be lost.
+    """
+    script = (
+        "const e = document.querySelector(arguments[0]); if (!e) return false;"
+        "const s = getComputedStyle(e);"
+        "return ['none', 'matrix(1, 0, 0, 1, 0, 0)'].includes(s.transform) && s.opacity === '1';"
+    )
+    WebDriverWait(duo.driver, timeout).until(lambda d: d.execute_script(script, selector),
+                                              f"{selector} did not settle")
+
+
 def type_text(duo, element: WebElement, text: str, timeout: float = WAIT) -> None:
     """Replace what ``element`` holds with ``text`` and wait until the input shows it."""
     element.send_keys(Keys.CONTROL, "a")

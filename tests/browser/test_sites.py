@@ -29,7 +29,7 @@ from dashboard.store.models import (
     Site,
     Township,
 )
-from tests.browser.helpers import WAIT, choose, click, no_console_errors, type_text
+from tests.browser.helpers import WAIT, choose, click, no_console_errors, type_text, wait_until_settled
 
 pytestmark = pytest.mark.browser
 
@@ -117,6 +117,7 @@ def test_an_editor_creates_a_site_and_it_appears(logged_in, demo_settings):
     # Saving an empty form is refused with messages in Chinese, field by field. (The drawer
     # slides in: the save button takes clicks once it has arrived.)
     _field(duo, "name")
+    wait_until_settled(duo, ".mantine-Drawer-content")
     click(duo, "#site-form-save")
     duo.wait_for_contains_text("#site-form-message", "请按提示修改", timeout=WAIT)
     duo.wait_for_contains_text(".mantine-Drawer-body", "必填", timeout=WAIT)
@@ -152,6 +153,7 @@ def test_a_second_editor_is_told_of_the_conflict_and_keeps_what_they_typed(logge
     name = f"冲突测试工地{uuid.uuid4().hex[:6]}"
     site_id = _new_site(demo_settings, name)
     duo.driver.get(duo.server_url + f"/sites?edit={site_id}")
+    wait_until_settled(duo, ".mantine-Drawer-content")
     address = _field(duo, "address")
     assert _field(duo, "name").get_attribute("value") == name
     type_text(duo, address, "二七区马寨镇张寨村北侧（我的修改）")

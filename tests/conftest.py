@@ -1,7 +1,8 @@
 """Shared fixtures: databases (SQLite, PostgreSQL), the demo district, the app, the browser.
 
-Tests that need Chromium or PostgreSQL skip with a reason when those are missing. CI sets
-``DASHBOARD_TEST_REQUIRE=browser,postgres`` so that such a skip becomes a failure instead.
+Tests that need Chromium, PostgreSQL or the real data in ../shared/data skip with a reason when
+those are missing. CI sets ``DASHBOARD_TEST_REQUIRE=browser,postgres,data`` so that such a skip
+becomes a failure instead.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pytest
 from dashboard.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# The real published data lives beside the project, never inside it (see README).
+SHARED_DATA = Path(os.environ.get("DASHBOARD_SHARED_DATA") or ROOT.parent / "shared" / "data")
 REQUIRED = {part.strip() for part in os.environ.get("DASHBOARD_TEST_REQUIRE", "").split(",") if part.strip()}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -30,6 +32,15 @@ def need(capability: str, reason: str) -> None:
     if capability in REQUIRED:
         pytest.fail(f"{reason} (required by DASHBOARD_TEST_REQUIRE)")
     pytest.skip(reason)
+
+
+def shared_data(*parts: str) -> Path:
+    """A path in the real published data; skips (or fails, when required) if it is not there."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        need("data", f"real data not found at {path} (expected ../shared/data beside the project, "
+                     "or set DASHBOARD_SHARED_DATA)")
+    return path
 
 
 def make_settings(tmp: Path, database_url: str | None = None, **overrides) -> Settings:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import struct
-import time
 import zlib
 from zoneinfo import ZoneInfo
 
@@ -101,7 +100,6 @@ def test_inspector_records_a_failure_with_photo_and_a_reinspection_closes_it(
     login(dash_duo, "inspector")
     photo = _tiny_png(tmp_path / "cover.png")
 
-    began = time.perf_counter()
     _open_form(dash_duo)
     assert dash_duo.find_element("#insp-inspector").get_attribute("value") == "test inspector"
     _pick_site(dash_duo, code)
@@ -112,10 +110,8 @@ def test_inspector_records_a_failure_with_photo_and_a_reinspection_closes_it(
     dash_duo.wait_for_element("div[data-key='cover'] img.insp-thumb", timeout=WAIT)
     click(dash_duo, "#insp-submit")
     dash_duo.wait_for_element("#insp-saved", timeout=WAIT)
-    elapsed = time.perf_counter() - began
-    print(f"\ninspection with one failure, a note and a photo recorded in {elapsed:.1f} s")
-    assert elapsed < 60
     dash_duo.wait_for_contains_text("#insp-effects", "各类物料堆放100%覆盖", timeout=WAIT)
+    assert _township_rate(demo_settings, site_id) < rate_before
     # The stored photo is served to the logged-in user (the thumbnail actually loads).
     assert dash_duo.driver.execute_script(
         "const i = document.querySelector(\"div[data-key='cover'] img.insp-thumb\"); return i && i.naturalWidth;") == 2

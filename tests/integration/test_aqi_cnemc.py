@@ -1,13 +1,13 @@
 """hourly_aqi reproduces the AQI the national platform (CNEMC) published, station-hour by station-hour."""
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from dashboard.domain.aqi import STANDARD_2012, hourly_aqi
+from tests.conftest import SHARED_DATA, need, shared_data
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cnemc"
+DATA = SHARED_DATA / "cnemc"
 
 SETS = {
     # name: (files, minimum number of published AQIs expected)
@@ -31,9 +31,10 @@ def station_hours(files) -> pd.DataFrame:
 @pytest.mark.parametrize("name", list(SETS))
 def test_hourly_aqi_matches_published(name):
     files_of, minimum = SETS[name]
+    shared_data("cnemc")
     files = [f for f in files_of() if f.exists()]
     if not files:
-        pytest.skip(f"CNEMC sample data not found under {DATA} (expected ../shared/data/cnemc next to the project)")
+        need("data", f"the {name} files are missing under {DATA}")
     frame = station_hours(files)
     out = hourly_aqi(frame)
     published = frame["AQI"].notna()

@@ -1,13 +1,12 @@
 """Every page and Dash endpoint needs a session; CSRF is checked on callbacks."""
 
-import re
-
 import pytest
 
 from dashboard.app import create_app
 from dashboard.store.db import session_scope
 from dashboard.store.users import upsert_user
 from tests.conftest import make_settings
+from tests.dash_http import log_in
 
 
 @pytest.fixture
@@ -20,9 +19,7 @@ def app_client(tmp_path):
 
 
 def _login(client, username="alice", password="correct horse"):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    return client.post("/login", data={"csrf_token": token, "username": username, "password": password, "next": "/"})
+    return log_in(client, username, password)
 
 
 def test_public_paths_need_no_login(app_client):
@@ -69,11 +66,7 @@ def test_login_opens_pages_and_callbacks_need_the_csrf_header(app_client):
 
 
 def test_login_refuses_open_redirects(app_client):
-    page = app_client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = app_client.post(
-        "/login", data={"csrf_token": token, "username": "alice", "password": "correct horse", "next": "https://evil.example/"}
-    )
+    response = log_in(app_client, "alice", "correct horse", next_path="https://evil.example/")
     assert response.headers["Location"] == "/"
 
 

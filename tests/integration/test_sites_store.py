@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -212,26 +211,13 @@ def test_a_suspended_site_keeps_its_plate(url):
 def test_a_viewer_cannot_upload_sites_even_by_calling_the_callback(demo_settings, demo_app, client):
     from dashboard.ingest.sites_excel import template_bytes
     from tests.conftest import TEST_PASSWORDS
+    from tests.dash_http import call, log_in, text_of
 
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"csrf_token": token, "username": "viewer", "password": TEST_PASSWORDS["viewer"]})
+    log_in(client, "viewer", TEST_PASSWORDS["viewer"])
     contents = "data:application/vnd.openxmlformats;base64," + base64.b64encode(template_bytes()).decode()
-    # The callback's key carries a hash for its allow_duplicate output.
-    output = next(k for k in demo_app.callback_map if k.startswith("..sites-upload-result.children"))
-    refresh_property = output.strip(".").split("...")[1].split(".", 1)[1]
-    body = {
-        "output": output,
-        "outputs": [{"id": "sites-upload-result", "property": "children"},
-                    {"id": "sites-refresh", "property": refresh_property}],
-        "inputs": [{"id": "sites-upload", "property": "contents", "value": contents}],
-        "changedPropIds": ["sites-upload.contents"],
-        "state": [{"id": "sites-upload", "property": "filename", "value": "sites.xlsx"},
-                  {"id": "sites-refresh", "property": "data", "value": 0}],
-    }
-    response = client.post("/_dash-update-component", json=body,
-                           headers={"X-CSRFToken": client.get_cookie("_csrf_token").value})
+    response = call(client, demo_app, "sites-upload-result.children",
+                    {"sites-upload.contents": contents, "sites-upload.filename": "sites.xlsx", "sites-refresh.data": 0})
     assert response.status_code == 200
-    assert "没有修改工地台账的权限" in response.get_data(as_text=True)
+    assert "没有修改工地台账的权限" in text_of(response)
     with session_scope(demo_settings.database_url) as session:
         assert session.scalar(select(func.count()).select_from(Site).where(Site.code == "GD-0901")) == 0

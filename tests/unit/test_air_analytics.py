@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import numpy as np
@@ -341,10 +342,10 @@ def air_client(tmp_path):
 
 
 def _login(client, username, password):
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"csrf_token": token, "username": username, "password": password, "next": "/"})
-    return client.get_cookie("_csrf_token").value
+    from tests.dash_http import csrf_header, log_in
+
+    log_in(client, username, password)
+    return csrf_header(client)["X-CSRFToken"]
 
 
 def _save_targets(client, token, share, pm25):
@@ -380,6 +381,8 @@ def test_only_editors_may_save_targets(air_client):
 
 
 def test_page_without_readings_says_so(air_client):
+    from tests.dash_http import text_of
+
     client, _ = air_client
     token = _login(client, "vera", "viewer-pass")
     layout = client.post("/_dash-update-component", headers={"X-CSRFToken": token}, json={
@@ -389,7 +392,7 @@ def test_page_without_readings_says_so(air_client):
                    {"id": "_pages_location", "property": "search", "value": ""}],
         "changedPropIds": ["_pages_location.pathname"], "state": [],
     })
-    assert layout.status_code == 200 and "air-stations" in layout.get_data(as_text=True)
+    assert layout.status_code == 200 and "air-stations" in json.dumps(layout.get_json())
     response = client.post("/_dash-update-component", headers={"X-CSRFToken": token}, json={
         "output": "..air-content.children...air-summary.children..",
         "outputs": [{"id": "air-content", "property": "children"}, {"id": "air-summary", "property": "children"}],
@@ -401,4 +404,4 @@ def test_page_without_readings_says_so(air_client):
         "changedPropIds": [], "state": [],
     })
     assert response.status_code == 200
-    assert "2025年11月1日 至 2025年11月30日 没有监测数据" in response.get_data(as_text=True)
+    assert "2025年11月1日 至 2025年11月30日 没有监测数据" in text_of(response)

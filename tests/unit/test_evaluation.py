@@ -1,6 +1,5 @@
 """HJ 663-2013 evaluation: validity rules, O3 8h, period statistics, composite index; real CNEMC check."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -8,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from dashboard.domain.aqi import daily_aqi
+from tests.conftest import shared_data
 from dashboard.domain.evaluation import (
     composite_index,
     daily_values,
@@ -22,7 +22,6 @@ from dashboard.domain.evaluation import (
 )
 
 TZ = "Asia/Shanghai"
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cnemc"
 
 
 def hours(start: str, n: int, station: str = "S1", **values) -> pd.DataFrame:
@@ -183,9 +182,7 @@ def test_daily_values_feed_daily_aqi():
 
 # --------------------------------------------------------------------------- real CNEMC data
 def zhengzhou_2019() -> pd.DataFrame:
-    files = sorted((DATA / "zhengzhou_wide_2019").glob("china_sites_2019*.csv"))
-    if not files:
-        pytest.skip(f"CNEMC sample data not found under {DATA}")
+    files = sorted(shared_data("cnemc", "zhengzhou_wide_2019").glob("china_sites_2019*.csv"))
     wide = pd.concat([pd.read_csv(f, dtype={"date": str}) for f in files], ignore_index=True)
     frame = wide.set_index(["date", "hour", "type"]).rename_axis(columns="station").stack().unstack("type")
     frame = frame.reset_index()

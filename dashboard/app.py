@@ -11,6 +11,7 @@ from dashboard.i18n import t
 from dashboard.paths import ASSETS_DIR
 from dashboard.settings import Settings, load_settings
 from dashboard.store.db import ensure_schema
+from dashboard.ui.notices import callback_failed
 
 
 class _DashboardApp(dash.Dash):
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         title=t("app.title"),
         update_title=None,
         suppress_callback_exceptions=True,
+        on_error=callback_failed,
     )
 
     # Importing a page module registers its page with dash.page_registry (once per process);

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, jsonify, redirect, request, url_for
-from flask import render_template_string
+from flask import Flask, Response, current_app, jsonify, redirect, render_template_string, request, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 

@@ -24,7 +24,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 CHROMEDRIVER = shutil.which("chromedriver")
 
 # Known passwords for the demo users in tests (the CLI generates random ones).
-TEST_PASSWORDS = {"admin": "admin-pass-1", "editor": "editor-pass-1", "inspector": "insp-pass-1", "viewer": "view-pass-1"}
+TEST_PASSWORDS = {"admin": "admin-pass-1", "editor": "editor-pass-1", "inspector": "insp-pass-1",
+                  "viewer": "view-pass-1"}
 
 
 def need(capability: str, reason: str) -> None:

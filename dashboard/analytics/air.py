@@ -39,13 +39,14 @@ from dashboard.domain.aqi import (
     IAQI_LEVELS,
     STANDARD_2012,
     SWITCH_DATE,
+    TIMEZONE,
     daily_aqi,
     hourly_aqi,
 )
 from dashboard.store import air as store
-from dashboard.store.db import session_scope
+from dashboard.store import readings as readings_store
+from dashboard.store.db import read_scope
 
-TIMEZONE = "Asia/Shanghai"
 DISTRICT = "district"
 HOURLY_MAX_DAYS = 14
 #: The page's pollutant choices; "AQI" is the index itself.
@@ -440,7 +441,7 @@ def build_air_data(readings: pd.DataFrame, stations: pd.DataFrame, alerts: pd.Da
 @lru_cache(maxsize=CACHE_SIZE)
 def _cached(database_url: str, first: dt.date, last: dt.date, version: tuple) -> _Computed:
     lo, hi = period_bounds(first, last)
-    with session_scope(database_url) as session:
+    with read_scope(database_url) as session:
         stations = store.stations(session)
         readings = store.hourly_readings(session, lo, hi)
         alerts = store.alerts_between(session, lo, hi)
@@ -453,6 +454,26 @@ def load_air_data(database_url: str, start: dt.date, end: dt.date) -> AirData:
         start, end = end, start
     first, last = month_span(start, end)
     lo, hi = period_bounds(first, last)
-    with session_scope(database_url) as session:
+    with read_scope(database_url) as session:
         version = store.data_version(session, lo, hi)
     return _from_computed(_cached(database_url, first, last, version), start, end)
+
+
+def targets(session) -> dict[str, float]:
+    """The campaign targets in force (defaults where none are stored)."""
+    return store.targets(session)
+
+
+def days_with_readings(session, days, tz: str, codes: list[str] | None = None) -> set[dt.date]:
+    """Which of ``days`` (local days in ``tz``) already hold readings (of each of ``codes``)."""
+    return readings_store.days_with_readings(session, days, tz, codes)
+
+
+def station_codes(session) -> set[str]:
+    return set(readings_store.station_ids(session))
+
+
+def readings_between(session, start: dt.datetime | None, end: dt.datetime | None,
+                     codes: list[str] | None = None) -> pd.DataFrame:
+    """Readings (long: station_code, time, pollutant, value) with hour labels in [start, end]."""
+    return readings_store.readings_frame(session, start, end, codes)

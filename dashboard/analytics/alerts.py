@@ -54,9 +54,14 @@ def alert_list(session: Session, tz: ZoneInfo) -> tuple[pd.DataFrame, dt.datetim
     return frame.iloc[::-1].reset_index(drop=True), now
 
 
-def alert_report(session: Session, tz: ZoneInfo, alert_id: int, alerts: pd.DataFrame | None = None) -> AlertReport:
+def alert_report(session: Session, tz: ZoneInfo, alert_id: int | None,
+                 alerts: pd.DataFrame | None = None) -> AlertReport | None:
+    """What happened on the sites during one alert (None if there is no such alert)."""
     alerts = store.alerts(session) if alerts is None else alerts
-    alert = alerts[alerts["id"] == alert_id].iloc[0]
+    found = alerts[alerts["id"] == alert_id]
+    if found.empty:
+        return None
+    alert = found.iloc[0]
     now = pd.Timestamp(clock.now(session, tz))
     end = alert["ends_at"] if pd.notna(alert["ends_at"]) else now
     checks = store.inspections_between(session, alert["starts_at"].to_pydatetime(), end.to_pydatetime(), alert_id)

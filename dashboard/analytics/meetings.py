@@ -12,7 +12,7 @@ frozen) and an editor can freeze them.
 
 "What happened since" a meeting covers ``(held_at, next meeting or now]``. Inspection results
 are rated with ``domain.compliance`` (passed / applicable checks); escalations come from the
-rectification loop (``store.rectifications.escalated``, level ≥ 2: 约谈 / 问责).
+rectification loop (``analytics.rectifications.escalated``, level ≥ 2: 约谈 / 问责).
 """
 
 from __future__ import annotations
@@ -28,17 +28,18 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from dashboard.analytics import air as air_analytics
+from dashboard.analytics import rectifications as rectification_analytics
 from dashboard.analytics.overview import wide_hourly
 from dashboard.domain import compliance
 from dashboard.domain import ledger as rules
 from dashboard.domain import meetings as calendar
-from dashboard.domain.aqi import STANDARD_2012, standard_for
+from dashboard.domain.aqi import STANDARD_2012, TIMEZONE, standard_for
+from dashboard.domain.meeting_record import MEASURES
 from dashboard.store import air as air_store
 from dashboard.store import clock
 from dashboard.store import ledger as ledger_store
 from dashboard.store import meetings as store
-from dashboard.store import rectifications as rectification_store
-from dashboard.store.db import session_scope
+from dashboard.store.db import read_scope
 from dashboard.store.models import Meeting
 
 DISTRICT = air_analytics.DISTRICT
@@ -162,7 +163,7 @@ def air_quality_record(
             }
         )
     standards = sorted(
-        {str(s) for s in standard_for(pd.Series(pd.to_datetime([period[0], period[1]]).tz_localize("Asia/Shanghai")))}
+        {str(s) for s in standard_for(pd.Series(pd.to_datetime([period[0], period[1]]).tz_localize(TIMEZONE)))}
     )
     return {
         "computed_at": computed_at.astimezone(dt.UTC).isoformat(),
@@ -194,7 +195,7 @@ def _load_daily(session: Session, first: dt.date, last: dt.date) -> tuple[pd.Dat
 def _cached_daily(
     database_url: str, first: dt.date, last: dt.date, version: tuple
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with session_scope(database_url) as session:
+    with read_scope(database_url) as session:
         return _load_daily(session, first, last)
 
 
@@ -385,7 +386,7 @@ def scorecard(session: Session, today: dt.date, tz: ZoneInfo) -> pd.DataFrame:
                 "overdue": score.overdue,
                 "carried": score.carried,
                 "accountability": score.accountability,
-                **{f"acc_{m}": int(per_measure.get(m, 0)) for m in store.MEASURES},
+                **{f"acc_{m}": int(per_measure.get(m, 0)) for m in MEASURES},
             }
         )
     frame = pd.DataFrame(rows)
@@ -464,7 +465,7 @@ def findings(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def escalations(session: Session, since_at: dt.datetime, today: dt.date, tz: ZoneInfo) -> pd.DataFrame:
-    return rectification_store.escalated(session, since_at, today=today, tz=tz, min_level=ESCALATION_LEVEL)
+    return rectification_analytics.escalated(session, since_at, today, tz, min_level=ESCALATION_LEVEL)
 
 
 def since(session: Session, database_url: str, meeting: Meeting, tz: ZoneInfo) -> SinceReport:
@@ -573,26 +574,87 @@ def draft_next_meeting(session: Session, tz: ZoneInfo, top: int = 3) -> MeetingD
     )
 
 
-def save_meeting(session: Session, data: store.MeetingInput, *, user_id: int | None, tz: ZoneInfo) -> Meeting:
-    """Save a new meeting with its air quality computed and frozen now."""
-    now = clock.now(session, tz)
-    return store.create_meeting(
-        session, data, user_id=user_id, now=now, air_quality=compute_air_quality(session, data.held_at, tz, now)
-    )
+def ledger_item(session: Session, item_id: int | None):
+    """One ledger item (with its meeting), or None."""
+    return ledger_store.get_item(session, item_id) if item_id is not None else None
 
 
-def freeze_meeting_air(
-    session: Session, number: int, expected_version: int | None, user_id: int | None, tz: ZoneInfo
-) -> Meeting:
-    """Freeze computed figures into a meeting recorded without them."""
-    meeting = store.get_meeting(session, number)
-    if meeting is None:
-        raise store.MeetingError("not_found", number=number)
-    now = clock.now(session, tz)
-    return store.freeze_air_quality(
-        session,
-        number,
-        expected_version=expected_version,
-        user_id=user_id,
-        air_quality=compute_air_quality(session, meeting.held_at, tz, now),
-    )
+def ledger_history(session: Session, item_id: int) -> list[dict[str, Any]]:
+    """The item's changes, oldest first: field, old, new, at, user."""
+    return ledger_store.history(session, item_id)
+
+
+def units(session: Session):
+    """Responsible units and lead departments, in display order."""
+    return ledger_store.units(session)
+
+
+def all_meetings(session: Session) -> list[Meeting]:
+    return store.all_meetings(session)
+
+
+def townships(session: Session):
+    return store.townships(session)
+
+
+def sites(session: Session):
+    return store.sites(session)
+
+
+def checklist_items(session: Session, on: dt.date):
+    """The checklist items in force on ``on``."""
+    return store.checklist_items(session, on)
+
+
+def item_labels(session: Session) -> dict[str, tuple[str, str]]:
+    """Checklist item key → (zh, en) label."""
+    return store.item_labels(session)
+
+
+def get_meeting(session: Session, number: int) -> Meeting | None:
+    """A meeting with its problems, decisions and accountability loaded."""
+    return store.get_meeting(session, number)
+
+
+def neighbours(session: Session, held_at: dt.datetime) -> tuple[Meeting | None, Meeting | None]:
+    """The meetings held just before and just after ``held_at``."""
+    return store.previous_meeting(session, held_at), store.next_meeting(session, held_at)
+
+
+def township_names(session: Session) -> dict[int, tuple[str, str]]:
+    return store.township_names(session)
+
+
+def site_names(session: Session, ids: list[int]) -> dict[int, str]:
+    return store.site_names(session, ids)
+
+
+def filter_ledger(frame: pd.DataFrame, unit: object = None, status: str | None = None, meeting: object = None,
+                  overdue_only: bool = False) -> pd.DataFrame:
+    """The ledger rows of one responsible unit (id), status and meeting (number), overdue ones
+    only if asked; ``status`` may be "not_closed". Blank filters keep everything."""
+    if frame.empty:
+        return frame
+    if unit not in (None, ""):
+        frame = frame[frame["responsible_unit_id"] == _as_int(unit)]
+    if status == "not_closed":
+        frame = frame[~frame["status"].isin(rules.CLOSED_STATUSES)]
+    elif status:
+        frame = frame[frame["status"] == status]
+    if meeting not in (None, ""):
+        frame = frame[frame["meeting_number"] == _as_int(meeting)]
+    if overdue_only:
+        frame = frame[frame["overdue"]]
+    return frame
+
+
+def _as_int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def meeting_counts(session: Session) -> pd.DataFrame:
+    """Per meeting number: problems, decisions, accountability records and action items."""
+    return store.meeting_counts(session)

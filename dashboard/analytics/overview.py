@@ -49,7 +49,8 @@ def latest_station_aqi(readings: pd.DataFrame, stations: pd.DataFrame) -> pd.Dat
     """Each station's latest hour with an AQI, with the AQI record and the station's name."""
     wide = wide_hourly(readings, ["station_code"])
     if wide.empty:
-        return pd.DataFrame(columns=["station_code", "name", "time", "aqi", "category", "primary_pollutants", "standard"])
+        return pd.DataFrame(columns=["station_code", "name", "time", "aqi", "category", "primary_pollutants",
+                                     "standard"])
     wide = pd.concat([wide, hourly_aqi(wide)], axis=1)
     wide = wide[wide["aqi"].notna()].sort_values("time")
     latest = wide.groupby("station_code", as_index=False).tail(1)

@@ -127,3 +127,29 @@ def site_detail(session: Session, site_id: int, tz: ZoneInfo) -> SiteDetail | No
         rate=measures.compliance_rate(recent),
         applicable=int(recent["result"].isin(["pass", "fail"]).sum()),
     )
+
+
+def townships(session: Session) -> pd.DataFrame:
+    """Every township: id, name, name_en, in display order."""
+    return store.townships(session)
+
+
+def next_code(session: Session) -> str:
+    """The code a new site is offered (GD-0001 style)."""
+    return store.next_code(session)
+
+
+def site_for_edit(session: Session, site_id: int) -> tuple[dict[str, Any], int] | None:
+    """The editable values of a site (coordinates in WGS-84) and its version, or None."""
+    site = store.get_site(session, site_id)
+    return (store.site_values(site), site.version) if site is not None else None
+
+
+def fields_changed(loaded: dict[str, Any] | None, current: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """What someone else changed: fields whose stored values differ from those the form loaded."""
+    return store.changed_fields(store.normalise_loaded(loaded) or {}, current)
+
+
+def registry(session: Session) -> pd.DataFrame:
+    """Every site with its township's names, by township then code (the export's rows)."""
+    return store.sites_frame(session)

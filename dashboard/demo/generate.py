@@ -29,12 +29,12 @@ Modelling decisions (kept here so the demo can be explained):
 * **Inspections** start 2025-10-01 (the 秋冬季攻坚 period); earlier meetings have no inspections
   behind them. A meeting names the townships with most failures since the previous meeting;
   for about 18 days afterwards their sites fail less (the "meeting effect"), then drift back.
-* **Rectification escalation** (一次警告，两次约谈，三次问责): strikes = earlier failures of the
-  same item on the same site in the 60 days before (capped at 2) + 1 if closed/still open after
-  the deadline + 1 if more than 7 days late; level = min(3, strikes).
-* **Plates** are reviewed every Monday from the last 28 days of inspections: red for work during
-  a stop order, ≥ 6 failures or ≥ 2 overdue rectifications; yellow for ≥ 2 failures or any open
-  rectification; green otherwise. ``sites.plate`` is the last review's plate.
+* **Rectifications and their escalation** (一次警告，两次约谈，三次问责) are what the app's own loop
+  makes of the inspection history (``domain.rectification``: plan, deadline, level as of
+  11 December), so recomputing them right after ``demo`` changes nothing.
+* **Plates** follow the app's rule (``domain.compliance.derive_plate``), reviewed every Monday and
+  on 11 December: red for work during a stop order, ≥ 6 failures in 28 days or ≥ 2 overdue
+  rectifications; yellow for ≥ 2 failures or any open rectification; green otherwise.
 """
 
 from __future__ import annotations
@@ -45,20 +45,34 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from numpy.random import PCG64, Generator, SeedSequence
 
+from dashboard.domain.aqi import TIMEZONE
+from dashboard.domain.compliance import PlateRules, derive_plate, plate_facts
+from dashboard.domain.rectification import (
+    Observation,
+    RectificationRules,
+    deadline_for,
+    level_as_of,
+    plan,
+    responsible_unit,
+)
+from dashboard.i18n import t as translate
 from dashboard.paths import DATA_DIR
 
 DEMO_TODAY = date(2025, 12, 11)
 DEFAULT_SEED = 2025
 
 BJ = timezone(timedelta(hours=8), "CST")
-UTC = timezone.utc
+# The rules of the app (escalation, plates) take the display time zone.
+BEIJING = ZoneInfo(TIMEZONE)
+UTC = UTC
 
 CHECKLIST_CODE = "zz-8-2018"
 INSPECTIONS_FROM = date(2025, 10, 1)
@@ -766,48 +780,41 @@ def _simulate(rng: Generator, sites: list[Record], traits: dict[int, dict[str, A
 
 def _rectifications(sites: list[Record], township_name: dict[int, str], items: list[Record],
                     inspections: list[Record], results: list[Record]) -> list[Record]:
+    """The rectifications the app's own loop makes of this history (``domain.rectification``):
+    planned per site and item, with deadlines and escalation levels as of the demo's today."""
+    rules = RectificationRules()
     key_of = {it["id"]: it["key"] for it in items}
     insp = {i["id"]: i for i in inspections}
     site_of = {s["id"]: s for s in sites}
-    series: dict[tuple[int, str], list[Record]] = defaultdict(list)
-    for r in results:  # results are in chronological order of their inspections
-        i = insp[r["inspection_id"]]
-        series[(i["site_id"], key_of[r["item_id"]])].append(r)
+    series: dict[tuple[int, str], list[Observation]] = defaultdict(list)
+    for r in results:
+        if r["result"] in ("pass", "fail"):
+            i = insp[r["inspection_id"]]
+            series[(i["site_id"], key_of[r["item_id"]])].append(Observation(r["id"], i["inspected_at"], r["result"]))
     recs = []
-    for (sid, key), rs in series.items():
-        fails_at: list[datetime] = []
-        for n, r in enumerate(rs):
-            if r["result"] != "fail":
-                continue
-            opened = insp[r["inspection_id"]]["inspected_at"]
-            deadline = bj_date(opened) + timedelta(days=3)
-            closer = next((x for x in rs[n + 1:] if x["result"] == "pass"), None)
-            closed_at = insp[closer["inspection_id"]]["inspected_at"] if closer else None
-            repeats = sum(1 for f in fails_at if (opened - f).days <= 60)
-            end = bj_date(closed_at) if closed_at else DEMO_TODAY
-            late = (end - deadline).days
-            level = min(3, min(repeats, 2) + (late > 0) + (late > 7))
-            fails_at.append(opened)
-            s = site_of[sid]
+    for (sid, key), history in series.items():
+        failures = [(o.result_id, o.at) for o in history if o.outcome == "fail"]
+        s = site_of[sid]
+        for p in plan(history):
+            deadline = deadline_for(p.opened_at.astimezone(BEIJING).date(), rules)
             recs.append({
                 "site_id": sid,
                 "item_key": key,
-                "opened_by_id": r["id"],
-                "opened_at": opened,
+                "opened_by_id": p.opened_by,
+                "opened_at": p.opened_at,
                 "deadline": deadline,
-                "responsible_unit": f"{township_name[s['township_id']]}／{s['contractor_unit']}",
-                "status": "closed" if closer else "open",
-                "closed_by_id": closer["id"] if closer else None,
-                "closed_at": closed_at,
-                "escalation_level": level,
+                "responsible_unit": responsible_unit(township_name[s["township_id"]], s["contractor_unit"]),
+                "status": "open" if p.is_open else "closed",
+                "closed_by_id": p.closed_by,
+                "closed_at": p.closed_at,
+                "escalation_level": level_as_of(p.opened_by, p.opened_at, deadline, p.closed_at, failures,
+                                                DEMO_TODAY, BEIJING, rules),
                 "evidence": [],
-                "created_at": opened,
-                "updated_at": closed_at or opened,
+                "created_at": p.opened_at,
+                "updated_at": p.closed_at or p.opened_at,
             })
     recs.sort(key=lambda r: (r["opened_at"], r["opened_by_id"]))
-    for i, r in enumerate(recs, start=1):
-        r["id"] = i
-    return [{"id": r.pop("id"), **r} for r in recs]
+    return [{"id": i, **r} for i, r in enumerate(recs, start=1)]
 
 
 # --- plates ---------------------------------------------------------------------------------------
@@ -815,25 +822,30 @@ def _rectifications(sites: list[Record], township_name: dict[int, str], items: l
 
 def _plates(sites: list[Record], traits: dict[int, dict[str, Any]], inspections: list[Record],
             results: list[Record], rects: list[Record]) -> list[Record]:
-    fails_by_site: dict[int, list[datetime]] = defaultdict(list)
-    wds_by_site: dict[int, list[datetime]] = defaultdict(list)
+    """Plate changes from the app's own rule (``domain.compliance.derive_plate``), reviewed every
+    Monday and on the demo's today, so the stored plate is what the app would derive now."""
+    rules = PlateRules()
+    fails_by_site: dict[int, list[date]] = defaultdict(list)
+    wds_by_site: dict[int, list[date]] = defaultdict(list)
     insp = {i["id"]: i for i in inspections}
     for r in results:
         if r["result"] == "fail":
             i = insp[r["inspection_id"]]
-            fails_by_site[i["site_id"]].append(i["inspected_at"])
+            fails_by_site[i["site_id"]].append(bj_date(i["inspected_at"]))
     for i in inspections:
         if i["working_during_stop"]:
-            wds_by_site[i["site_id"]].append(i["inspected_at"])
-    rect_by_site: dict[int, list[Record]] = defaultdict(list)
+            wds_by_site[i["site_id"]].append(bj_date(i["inspected_at"]))
+    rect_by_site: dict[int, list[tuple[date, date, date | None]]] = defaultdict(list)
     for r in rects:
-        rect_by_site[r["site_id"]].append(r)
+        closed = bj_date(r["closed_at"]) if r["closed_at"] else None
+        rect_by_site[r["site_id"]].append((bj_date(r["opened_at"]), r["deadline"], closed))
 
     reviews = []
     d = date(2025, 10, 6)
-    while d <= DEMO_TODAY:
+    while d < DEMO_TODAY:
         reviews.append(d)
         d += timedelta(days=7)
+    reviews.append(DEMO_TODAY)
     changes: list[Record] = []
     for s in sites:
         sid = s["id"]
@@ -846,32 +858,12 @@ def _plates(sites: list[Record], traits: dict[int, dict[str, Any]], inspections:
         for rd in reviews:
             if rd <= first or rd > tr["end"]:
                 continue
-            at = bj(rd, 10)
-            lo = at - timedelta(days=28)
-            fails = sum(1 for t in fails_by_site[sid] if lo < t <= at)
-            wds = sum(1 for t in wds_by_site[sid] if lo < t <= at)
-            open_now = [r for r in rect_by_site[sid]
-                        if r["opened_at"] <= at and (r["closed_at"] is None or r["closed_at"] > at)]
-            overdue = sum(1 for r in open_now if r["deadline"] < rd)
-            if wds or fails >= 6 or overdue >= 2:
-                new = "red"
-                why = []
-                if wds:
-                    why.append("重污染天气预警期间违规施工")
-                if fails >= 6:
-                    why.append(f"近4周督查发现问题{fails}项")
-                if overdue >= 2:
-                    why.append(f"{overdue}项问题逾期未整改")
-                reason = "；".join(why) + "，挂红牌管理"
-            elif fails >= 2 or open_now:
-                new = "yellow"
-                reason = f"近4周督查发现问题{fails}项，未整改{len(open_now)}项，挂黄牌"
-            else:
-                new = "green"
-                reason = "近4周督查未发现问题，整改到位，挂绿牌（可豁免临时管控）"
-            if new != plate:
-                plate = new
-                changes.append({"site_id": sid, "plate": plate, "changed_at": at, "reason": reason})
+            facts = plate_facts(fails_by_site[sid], wds_by_site[sid], rect_by_site[sid], rd, rules)
+            decision = derive_plate(facts, rules)
+            if decision.plate != plate:
+                plate = decision.plate
+                reason = "；".join(translate(key, "zh", **params) for key, params in decision.reasons)
+                changes.append({"site_id": sid, "plate": plate, "changed_at": bj(rd, 10), "reason": reason})
         if s["status"] == "suspended" and tr["end"] >= first and "停工整改" in tr.get("end_reason", ""):
             if plate != "red":
                 plate = "red"

@@ -39,12 +39,15 @@ HJ 633-2026 applies from 2026-03-01 00:00 Beijing time.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 STANDARD_2012 = "HJ 633-2012"
 STANDARD_2026 = "HJ 633-2026"
 STANDARDS = (STANDARD_2012, STANDARD_2026)
+# CNEMC publishes and the standards count days in Beijing time, whatever the display time zone.
 TIMEZONE = "Asia/Shanghai"
 SWITCH_DATE = pd.Timestamp("2026-03-01 00:00", tz=TIMEZONE)
 
@@ -86,7 +89,7 @@ ABOVE_TOP: dict[str, dict[str, int | None]] = {
 INDICATORS = tuple(_TABLE_2012)
 _ALIASES = {"PM25_24h": "PM2.5_24h"}
 
-CATEGORIES = [
+CATEGORIES: list[dict[str, Any]] = [
     {"level": 1, "min": 0, "max": 50, "zh": "优", "en": "Excellent", "colour": "#00E400"},
     {"level": 2, "min": 51, "max": 100, "zh": "良", "en": "Good", "colour": "#FFFF00"},
     {"level": 3, "min": 101, "max": 150, "zh": "轻度污染", "en": "Lightly polluted", "colour": "#FF7E00"},

@@ -205,7 +205,8 @@ class PlateRules:
             if f.type in ("bool", bool):
                 if isinstance(value, bool):
                     changes[f.name] = value
-            elif isinstance(value, (int, float)) and not isinstance(value, bool) and value >= (1 if f.name == "window_days" else 0):
+            elif (isinstance(value, (int, float)) and not isinstance(value, bool)
+                  and value >= (1 if f.name == "window_days" else 0)):
                 changes[f.name] = int(value)
         return replace(rules, **changes)
 

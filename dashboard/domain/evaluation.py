@@ -26,7 +26,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-TIMEZONE = "Asia/Shanghai"
+from dashboard.domain.aqi import TIMEZONE
+
 POLLUTANTS = ("SO2", "NO2", "PM10", "PM2.5", "CO", "O3")
 DAILY_COLUMNS = ("SO2", "NO2", "PM10", "PM2.5", "CO", "O3_1h", "O3_8h")
 
@@ -100,7 +101,8 @@ def o3_8h_moving(hourly: pd.DataFrame, station: str = "station", time: str = "ti
     """8h moving mean ending at each hour (labels H-7..H), NaN with fewer than 6 values."""
     df = _sorted(hourly[[station, time, value]], station, time)
     df[value] = df[value].astype(float)
-    return pd.Series(_moving_8h(df, station, time, value, min_hours), index=df.index, name="O3_8h").reindex(hourly.index)
+    means = _moving_8h(df, station, time, value, min_hours)
+    return pd.Series(means, index=df.index, name="O3_8h").reindex(hourly.index)
 
 
 def daily_values(hourly: pd.DataFrame, station: str = "station", time: str = "time") -> pd.DataFrame:

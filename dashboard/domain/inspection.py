@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from dashboard.domain import roles
 from dashboard.domain.rectification import RESULTS
 
 KINDS = ("routine", "recheck", "alert_check")
-ROLE_RANK = {"viewer": 0, "inspector": 1, "editor": 2, "admin": 3}
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,4 @@ def validate(
 
 def may_write(role: str, user_township_id: int | None, site_township_id: int | None) -> bool:
     """Inspectors record for their own township's sites only; editors and admins anywhere."""
-    rank = ROLE_RANK.get(role, -1)
-    if rank >= ROLE_RANK["editor"]:
-        return True
-    if rank == ROLE_RANK["inspector"]:
-        # An inspector without a township works district-wide (User.township_id is None).
-        return user_township_id is None or user_township_id == site_township_id
-    return False
+    return roles.at_least(role, "inspector") and roles.in_scope(role, user_township_id, site_township_id)

@@ -15,6 +15,7 @@ Beijing date of ``done_at`` is on or before the deadline.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -168,3 +169,32 @@ def unit_score(
             due += 1
             overdue += 1
     return UnitScore(n, closed, due, on_time, overdue, carried, accountability)
+
+
+EVIDENCE_KINDS = ("link", "file", "inspection", "rectification")
+# Evidence is shown as a link: only web addresses, or paths inside the dashboard; never
+# javascript:, file: or a protocol-relative //other.host that would leave the site unnoticed.
+_LINK = re.compile(r"(https?://[^\s/?#]+[^\s]*|/(?!/)[^\s]*)", re.IGNORECASE)
+MAX_EVIDENCE_LENGTH = 500
+
+
+class EvidenceError(ValueError):
+    """``bad_evidence_kind``, ``evidence_empty``, ``evidence_too_long`` or ``evidence_bad_link``."""
+
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(code)
+
+
+def check_evidence(kind: str, ref: str, label: str = "") -> dict[str, str]:
+    """The evidence entry to store (kind, ref, label), or ``EvidenceError``."""
+    ref, label = (ref or "").strip(), (label or "").strip()
+    if kind not in EVIDENCE_KINDS:
+        raise EvidenceError("bad_evidence_kind")
+    if not ref:
+        raise EvidenceError("evidence_empty")
+    if len(ref) > MAX_EVIDENCE_LENGTH or len(label) > MAX_EVIDENCE_LENGTH:
+        raise EvidenceError("evidence_too_long")
+    if kind == "link" and not _LINK.fullmatch(ref):
+        raise EvidenceError("evidence_bad_link")
+    return {"kind": kind, "ref": ref, "label": label}

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
 # Level names by level (index); the UI translates them with "rectifications.level.<name>".
 LEVELS = ("none", "warning", "interview", "accountability")
@@ -149,3 +150,21 @@ def repeat_failures(
     ``repeat_window_days`` before the opening up to ``until`` (the closing, or now)."""
     since = opened_at - dt.timedelta(days=rules.repeat_window_days)
     return sum(1 for rid, at in failures if rid != opener and since <= at <= until)
+
+
+def level_as_of(
+    opener: int,
+    opened_at: dt.datetime,
+    deadline: dt.date,
+    closed_at: dt.datetime | None,
+    failures: Iterable[tuple[int, dt.datetime]],
+    today: dt.date,
+    tz: tzinfo,
+    rules: RectificationRules,
+) -> int:
+    """A rectification's escalation level on ``today`` (a closed one keeps its level at closing):
+    one strike per late threshold passed and per repeat failure (capped)."""
+    until = closed_at or dt.datetime.combine(today, dt.time(23, 59, 59), tz)
+    end_day = closed_at.astimezone(tz).date() if closed_at else today
+    repeats = repeat_failures(opener, opened_at, until, failures, rules)
+    return escalation_level(days_late(deadline, end_day), repeats, rules)

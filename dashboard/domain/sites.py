@@ -8,9 +8,10 @@ holding an i18n key and its parameters, translated by whoever shows them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from dashboard.domain.coords import SYSTEMS, to_wgs84
@@ -37,7 +38,7 @@ class SiteIssue:
 
     field: str
     key: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ def validate_site(
 
     if issues:
         return None, issues
+    assert township_id is not None and area is not None  # required fields: an issue otherwise
     return CleanSite(
         code=text["code"],
         name=text["name"],

@@ -31,7 +31,8 @@ def sites_by_township(frame: pd.DataFrame, lang: str) -> go.Figure:
             height=max(320, 24 * len(order) + 80),
             yaxis={"autorange": "reversed", "title": None},
             xaxis={"title": t("home.sites_axis", lang), "gridcolor": "#e9ecef"},
-            legend={"orientation": "h", "traceorder": "normal", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+            legend={"orientation": "h", "traceorder": "normal", "x": 0, "xanchor": "left", "y": 1.02,
+                    "yanchor": "bottom"},
             margin={"l": 10, "r": 10, "t": 30, "b": 10},
         )
     )

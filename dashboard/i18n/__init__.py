@@ -10,7 +10,7 @@ the key itself, so a page never crashes over a label.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LANGUAGES = ("zh", "en")
@@ -22,7 +22,7 @@ def catalog_files(lang: str) -> list[Path]:
     return sorted((_DIR / lang).glob("*.json"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     merged: dict[str, str] = {}
     for path in catalog_files(lang):

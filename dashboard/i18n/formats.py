@@ -1,9 +1,11 @@
-"""Dates and times as people read them, in the display time zone."""
+"""Dates, times, numbers and names as people read them, in the user's language."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
+
+from dashboard.i18n import t
 
 
 def format_datetime(value: dt.datetime, lang: str, tz: ZoneInfo) -> str:
@@ -17,3 +19,30 @@ def format_date(value: dt.date, lang: str) -> str:
     if lang == "zh":
         return f"{value.year}年{value.month}月{value.day}日"
     return f"{value:%d %b %Y}"
+
+
+def fmt_number(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def fmt_share(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def status_label(status: str, lang: str) -> str:
+    """A ledger status (open, in_progress, done, verified) in words."""
+    return t(f"ledger.status.{status}", lang)
+
+
+def meeting_name(number: int, lang: str) -> str:
+    return t("meetings.title_n", lang, number=number)
+
+
+def meeting_short(number: int, lang: str) -> str:
+    """The meeting in a table cell (第27次调度会 / No. 27)."""
+    return t("meetings.short_n", lang, number=number)
+
+
+def unit_name(name: str, name_en: str | None, lang: str) -> str:
+    """A unit's or township's name; the English one where there is one and English is asked for."""
+    return (name_en or name) if lang == "en" else name

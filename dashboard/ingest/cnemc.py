@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dashboard.domain.aqi import TIMEZONE
 from dashboard.ingest.report import ImportReport, RefusedError
 
-TIMEZONE = "Asia/Shanghai"
 #: The hourly concentration types that are stored (keys shared with ``dashboard.domain.aqi``).
 POLLUTANTS = ("PM2.5", "PM10", "SO2", "NO2", "O3", "CO")
 #: Every type the platform publishes; anything else is reported and skipped.

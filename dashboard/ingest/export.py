@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dashboard.domain.aqi import CATEGORIES, daily_aqi, hourly_aqi
+from dashboard.domain.aqi import CATEGORIES, TIMEZONE, daily_aqi, hourly_aqi
 
-TIMEZONE = "Asia/Shanghai"
 POLLUTANTS = ("PM2.5", "PM10", "O3", "NO2", "SO2", "CO")
 CONCENTRATION_KEYS = {"PM2.5": "pm25", "PM10": "pm10", "O3": "o3", "NO2": "no2", "SO2": "so2", "CO": "co"}
 IAQI_COLUMNS = ["iaqi_pm25", "iaqi_pm10", "iaqi_o3", "iaqi_no2", "iaqi_so2", "iaqi_co"]

@@ -214,7 +214,7 @@ def template_workbook(
     ws.append(header)
     example = [sites[0][0] if sites else "GD-0001", example_time.replace(tzinfo=None, second=0, microsecond=0),
                example_inspector]
-    for n, (key, _pos, _label, _en) in enumerate(checklist.items):
+    for n, _item in enumerate(checklist.items):
         failed = n == 1  # the example shows one failure with its description
         example += ["不合格" if failed else "合格", "裸土未覆盖，防尘网破损" if failed else ""]
     ws.append(example)
@@ -264,32 +264,6 @@ def template_workbook(
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
-
-
-def import_file(session, data: bytes, file_name: str, *, user_id: int | None, tz: ZoneInfo, lang: str = "zh"):
-    """Read, check and save one file in the caller's transaction: (ReadResult, ImportCounts | None).
-
-    When the read finds problems, or a row is refused while saving, nothing is saved (the
-    caller must roll back when the counts are None) and the problems say why.
-    """
-    from dashboard.store import clock
-    from dashboard.store import inspections as store
-
-    read = read_inspections(
-        data, file_name, sites=store.site_index(session), checklists=store.checklist_versions(session),
-        now=clock.now(session, tz), tz=tz, lang=lang,
-    )
-    if not read.ok:
-        return read, None
-    try:
-        counts = store.import_inspections(session, zip(read.row_numbers, read.rows, strict=True),
-                                          user_id=user_id, file_name=file_name, tz=tz)
-    except store.InvalidInspection as exc:
-        for issue in exc.issues:
-            read.problems.append(Problem(file_name, getattr(exc, "tag", None), None,
-                                         t(f"inspections.issue.{issue.code}", lang)))
-        return read, None
-    return read, counts
 
 
 def problem_text(problem: Problem, lang: str = "zh") -> str:

@@ -204,9 +204,8 @@ def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
             problem("责任单位", "blank: every line needs a responsible unit")
         deadline = _date(cell(values, "完成时限"))
         if deadline is None:
-            problem(
-                "完成时限", f"{cell_text(cell(values, '完成时限')) or 'blank'} is not a date (2025-12-10 or 2025年12月10日)"
-            )
+            typed = cell_text(cell(values, "完成时限")) or "blank"
+            problem("完成时限", f"{typed} is not a date (2025-12-10 or 2025年12月10日)")
         status_text = cell_text(cell(values, "状态"))
         status = STATUS_BY_LABEL.get(status_text or STATUS_LABELS_ZH["open"])
         if status is None:

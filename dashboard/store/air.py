@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from dashboard.domain.targets import DEFAULTS
 from dashboard.store.models import Alert, AppSetting, Reading, Station
 
 STATION_COLUMNS = ["code", "name", "longitude", "latitude", "is_background", "in_district"]
@@ -21,8 +22,6 @@ ALERT_COLUMNS = ["id", "level", "starts_at", "ends_at"]
 
 #: Campaign targets (app_settings keys) and their defaults: the share of good days
 #: (优良天数比例, 0..1) and the PM2.5 mean (µg/m³) the district aims for.
-TARGET_DEFAULTS = {"target_good_day_share": 0.70, "target_pm25": 50.0}
-TARGET_BOUNDS = {"target_good_day_share": (0.0, 1.0), "target_pm25": (1.0, 500.0)}
 
 
 def stations(session: Session) -> pd.DataFrame:
@@ -122,11 +121,11 @@ def targets(session: Session) -> dict[str, float]:
     """The campaign targets from ``app_settings`` (defaults where unset or unreadable)."""
     rows = dict(
         session.execute(
-            select(AppSetting.key, AppSetting.value).where(AppSetting.key.in_(list(TARGET_DEFAULTS)))
+            select(AppSetting.key, AppSetting.value).where(AppSetting.key.in_(list(DEFAULTS)))
         ).all()
     )
     out = {}
-    for key, default in TARGET_DEFAULTS.items():
+    for key, default in DEFAULTS.items():
         try:
             out[key] = float(rows[key])
         except (KeyError, TypeError, ValueError):
@@ -134,15 +133,9 @@ def targets(session: Session) -> dict[str, float]:
     return out
 
 
-def set_targets(session: Session, **values: float) -> dict[str, float]:
-    """Store targets (keys of ``TARGET_DEFAULTS``); refuses unknown keys and values out of range."""
+def set_targets(session: Session, values: dict[str, float]) -> dict[str, float]:
+    """Store targets (checked by ``domain.targets.check_targets``); returns all of them."""
     for key, value in values.items():
-        if key not in TARGET_DEFAULTS:
-            raise KeyError(f"unknown target {key!r}; expected one of {sorted(TARGET_DEFAULTS)}")
-        low, high = TARGET_BOUNDS[key]
-        value = float(value)
-        if not low <= value <= high:
-            raise ValueError(f"{key} must be between {low:g} and {high:g}, not {value:g}")
         row = session.get(AppSetting, key)
         if row is None:
             session.add(AppSetting(key=key, value=repr(value)))

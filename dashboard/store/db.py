@@ -66,6 +66,35 @@ def session_scope(database_url: str) -> Iterator[Session]:
         session.close()
 
 
+class ReadOnlySession(RuntimeError):
+    """A page view tried to write: only ``services/`` writes, in ``session_scope``."""
+
+
+def _refuse_flush(session: Session, _context, _instances) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySession("a read-only session was asked to write "
+                              f"({len(session.new)} new, {len(session.dirty)} changed, {len(session.deleted)} deleted)")
+
+
+def _refuse_statement(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlySession(f"a read-only session was asked to run {state.statement!s:.80}")
+
+
+@contextmanager
+def read_scope(database_url: str) -> Iterator[Session]:
+    """A session for reading (page views): it never commits and refuses any write."""
+    session = session_factory(database_url)()
+    event.listen(session, "before_flush", _refuse_flush)
+    event.listen(session, "do_orm_execute", _refuse_statement)
+    try:
+        yield session
+    finally:
+        # close() ends the transaction without committing; unlike rollback() it leaves loaded
+        # objects readable after the block (a page builds its layout from them).
+        session.close()
+
+
 def _alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -1,11 +1,8 @@
-"""Inspections in the database: the form's lookups, saving with a conflict check, the list, and
-the bulk import of paper inspections.
+"""Inspections in the database: the form's lookups, writing an inspection with its results
+(with the conflict check), the list, and the lookups of the paper-sheet import.
 
-``save_inspection`` validates (``domain.inspection.validate``), writes the inspection and one
-result per checklist item, and for a submitted inspection applies the rectification loop and
-refreshes the site's plate, all in the caller's transaction. Edits carry the version the user
-loaded: if someone saved in between, ``InspectionConflict`` is raised and nothing is written,
-so the page can tell the user and keep what they typed.
+What saving means (validation, the rectification loop, plates, audit) is
+``services.inspections``; this module writes the rows it is told to.
 """
 
 from __future__ import annotations
@@ -13,16 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from dashboard.domain.inspection import Issue, ItemEntry, validate
+from dashboard.domain.inspection import Issue, ItemEntry
 from dashboard.storage.photos import DEFAULT_MAX_BYTES
-from dashboard.store import clock
 from dashboard.store.models import (
     Alert,
     AppSetting,
@@ -35,10 +30,8 @@ from dashboard.store.models import (
     utcnow,
 )
 from dashboard.store.overview import alert_at
-from dashboard.store.rectifications import ApplyOutcome, apply_inspection, detach_results
-from dashboard.store.users import audit
+from dashboard.store.rectifications import detach_results
 
-DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 PHOTO_MAX_KEY = "photos.max_mb"
 
 
@@ -74,17 +67,6 @@ class InspectionInput:
     note: str = ""
     working_during_stop: bool = False
     source: str = "form"
-
-
-@dataclass
-class SaveResult:
-    inspection_id: int
-    version: int
-    status: str
-    # save_draft | submit (first submission) | update (edit of a submitted inspection)
-    action: str = "save_draft"
-    outcome: ApplyOutcome = field(default_factory=ApplyOutcome)
-    plate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,51 +205,45 @@ def load_inspection(session: Session, inspection_id: int) -> InspectionView | No
     )
 
 
-# --- saving ------------------------------------------------------------------------------------------
+# --- writing -----------------------------------------------------------------------------------------
 
 
-def save_inspection(
+@dataclass
+class Written:
+    """What ``write_inspection`` did: the row, its status before, its site before, and the
+    (site, item) pairs whose rectifications must be re-planned because results were removed."""
+
+    inspection: Inspection
+    was_submitted: bool
+    old_site_id: int | None
+    detached: set = field(default_factory=set)
+
+
+def checklist_item_ids(session: Session, version_id: int) -> dict[str, int]:
+    return dict(session.execute(
+        select(ChecklistItem.key, ChecklistItem.id).where(ChecklistItem.version_id == version_id)
+    ).all())
+
+
+def write_inspection(
     session: Session,
     data: InspectionInput,
     *,
-    user_id: int | None,
+    checklist: ChecklistView,
+    alert: Alert | None,
     submit: bool,
-    tz: ZoneInfo = DEFAULT_TZ,
+    user_id: int | None,
     inspection_id: int | None = None,
     expected_version: int | None = None,
-) -> SaveResult:
-    """Create or update an inspection (draft or submitted); see the module docstring.
+) -> Written:
+    """Create or update the inspection row and its results (already validated).
 
-    Raises ``InvalidInspection``, ``InspectionConflict`` or ``InspectionNotFound``; on any of them
-    nothing has been written. A submitted inspection stays submitted: edits re-submit it.
+    Raises ``InspectionNotFound``, ``InspectionConflict`` (stored version differs from
+    ``expected_version``, or a concurrent save) or ``InvalidInspection`` (a submitted one saved as
+    a draft); nothing is written then.
     """
-    today = clock.today(session, tz)
-    now = clock.now(session, tz)
-    checklist = checklist_for(session, data.inspected_at.astimezone(tz).date()) if data.inspected_at else None
-    issues = validate(
-        site_id=data.site_id,
-        inspected_at=data.inspected_at,
-        now=now,
-        inspector=data.inspector_name,
-        kind=data.kind,
-        entries=data.entries,
-        expected_keys=checklist.keys if checklist else (),
-        submit=submit,
-    )
-    if data.inspected_at is not None and checklist is None:
-        issues.append(Issue("time", "no_checklist"))
-    if checklist is not None:
-        issues += [Issue("item", "item_unknown", e.key) for e in data.entries if e.key not in checklist.keys]
-    if issues:
-        raise InvalidInspection(issues)
-
     # Queries first: a new row must not be autoflushed half-filled.
-    alert = alert_in_force(session, data.inspected_at)
-    item_ids = dict(
-        session.execute(
-            select(ChecklistItem.key, ChecklistItem.id).where(ChecklistItem.version_id == checklist.id)
-        ).all()
-    )
+    item_ids = checklist_item_ids(session, checklist.id)
     if inspection_id is None:
         insp = Inspection(inspector_id=user_id, source=data.source, status="draft")
         session.add(insp)
@@ -276,7 +252,7 @@ def save_inspection(
         insp = session.get(Inspection, inspection_id)
         if insp is None:
             raise InspectionNotFound(inspection_id)
-        if expected_version is not None and insp.version != expected_version:
+        if insp.version != expected_version:
             raise InspectionConflict(insp.id, insp.version, insp.updated_at)
         if insp.status == "submitted" and not submit:
             raise InvalidInspection([Issue("status", "already_submitted")])
@@ -318,23 +294,7 @@ def save_inspection(
         raise InspectionConflict(
             inspection_id or 0, current.version if current else None, current.updated_at if current else None
         ) from None
-
-    action = "submit" if submit and not was_submitted else "update" if was_submitted else "save_draft"
-    saved = SaveResult(insp.id, insp.version, insp.status, action)
-    if submit:
-        saved.outcome = apply_inspection(session, insp.id, today, tz, extra_pairs=pairs)
-        saved.plate = _refresh_plates(session, [insp.site_id, old_site], today)[insp.site_id]
-    fails = sum(1 for e in data.entries if e.result == "fail")
-    audit(session, user_id, action, "inspection", insp.id,
-          {"site_id": insp.site_id, "fails": fails, "version": insp.version, **saved.outcome.as_detail()})
-    return saved
-
-
-def _refresh_plates(session: Session, site_ids: Iterable[int | None], today: dt.date) -> dict[int, str]:
-    """Recompute the plates of the sites an inspection touched (part of the sites registry)."""
-    from dashboard.store.sites import refresh_plate
-
-    return {sid: refresh_plate(session, sid, today) for sid in dict.fromkeys(s for s in site_ids if s is not None)}
+    return Written(insp, was_submitted, old_site, pairs)
 
 
 # --- the list ----------------------------------------------------------------------------------------
@@ -423,49 +383,3 @@ def existing_natural_keys(session: Session, site_ids: Iterable[int]) -> set[tupl
         select(Inspection.site_id, Inspection.inspected_at).where(Inspection.site_id.in_(set(site_ids)))
     ).all()
     return {(sid, at) for sid, at in rows}
-
-
-@dataclass
-class ImportCounts:
-    added: int = 0
-    skipped: int = 0
-    opened: int = 0
-    closed: int = 0
-    inspection_ids: list[int] = field(default_factory=list)
-
-
-def import_inspections(
-    session: Session,
-    rows: Iterable[tuple[object, InspectionInput]],
-    *,
-    user_id: int | None,
-    file_name: str,
-    tz: ZoneInfo = DEFAULT_TZ,
-) -> ImportCounts:
-    """Save paper inspections as submitted ones, oldest first, through the same loop as the form.
-
-    ``rows`` are (tag, input) pairs, the tag naming the row (e.g. its sheet row number). An
-    inspection already stored for the same site at the same minute is skipped, so importing the
-    same file twice adds nothing. Raises ``InvalidInspection`` with ``tag`` set if a row breaks
-    the rules; the caller's transaction must then be rolled back (nothing is saved).
-    """
-    rows = sorted(rows, key=lambda r: (r[1].inspected_at, r[1].site_id))
-    counts = ImportCounts()
-    seen = existing_natural_keys(session, {r.site_id for _, r in rows})
-    for tag, row in rows:
-        if (row.site_id, row.inspected_at) in seen:
-            counts.skipped += 1
-            continue
-        try:
-            saved = save_inspection(session, row, user_id=user_id, submit=True, tz=tz)
-        except InvalidInspection as exc:
-            exc.tag = tag
-            raise
-        seen.add((row.site_id, row.inspected_at))
-        counts.added += 1
-        counts.opened += len(saved.outcome.opened)
-        counts.closed += len(saved.outcome.closed)
-        counts.inspection_ids.append(saved.inspection_id)
-    audit(session, user_id, "import", "inspections", None,
-          {"file": file_name, "added": counts.added, "skipped": counts.skipped})
-    return counts

@@ -1,9 +1,8 @@
 """Queries and writes of the task ledger (action items, their history and evidence).
 
 Every change of an action item writes one ``ActionItemChange`` row per changed field (who, when,
-old, new) and one audit-log entry. Writes check the version the user saw (optimistic locking):
-a stale version, or a concurrent save caught by SQLAlchemy's ``version_id_col``, raises
-``LedgerConflict`` carrying the stored state, so the page can say who changed what.
+old, new). A concurrent save caught by SQLAlchemy's ``version_id_col`` raises ``LedgerConflict``
+carrying the stored state; who may write and the version check are ``services.ledger``.
 
 Times of changes come from the caller's ``now`` (the dashboard clock): in the pinned demo the
 ledger's history then stays consistent with "today" and with the meetings' times.
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -24,9 +22,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from dashboard.domain import ledger as rules
 from dashboard.domain.errors import CodedError
 from dashboard.store.models import ActionItem, ActionItemChange, Meeting, Unit, User
-from dashboard.store.users import audit
-
-EVIDENCE_KINDS = ("link", "file", "inspection", "rectification")
 
 
 class LedgerError(CodedError):
@@ -41,20 +36,8 @@ class LedgerConflict(LedgerError):
         self.item_id, self.current = item_id, current
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who writes: the user's id, role and (for an inspector) township."""
-
-    user_id: int | None
-    role: str
-    township_id: int | None = None
-
-    @property
-    def is_editor(self) -> bool:
-        return self.role in ("editor", "admin")
-
-
-def _state(item: ActionItem) -> dict[str, Any]:
+def state(item: ActionItem) -> dict[str, Any]:
+    """What a conflict message tells about the stored item."""
     return {
         "id": item.id,
         "status": item.status,
@@ -64,20 +47,10 @@ def _state(item: ActionItem) -> dict[str, Any]:
     }
 
 
-def _load_for_write(session: Session, item_id: int, expected_version: int | None, actor: Actor) -> ActionItem:
-    item = session.get(ActionItem, item_id)
-    if item is None:
-        raise LedgerError("not_found", item_id=item_id)
-    if expected_version is not None and item.version != expected_version:
-        raise LedgerConflict(item_id, _state(item))
-    if not actor.is_editor:
-        if actor.role != "inspector":
-            raise LedgerError("forbidden")
-        unit = session.get(Unit, item.responsible_unit_id)
-        # An inspector updates only the items of their own township's unit.
-        if actor.township_id is None or unit is None or unit.township_id != actor.township_id:
-            raise LedgerError("not_your_township")
-    return item
+def unit_township(session: Session, item: ActionItem) -> int | None:
+    """The township of the item's responsible unit (None for district departments)."""
+    unit = session.get(Unit, item.responsible_unit_id)
+    return unit.township_id if unit is not None else None
 
 
 def _flush(session: Session, item: ActionItem) -> None:
@@ -86,7 +59,7 @@ def _flush(session: Session, item: ActionItem) -> None:
     except StaleDataError:
         session.rollback()
         fresh = session.get(ActionItem, item.id)
-        raise LedgerConflict(item.id, _state(fresh) if fresh is not None else None) from None
+        raise LedgerConflict(item.id, state(fresh) if fresh is not None else None) from None
 
 
 def _text(value: Any) -> str | None:
@@ -109,33 +82,23 @@ def record_change(
     )
 
 
-def set_status(
-    session: Session,
-    item_id: int,
-    new_status: str,
-    *,
-    expected_version: int | None,
-    actor: Actor,
-    now: dt.datetime,
+def apply_status(
+    session: Session, item: ActionItem, move: rules.Transition, *, actor_id: int | None, now: dt.datetime,
     reason: str = "",
-) -> ActionItem:
-    """Move an item to ``new_status`` under the ledger's rules (``domain.ledger``).
+) -> None:
+    """Write a status move checked by ``domain.ledger.check_transition``, with its history rows.
 
-    ``done`` stamps ``done_at``; ``verified`` (editor only) stamps ``verified_at``/``verified_by``;
-    a reopen clears what no longer holds and records the reason as a ``reason`` change row.
+    ``done`` stamps ``done_at``; ``verified`` stamps ``verified_at``/``verified_by``; a reopen
+    clears what no longer holds and records the reason as a ``reason`` change row.
     """
-    item = _load_for_write(session, item_id, expected_version, actor)
-    try:
-        move = rules.check_transition(item.status, new_status, is_editor=actor.is_editor, reason=reason)
-    except rules.TransitionError as exc:
-        raise LedgerError(exc.code, old=exc.old, new=exc.new) from None
+    new_status = move.new
     changes: list[tuple[str, Any, Any]] = [("status", item.status, new_status)]
     if new_status == "done" or (new_status == "verified" and item.done_at is None):
         changes.append(("done_at", item.done_at, now))
         item.done_at = now
     if new_status == "verified":
-        changes += [("verified_at", item.verified_at, now), ("verified_by_id", item.verified_by_id, actor.user_id)]
-        item.verified_at, item.verified_by_id = now, actor.user_id
+        changes += [("verified_at", item.verified_at, now), ("verified_by_id", item.verified_by_id, actor_id)]
+        item.verified_at, item.verified_by_id = now, actor_id
     if move.reopen:
         if rules.RANK[new_status] < rules.RANK["done"] and item.done_at is not None:
             changes.append(("done_at", item.done_at, None))
@@ -146,47 +109,16 @@ def set_status(
         changes.append(("reason", None, reason.strip()))
     item.status = new_status
     for field, old, new in changes:
-        record_change(session, item, actor.user_id, now, field, old, new)
+        record_change(session, item, actor_id, now, field, old, new)
     _flush(session, item)
-    audit(
-        session,
-        actor.user_id,
-        "reopen" if move.reopen else "status",
-        "action_item",
-        item.id,
-        {"from": move.old, "to": new_status, **({"reason": reason.strip()} if move.reopen else {})},
-    )
-    return item
 
 
-def add_evidence(
-    session: Session,
-    item_id: int,
-    *,
-    expected_version: int | None,
-    actor: Actor,
-    now: dt.datetime,
-    kind: str,
-    ref: str,
-    label: str = "",
-) -> ActionItem:
-    """Attach evidence (a link, an uploaded file's hash, an inspection or rectification id)."""
-    ref = (ref or "").strip()
-    if kind not in EVIDENCE_KINDS:
-        raise LedgerError("bad_evidence_kind", kind=kind)
-    if not ref:
-        raise LedgerError("evidence_empty")
-    if kind == "link" and not ref.lower().startswith(("http://", "https://", "/")):
-        # Only web links or paths inside the dashboard: no javascript: or file: URLs in the page.
-        raise LedgerError("evidence_bad_link")
-    item = _load_for_write(session, item_id, expected_version, actor)
-    entry = {"kind": kind, "ref": ref, "label": (label or "").strip()}
-    old = list(item.evidence or [])
-    item.evidence = [*old, entry]
-    record_change(session, item, actor.user_id, now, "evidence", None, f"{kind}: {ref}")
+def append_evidence(session: Session, item: ActionItem, entry: dict[str, str], *, actor_id: int | None,
+                    now: dt.datetime) -> None:
+    """Attach evidence (checked by ``domain.ledger.check_evidence``) with its history row."""
+    item.evidence = [*(item.evidence or []), entry]
+    record_change(session, item, actor_id, now, "evidence", None, f"{entry['kind']}: {entry['ref']}")
     _flush(session, item)
-    audit(session, actor.user_id, "evidence", "action_item", item.id, entry)
-    return item
 
 
 def create_item(
@@ -366,7 +298,7 @@ def meeting_ids_by_number(session: Session) -> dict[int, int]:
     return dict(session.execute(select(Meeting.number, Meeting.id)).all())
 
 
-def import_rows(session: Session, rows: list, *, actor_id: int | None, now: dt.datetime, file: str) -> dict[str, int]:
+def import_rows(session: Session, rows: list, *, actor_id: int | None, now: dt.datetime) -> dict[str, int]:
     """Save resolved Excel rows (``ingest.ledger_excel.ResolvedRow``), keyed by (meeting, 序号):
     new keys are added, existing items get the file's values with one history row per changed
     field, identical ones are left alone (so a second import changes nothing).
@@ -411,5 +343,4 @@ def import_rows(session: Session, rows: list, *, actor_id: int | None, now: dt.d
         changed = update_fields(session, item, values, actor_id=actor_id, now=now)
         counts["updated" if changed else "unchanged"] += 1
     session.flush()
-    audit(session, actor_id, "import", "action_items", None, {"file": file, **counts})
     return counts

@@ -1,9 +1,8 @@
 """Queries and writes of dispatch meetings (调度会), and the inspection facts a meeting reviews.
 
 A meeting is saved whole (problems, decisions, accountability, new ledger lines) in the caller's
-transaction; a bad reference raises ``MeetingError`` before anything is flushed, a number
-already taken ``MeetingNumberTaken`` (also when another user saved it a moment earlier). Edits
-check the version the user saw (``MeetingConflict``).
+transaction; a number already taken raises ``MeetingNumberTaken`` (also when another user saved
+it a moment earlier). What a valid record is: ``domain.meeting_record``.
 
 The inspection results a meeting reviews are read at exact times (a meeting starts at 09:00,
 so a day-based query would count that morning twice) and rated with ``domain.compliance``'s
@@ -13,7 +12,6 @@ definition (passed / applicable checks).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -22,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from dashboard.domain.errors import CodedError
+from dashboard.domain.meeting_record import MeetingConflict, MeetingError, MeetingInput, MeetingNumberTaken
 from dashboard.store import ledger as ledger_store
 from dashboard.store.models import (
     AccountabilityRecord,
@@ -38,65 +36,6 @@ from dashboard.store.models import (
     Township,
     Unit,
 )
-from dashboard.store.users import audit
-
-MEASURES = ("criticism", "interview", "admonition", "accountability")
-
-
-class MeetingError(CodedError):
-    """A refused meeting write; ``code`` names the reason, ``details`` what it concerns."""
-
-
-class MeetingConflict(MeetingError):
-    def __init__(self, number: int):
-        super().__init__("conflict", number=number)
-
-
-class MeetingNumberTaken(MeetingError):
-    """Another meeting has this number (code ``duplicate_number``)."""
-
-    def __init__(self, number: int):
-        super().__init__("duplicate_number", number=number)
-
-
-@dataclass
-class ProblemInput:
-    description: str
-    township_id: int | None = None
-    site_id: int | None = None
-    item_key: str | None = None
-
-
-@dataclass
-class AccountabilityInput:
-    unit_id: int
-    measure: str
-    reason: str = ""
-
-
-@dataclass
-class ActionInput:
-    task: str
-    responsible_unit_id: int
-    deadline: dt.date
-    measures: str = ""
-    lead_department_id: int | None = None
-
-
-@dataclass
-class MeetingInput:
-    number: int
-    held_at: dt.datetime
-    chair_title: str
-    location: str = ""
-    attendees: list[str] = field(default_factory=list)
-    agenda: str = ""
-    summary: str = ""
-    minutes_md: str = ""
-    problems: list[ProblemInput] = field(default_factory=list)
-    decisions: list[str] = field(default_factory=list)
-    accountability: list[AccountabilityInput] = field(default_factory=list)
-    actions: list[ActionInput] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- meetings
@@ -161,48 +100,23 @@ def meeting_counts(session: Session) -> pd.DataFrame:
     return frame
 
 
-def _check_refs(session: Session, data: MeetingInput) -> None:
-    unit_ids = {u for (u,) in session.execute(select(Unit.id))}
-    township_ids = {t for (t,) in session.execute(select(Township.id))}
-    for pos, p in enumerate(data.problems, start=1):
-        if not p.description.strip():
-            raise MeetingError("problem_empty", position=pos)
-        if p.township_id is not None and p.township_id not in township_ids:
-            raise MeetingError("unknown_township", position=pos)
-        if p.site_id is not None and session.get(Site, p.site_id) is None:
-            raise MeetingError("unknown_site", position=pos)
-    for pos, a in enumerate(data.accountability, start=1):
-        if a.unit_id not in unit_ids:
-            raise MeetingError("unknown_unit", section="accountability", position=pos)
-        if a.measure not in MEASURES:
-            raise MeetingError("unknown_measure", position=pos)
-    for pos, a in enumerate(data.actions, start=1):
-        if not a.task.strip():
-            raise MeetingError("action_task_empty", position=pos)
-        if a.responsible_unit_id not in unit_ids:
-            raise MeetingError("action_unit_missing", position=pos)
-        if a.lead_department_id is not None and a.lead_department_id not in unit_ids:
-            raise MeetingError("unknown_unit", section="actions", position=pos)
-        if a.deadline is None:
-            raise MeetingError("action_deadline_missing", position=pos)
+def reference_ids(session: Session) -> dict[str, set[int]]:
+    """The ids a meeting record may refer to: ``unit_ids``, ``township_ids``, ``site_ids``."""
+    return {
+        "unit_ids": set(session.scalars(select(Unit.id))),
+        "township_ids": set(session.scalars(select(Township.id))),
+        "site_ids": set(session.scalars(select(Site.id))),
+    }
 
 
 def create_meeting(
     session: Session, data: MeetingInput, *, user_id: int | None, now: dt.datetime, air_quality: dict[str, Any]
 ) -> Meeting:
-    """Save a new meeting with its problems, decisions, accountability and ledger lines.
-
-    ``air_quality`` is the figure frozen into the record (``analytics.meetings``).
+    """Save a new meeting (checked by ``domain.meeting_record.check``) with its problems,
+    decisions, accountability and ledger lines. ``air_quality`` is the figure frozen into it.
     """
-    if data.number is None or data.number < 1:
-        raise MeetingError("bad_number")
-    if data.held_at is None or data.held_at.tzinfo is None:
-        raise MeetingError("bad_time")
-    if not (data.chair_title or "").strip():
-        raise MeetingError("chair_missing")
     if session.scalar(select(Meeting.id).where(Meeting.number == data.number)) is not None:
         raise MeetingNumberTaken(data.number)
-    _check_refs(session, data)
     meeting = Meeting(
         number=data.number,
         held_at=data.held_at,
@@ -254,30 +168,17 @@ def create_meeting(
             now=now,
         )
     session.flush()
-    audit(
-        session,
-        user_id,
-        "create",
-        "meeting",
-        meeting.number,
-        {
-            "problems": len(meeting.problems),
-            "decisions": len(meeting.decisions),
-            "accountability": len(meeting.accountability),
-            "actions": len(data.actions),
-        },
-    )
     return meeting
 
 
 def freeze_air_quality(
-    session: Session, number: int, *, expected_version: int | None, user_id: int | None, air_quality: dict[str, Any]
+    session: Session, number: int, *, expected_version: int, air_quality: dict[str, Any]
 ) -> Meeting:
     """Store computed air-quality figures in a meeting that has none (recorded before this system)."""
     meeting = session.scalar(select(Meeting).where(Meeting.number == number))
     if meeting is None:
         raise MeetingError("not_found", number=number)
-    if expected_version is not None and meeting.version != expected_version:
+    if meeting.version != expected_version:
         raise MeetingConflict(number)
     if meeting.air_quality:
         raise MeetingError("already_frozen", number=number)
@@ -287,7 +188,6 @@ def freeze_air_quality(
     except StaleDataError:
         session.rollback()
         raise MeetingConflict(number) from None
-    audit(session, user_id, "freeze_air_quality", "meeting", number, {"computed_at": air_quality.get("computed_at")})
     return meeting
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import String, and_, bindparam, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from dashboard.domain.aqi import TIMEZONE
 from dashboard.store.models import Reading, Station, StationVersion
 
 # Rows per executemany call: bounds the parameter lists in memory; big enough that the
@@ -45,7 +46,7 @@ class ReadingConflict(Exception):
         first = rows.iloc[0]
         super().__init__(
             f"{len(rows)} reading(s) already stored with a different value, e.g. {first['station_code']} "
-            f"{first['pollutant']} at {pd.Timestamp(first['time']).tz_convert('Asia/Shanghai').isoformat()}: "
+            f"{first['pollutant']} at {pd.Timestamp(first['time']).tz_convert(TIMEZONE).isoformat()}: "
             f"stored {first['stored']:g}, new {first['new']:g}"
         )
 
@@ -382,7 +383,7 @@ def readings_frame(session: Session, start: dt.datetime | None = None, end: dt.d
     return frame.sort_values(["station_code", "time", "pollutant"], kind="stable").reset_index(drop=True)
 
 
-def days_with_readings(session: Session, days: Iterable[dt.date], tz: str = "Asia/Shanghai",
+def days_with_readings(session: Session, days: Iterable[dt.date], tz: str = TIMEZONE,
                        station_codes: Iterable[str] | None = None) -> set[dt.date]:
     """The ``days`` (hour labels 00:00–23:00 local, as a CNEMC daily file) that have readings —
     for every one of ``station_codes`` when given, else for any station."""

@@ -28,7 +28,6 @@ from dashboard.domain.compliance import (
     plate_facts,
 )
 from dashboard.domain.sites import FIELDS, CleanSite
-from dashboard.i18n import t
 from dashboard.store.models import (
     AppSetting,
     AuditEntry,
@@ -39,12 +38,9 @@ from dashboard.store.models import (
     Site,
     Township,
     User,
-    utcnow,
 )
-from dashboard.store.users import audit
 
 PLATE_RULES_KEY = "plate_rules"
-DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 # Coordinates closer than this (degrees, ~1 cm) are the same position.
 _COORD_EPSILON = 1e-7
 
@@ -60,6 +56,8 @@ class SiteConflict(Exception):
         self.site_id = site_id
         self.current = current
         self.version = version
+        # (name, time) of the last recorded change, filled in by the service for the message.
+        self.changed_by: tuple[str, dt.datetime] | None = None
         super().__init__(f"site {site_id} was changed by someone else (now version {version})")
 
 
@@ -132,10 +130,6 @@ def changed_fields(old: dict[str, Any], new: dict[str, Any]) -> dict[str, tuple[
     return {name: (old.get(name), new.get(name)) for name in FIELDS if not _same(old.get(name), new.get(name), name)}
 
 
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
 def normalise_loaded(loaded: dict[str, Any] | None) -> dict[str, Any] | None:
     """A snapshot that went through the browser (JSON): dates back to ``date``."""
     if loaded is None:
@@ -159,16 +153,14 @@ def last_change(session: Session, site_id: int) -> tuple[str, dt.datetime] | Non
 
 
 # --------------------------------------------------------------------------- writes
-def create_site(session: Session, clean: CleanSite, user_id: int | None) -> Site:
-    """Add a site (green plate until its record says otherwise); audited."""
+def create_site(session: Session, clean: CleanSite) -> Site:
+    """Add a site (green plate until its record says otherwise)."""
     site = Site(**clean.as_dict(), plate="green")
     session.add(site)
     try:
         session.flush()
     except IntegrityError as exc:
         raise DuplicateCode(clean.code) from exc
-    audit(session, user_id, "create", "site", site.id,
-          {"code": site.code, "values": {k: _jsonable(v) for k, v in clean.as_dict().items()}})
     return site
 
 
@@ -180,9 +172,9 @@ def update_site(
     expected_version: int,
     loaded: dict[str, Any] | None = None,
     started_from: dict[str, Any] | None = None,
-    user_id: int | None = None,
-) -> Site:
-    """Save an edit made on the version ``expected_version``, whose values were ``loaded``.
+) -> tuple[Site, dict[str, tuple[Any, Any]]]:
+    """Save an edit made on the version ``expected_version``, whose values were ``loaded``;
+    returns the site and the fields written (name → (old, new)).
 
     Only the fields the user changed from ``started_from`` (the values the form was filled
     with; default ``loaded``) are written: a deliberate save after a conflict keeps the other
@@ -204,7 +196,7 @@ def update_site(
     changes = {name: (current[name], wanted[name]) for name in edited
                if not _same(current[name], wanted[name], name)}
     if not changes:
-        return site
+        return site, {}
     for name, (_old, new) in changes.items():
         setattr(site, name, new)
     try:
@@ -215,13 +207,10 @@ def update_site(
         raise SiteConflict(site_id, site_values(fresh), fresh.version) from None
     except IntegrityError as exc:
         raise DuplicateCode(clean.code) from exc
-    audit(session, user_id, "update", "site", site.id,
-          {"code": site.code, "changed": {k: [_jsonable(a), _jsonable(b)] for k, (a, b) in changes.items()}})
-    return site
+    return site, changes
 
 
-def upsert_sites(session: Session, cleans: list[CleanSite], user_id: int | None = None,
-                 source: str = "") -> dict[str, list[str]]:
+def upsert_sites(session: Session, cleans: list[CleanSite]) -> dict[str, list[str]]:
     """Insert or update sites by code in the caller's transaction; returns the codes
     ``added``, ``updated`` and ``unchanged``. An unchanged row writes nothing (idempotent)."""
     by_code = {site.code: site for site in session.scalars(select(Site).where(Site.code.in_([c.code for c in cleans])))}
@@ -242,9 +231,6 @@ def upsert_sites(session: Session, cleans: list[CleanSite], user_id: int | None 
             setattr(site, name, new)
         out["updated"].append(clean.code)
     session.flush()
-    if out["added"] or out["updated"]:
-        audit(session, user_id, "import", "site", None,
-              {"source": source, "added": out["added"], "updated": out["updated"]})
     return out
 
 
@@ -274,7 +260,7 @@ def _local_date(value: dt.datetime, tz: ZoneInfo) -> dt.date:
     return value.astimezone(tz).date()
 
 
-def plate_decision(session: Session, site_id: int, today: dt.date, tz: ZoneInfo = DEFAULT_TZ,
+def plate_decision(session: Session, site_id: int, today: dt.date, tz: ZoneInfo,
                    rules: PlateRules | None = None) -> PlateDecision:
     """What the plate rules say about the site's record on ``today`` (submitted inspections only)."""
     rules = rules or plate_rules(session)
@@ -302,31 +288,11 @@ def plate_decision(session: Session, site_id: int, today: dt.date, tz: ZoneInfo 
     return derive_plate(facts, rules)
 
 
-def refresh_plate(session: Session, site_id: int, today: dt.date, *, tz: ZoneInfo = DEFAULT_TZ,
-                  at: dt.datetime | None = None) -> str:
-    """Recompute the site's plate from its record on ``today``; when it changes, write
-    ``Site.plate`` and one ``PlateChange`` (reason in Chinese, as the plate notices read).
-
-    Called after each submitted inspection. Only active sites are re-rated: a suspended
-    (停工整改) or completed site keeps the plate it was given when it stopped. ``at`` is the
-    time of the change (default: now, or the end of ``today`` if ``today`` is a pinned past day).
-    Returns the plate now in force.
-    """
-    site = session.get(Site, site_id)
-    if site is None:
-        raise SiteNotFound(site_id)
-    if site.status != "active":
-        return site.plate
-    decision = plate_decision(session, site_id, today, tz)
-    if decision.plate == site.plate:
-        return site.plate
-    if at is None:
-        at = min(utcnow(), dt.datetime.combine(today, dt.time(23, 59, 59), tz).astimezone(dt.UTC))
-    reason = "；".join(t(key, "zh", **params) for key, params in decision.reasons)
-    site.plate = decision.plate
-    session.add(PlateChange(site_id=site_id, plate=decision.plate, changed_at=at, reason=reason[:256]))
+def record_plate(session: Session, site: Site, plate: str, at: dt.datetime, reason: str) -> None:
+    """Give the site a new plate, with one ``PlateChange`` row saying when and why."""
+    site.plate = plate
+    session.add(PlateChange(site_id=site.id, plate=plate, changed_at=at, reason=reason[:256]))
     session.flush()
-    return decision.plate
 
 
 # --------------------------------------------------------------------------- detail

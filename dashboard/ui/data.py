@@ -1,15 +1,16 @@
-"""Database access for callbacks and layouts, on the settings the app was built with."""
+"""What a callback needs from the request: the app's settings, a read-only session, the actor."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app
-from sqlalchemy.orm import Session
+from flask import current_app, has_request_context
+from flask_login import current_user
 
+from dashboard.analytics import reading
+from dashboard.services.access import Actor
 from dashboard.settings import Settings
-from dashboard.store.db import session_scope
 
 
 def app_settings() -> Settings:
@@ -17,6 +18,15 @@ def app_settings() -> Settings:
 
 
 @contextmanager
-def db_session() -> Iterator[Session]:
-    with session_scope(app_settings().database_url) as session:
+def read_session() -> Iterator:
+    """A session for page views and read callbacks: it refuses to write (writes go to services)."""
+    with reading(app_settings().database_url) as session:
         yield session
+
+
+def acting_user() -> Actor:
+    """The logged-in user as services see them (anonymous outside a request or a login)."""
+    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+        return Actor.anonymous()
+    return Actor(user_id=current_user.id, role=current_user.role, township_id=current_user.township_id,
+                 name=current_user.display_name or current_user.username)

@@ -15,8 +15,9 @@ from flask_wtf.csrf import generate_csrf
 
 from dashboard.auth import LANG_COOKIE, current_language
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
-from dashboard.store import users as user_store
-from dashboard.ui.data import db_session
+from dashboard.services import users
+from dashboard.ui import notices
+from dashboard.ui.data import acting_user, app_settings
 from dashboard.ui.theme import mantine_theme
 
 # The navigation, in order; a link appears only once its page is registered (no placeholders).
@@ -115,7 +116,7 @@ def layout() -> dmc.MantineProvider:
     )
     return dmc.MantineProvider(
         dmc.DatesProvider(
-            [dcc.Store(id="lang-saved"), shell],
+            [dcc.Store(id="lang-saved"), notices.container(), shell],
             settings={"locale": "zh_cn" if lang == "zh" else "en", "firstDayOfWeek": 1},
         ),
         theme=mantine_theme(),
@@ -133,8 +134,8 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _toggle_navbar(opened: bool, navbar: dict) -> dict:
-        navbar["collapsed"] = {"mobile": not opened}
-        return navbar
+        navbar = navbar if isinstance(navbar, dict) else {}
+        return {**navbar, "collapsed": {"mobile": not opened}}
 
     @app.callback(
         Output("lang-saved", "data"),
@@ -147,9 +148,9 @@ def register_callbacks(app: dash.Dash) -> None:
         dash.callback_context.response.set_cookie(
             LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax"
         )
-        if current_user.is_authenticated:
-            with db_session() as session:
-                user_store.set_language(session, current_user.id, lang)
+        actor = acting_user()
+        if actor.user_id is not None:
+            users.set_language(app_settings(), actor, lang)
         return lang
 
     # Reload once the cookie is set, so the whole page is rebuilt in the new language.

@@ -7,6 +7,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.analytics import air
+from dashboard.domain.targets import DEFAULTS
 from dashboard.store import air as store
 from dashboard.store.db import session_scope
 from tests.browser.helpers import WAIT, choose, click, no_console_errors
@@ -73,4 +74,4 @@ def test_editor_changes_the_good_day_target(logged_in, demo_settings):
         no_console_errors(duo)
     finally:
         with session_scope(demo_settings.database_url) as session:
-            store.set_targets(session, **store.TARGET_DEFAULTS)
+            store.set_targets(session, DEFAULTS)

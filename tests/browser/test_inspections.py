@@ -24,6 +24,8 @@ from sqlalchemy import func, select
 from dashboard.analytics import compliance as compliance_analytics
 from dashboard.domain.compliance import compliance_rate
 from dashboard.domain.inspection import ItemEntry
+from dashboard.services import inspections as service
+from dashboard.services.access import Actor
 from dashboard.store import inspections as S
 from dashboard.store.db import session_scope
 from dashboard.store.models import Inspection, Rectification, Site, Township
@@ -175,15 +177,15 @@ def test_a_conflicting_edit_is_reported_and_what_was_typed_stays(browser_ready, 
         keys = S.checklist_for(s, dt.date(2025, 12, 11)).keys
         payload = S.InspectionInput(site_id=site_id, inspected_at=dt.datetime(2025, 12, 11, 8, 30, tzinfo=TZ),
                                     inspector_name="李娜", entries=tuple(ItemEntry(k, "pass") for k in keys))
-        saved = S.save_inspection(s, payload, user_id=None, submit=True, tz=TZ)
+        saved = service.record(s, Actor.system(), payload, submit=True, tz=TZ)
     start(dash_duo, demo_app)
     login(dash_duo, "editor")
     _open_form(dash_duo, f"/inspections/{saved.inspection_id}")
     # Meanwhile someone else saves the same inspection.
     with session_scope(demo_settings.database_url) as s:
         other = S.InspectionInput(**{**payload.__dict__, "note": "另一人的修改"})
-        S.save_inspection(s, other, user_id=None, submit=True, tz=TZ, inspection_id=saved.inspection_id,
-                          expected_version=saved.version)
+        service.record(s, Actor.system(), other, submit=True, tz=TZ, inspection_id=saved.inspection_id,
+                       expected_version=saved.version)
     append_text(dash_duo, dash_duo.find_element("#insp-general-note"), "我的补充说明")
     click(dash_duo, "#insp-submit")
     dash_duo.wait_for_contains_text("#insp-conflict", "已被他人修改", timeout=WAIT)

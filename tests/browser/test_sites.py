@@ -59,7 +59,7 @@ def _new_site(settings, name: str) -> int:
             "longitude": 113.55, "latitude": 34.70,
         })
         assert issues == []
-        return store.create_site(session, clean, user_id=None).id
+        return store.create_site(session, clean).id
 
 
 def test_sites_page_lists_the_demo_sites_in_chinese_and_filters(logged_in, demo_settings):

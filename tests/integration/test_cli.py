@@ -29,9 +29,11 @@ def test_db_upgrade_creates_the_schema(env):
 
 def test_users_set_and_list(env):
     runner = CliRunner()
-    result = runner.invoke(main, ["users", "set", "wang", "--role", "inspector", "--township", "侯寨乡", "--password", "pw-123456"])
+    result = runner.invoke(main, ["users", "set", "wang", "--role", "inspector", "--township", "侯寨乡",
+                                  "--password", "pw-123456"])
     assert result.exit_code != 0 and "no township named" in result.output  # empty database: no townships yet
-    result = runner.invoke(main, ["users", "set", "wang", "--role", "editor", "--name", "王工", "--password", "pw-123456"])
+    result = runner.invoke(main, ["users", "set", "wang", "--role", "editor", "--name", "王工",
+                                  "--password", "pw-123456"])
     assert result.exit_code == 0, result.output
     assert "wang" in runner.invoke(main, ["users", "list"]).output
     with session_scope(env) as session:
@@ -61,7 +63,8 @@ def test_unreachable_database_is_a_clear_error_not_a_traceback(tmp_path, monkeyp
 
 
 def test_module_entry_point_and_help():
-    out = subprocess.run([sys.executable, "-m", "dashboard", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "dashboard", "--help"], capture_output=True, text=True,
+                         check=True).stdout
     for command in ("serve", "demo", "db", "users"):
         assert command in out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
@@ -82,3 +83,25 @@ def test_load_on_postgresql_then_add_rows(pg_url, district) -> None:
         s.add(site)
         s.flush()
         assert site.id > max(row["id"] for row in district.sites)
+
+
+def test_recomputing_escalations_and_plates_right_after_the_demo_changes_nothing(tmp_path, district) -> None:
+    """The demo's history is what the app's own rules make of it, as of its pinned day."""
+    from zoneinfo import ZoneInfo
+
+    from dashboard.services.rectifications import escalate_open
+    from dashboard.services.sites import refresh_plate
+
+    tz = ZoneInfo("Asia/Shanghai")
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    upgrade(url)
+    with session_scope(url) as s:
+        load_demo(s, district)
+    with session_scope(url) as s:
+        today = dt.date(2025, 12, 11)
+        assert escalate_open(s, today, tz) == []
+        plates = dict(s.execute(select(M.Site.id, M.Site.plate)).all())
+        changes = s.scalar(select(func.count()).select_from(M.PlateChange))
+        for site_id in plates:
+            assert refresh_plate(s, site_id, today, tz) == plates[site_id], site_id
+        assert s.scalar(select(func.count()).select_from(M.PlateChange)) == changes

@@ -11,10 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from dashboard.analytics import rectifications as rectification_analytics
 from dashboard.domain.inspection import ItemEntry
+from dashboard.services import inspections as service
+from dashboard.services import rectifications as R
+from dashboard.services.access import Actor, Forbidden
 from dashboard.storage import photos
 from dashboard.store import inspections as S
-from dashboard.store import rectifications as R
 from dashboard.store.db import session_scope
 from dashboard.store.models import AuditEntry, Inspection, Rectification, Site, Township
 from tests.conftest import make_settings
@@ -64,9 +67,11 @@ def data(session, site_id: int, when: dt.datetime, fails: dict[str, str] | None 
     return S.InspectionInput(site_id=site_id, inspected_at=when, inspector_name="王磊", entries=entries)
 
 
-def save(session, payload, **kwargs) -> S.SaveResult:
+def save(session, payload, actor=None, **kwargs) -> service.SaveResult:
+    """Save through the service (as the command line, unless ``actor``), in the test's transaction."""
+    actor = actor or Actor.system()
     kwargs.setdefault("submit", True)
-    return S.save_inspection(session, payload, user_id=None, tz=TZ, **kwargs)
+    return service.record(session, actor, payload, tz=TZ, **kwargs)
 
 
 def rects(session, site_id: int, key: str = "cover") -> list[Rectification]:
@@ -91,7 +96,7 @@ def test_a_failure_opens_a_repeat_escalates_a_later_pass_closes(demo_url, tmp_pa
         assert rect.escalation_level == 1  # one repeat failure
 
         # Applying or re-submitting the same inspection changes nothing.
-        assert R.apply_inspection(s, first.inspection_id, TODAY, TZ).as_detail() == {}
+        assert R.apply_inspection(s, s.get(Inspection, first.inspection_id), TODAY, TZ).as_detail() == {}
         resubmitted = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"}),
                            inspection_id=first.inspection_id, expected_version=first.version)
         assert resubmitted.action == "update" and resubmitted.outcome.as_detail() == {}
@@ -183,10 +188,11 @@ def test_a_stale_version_is_a_conflict_and_writes_nothing(demo_url):
 
 
 def test_a_submitted_inspection_refreshes_the_site_plate(demo_url, monkeypatch):
-    from dashboard.store import sites
+    from dashboard.services import sites
 
     calls = []
-    monkeypatch.setattr(sites, "refresh_plate", lambda session, site_id, today: calls.append((site_id, today)) or "red")
+    monkeypatch.setattr(sites, "refresh_plate",
+                        lambda session, site_id, today, tz: calls.append((site_id, today)) or "red")
     with session_scope(demo_url) as s:
         site = quiet_site(s)
         saved = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"}))
@@ -201,10 +207,10 @@ def test_escalation_grows_with_lateness_and_feeds_the_meeting_agenda(demo_url):
         rect_id = save(s, data(s, site, at(11, 18), {"cover": "裸土未覆盖"})).outcome.opened[0]
         levels = []
         for day in (dt.date(2025, 12, 14), dt.date(2025, 12, 15), dt.date(2025, 12, 21), dt.date(2025, 12, 22)):
-            R.recompute_escalations(s, day, TZ)
+            R.escalate_open(s, day, TZ)
             levels.append(s.get(Rectification, rect_id).escalation_level)
         assert levels == [0, 1, 1, 2]
-        agenda = R.escalated(s, at(5, 9), today=dt.date(2025, 12, 23), tz=TZ)
+        agenda = rectification_analytics.escalated(s, at(5, 9), dt.date(2025, 12, 23), TZ)
         assert rect_id in set(agenda["id"])
         assert list(agenda["escalation_level"]) == sorted(agenda["escalation_level"], reverse=True)
         assert (agenda["escalation_level"] >= 1).all()
@@ -276,7 +282,30 @@ def test_photo_route_needs_login_and_serves_the_image(demo_url, tmp_path):
 def test_inspection_counts_are_untouched_by_a_refused_save(demo_url):
     with session_scope(demo_url) as s:
         before = s.scalar(select(func.count()).select_from(Inspection))
-    with pytest.raises(S.InvalidInspection), session_scope(demo_url) as s:
+    with pytest.raises(service.InvalidInspection), session_scope(demo_url) as s:
         save(s, data(s, quiet_site(s), at(11, 18), {"cover": ""}))
     with session_scope(demo_url) as s:
         assert s.scalar(select(func.count()).select_from(Inspection)) == before
+
+
+def test_only_inspectors_of_the_sites_township_record_and_an_edit_needs_its_version(demo_url):
+    with session_scope(demo_url) as s:
+        site = quiet_site(s)
+        houzhai = s.scalar(select(Site.township_id).where(Site.id == site))
+        elsewhere = s.scalar(select(Township.id).where(Township.id != houzhai).limit(1))
+        before = s.scalar(select(func.count()).select_from(Inspection))
+    refusals = [(Actor(None, None), "forbidden"), (Actor(None, "viewer"), "forbidden"),
+                (Actor(None, "inspector", township_id=elsewhere), "not_your_township")]
+    for actor, code in refusals:
+        with pytest.raises(Forbidden) as refused, session_scope(demo_url) as s:
+            save(s, data(s, site, at(11, 18)), actor=actor)
+        assert refused.value.code == code
+    with session_scope(demo_url) as s:
+        mine = save(s, data(s, site, at(11, 18)), actor=Actor(None, "inspector", township_id=houzhai))
+    for missing in (None, "1", True):
+        with pytest.raises(service.CodedError) as refused, session_scope(demo_url) as s:
+            save(s, data(s, site, at(11, 19)), inspection_id=mine.inspection_id, expected_version=missing)
+        assert refused.value.code == "version_missing"
+    with session_scope(demo_url) as s:
+        assert s.scalar(select(func.count()).select_from(Inspection)) == before + 1
+        assert s.get(Inspection, mine.inspection_id).inspected_at == at(11, 18)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,11 +14,14 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from dashboard.cli import main
-from dashboard.ingest.inspections_excel import import_file, read_inspections, template_workbook
+from dashboard.ingest.inspections_excel import read_inspections, template_workbook
+from dashboard.services import inspections as service
+from dashboard.services.access import Actor
 from dashboard.store import clock
 from dashboard.store import inspections as S
 from dashboard.store.db import session_scope
 from dashboard.store.models import Inspection, Rectification, Site, Township
+from tests.conftest import make_settings
 from tests.integration.inspection_db import copy_demo
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -67,11 +71,12 @@ def counts(url: str) -> tuple[int, int]:
 
 
 def run_import(url: str, content: bytes, name: str = "paper.xlsx"):
-    with session_scope(url) as s:
-        read, result = import_file(s, content, name, user_id=None, tz=TZ, lang="zh")
-        if result is None:
-            s.rollback()
-    return read, result
+    """(what was read, the counts) — counts None when the file was refused."""
+    settings = make_settings(Path(url.removeprefix("sqlite:///")).parent, database_url=url)
+    try:
+        return service.import_inspections(settings, Actor.system(), content, name, "zh")
+    except service.InspectionsRefused as refused:
+        return refused.read, None
 
 
 def test_a_good_file_lands_through_the_rectification_loop_and_reimport_adds_nothing(demo_url):

@@ -12,6 +12,11 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, update
 
 from dashboard.analytics import meetings as analytics
+from dashboard.domain import ledger as rules
+from dashboard.domain import meeting_record
+from dashboard.services import ledger as ledger_service
+from dashboard.services import meetings as meeting_service
+from dashboard.services.access import Actor, Forbidden
 from dashboard.store import clock
 from dashboard.store import ledger as ledger_store
 from dashboard.store import meetings as meeting_store
@@ -32,7 +37,7 @@ EXPECTED_COLUMNS = [
     "超期天数",
     "结转次数",
 ]
-EDITOR = ledger_store.Actor(None, "editor")
+EDITOR = Actor(None, "editor")
 
 
 @pytest.fixture(scope="module")
@@ -68,20 +73,16 @@ def test_a_stale_version_is_a_conflict_and_saves_nothing(demo_db):
         item = _item(session, 27, 2)  # in progress
         item_id, seen = item.id, item.version
         changes_before = session.scalar(select(func.count()).where(ActionItemChange.action_item_id == item_id))
-    with session_scope(url) as session:
-        ledger_store.set_status(session, item_id, "done", expected_version=seen, actor=EDITOR, now=_now(session))
-    with pytest.raises(ledger_store.LedgerConflict) as err:
-        with session_scope(url) as session:
-            ledger_store.set_status(
-                session,
-                item_id,
-                "open",
-                expected_version=seen,
-                actor=EDITOR,
-                now=_now(session),
-                reason="typed on an old page",
-            )
+    ledger_service.set_status(demo_db, EDITOR, item_id, "done", expected_version=seen)
+    with pytest.raises(ledger_service.LedgerConflict) as err:
+        ledger_service.set_status(demo_db, EDITOR, item_id, "open", expected_version=seen,
+                                  reason="typed on an old page")
     assert err.value.current["status"] == "done"
+    for missing in (None, "3", True):  # no version: refused, never written blindly
+        with pytest.raises(ledger_service.LedgerError) as err:
+            ledger_service.set_status(demo_db, EDITOR, item_id, "in_progress", expected_version=missing,
+                                      reason="no version")
+        assert err.value.code == "version_missing"
     with session_scope(url) as session:
         item = session.get(ActionItem, item_id)
         assert item.status == "done" and item.version == seen + 1 and item.done_at is not None
@@ -104,11 +105,12 @@ def test_a_concurrent_save_is_caught_by_the_version_column(demo_db):
         a = first.get(ActionItem, item_id)
         b = second.get(ActionItem, item_id)
         assert a.version == b.version
-        ledger_store.set_status(first, item_id, "done", expected_version=a.version, actor=EDITOR, now=now)
+        move = rules.check_transition(a.status, "done", is_editor=True)
+        ledger_store.apply_status(first, a, move, actor_id=None, now=now)
         first.commit()
         with pytest.raises(ledger_store.LedgerConflict):
             # The second session checked the version it had loaded, which was current then.
-            ledger_store.set_status(second, item_id, "done", expected_version=b.version, actor=EDITOR, now=now)
+            ledger_store.apply_status(second, b, move, actor_id=None, now=now)
     finally:
         first.close()
         second.close()
@@ -120,40 +122,27 @@ def test_history_and_audit_record_who_changed_what(demo_db):
         from dashboard.store.users import find_user
 
         editor = find_user(session, "editor")
-        actor = ledger_store.Actor(editor.id, "editor")
+        actor = Actor(editor.id, "editor", name=editor.display_name)
         item = _item(session, 27, 1)  # done
-        ledger_store.set_status(
-            session, item.id, "verified", expected_version=item.version, actor=actor, now=_now(session)
-        )
-        ledger_store.add_evidence(
-            session,
-            item.id,
-            expected_version=None,
-            actor=actor,
-            now=_now(session),
-            kind="link",
-            ref="https://example.org/photo.jpg",
-            label="复查照片",
-        )
-        history = ledger_store.history(session, item.id)
+        item_id, version = item.id, item.version
+    ledger_service.set_status(demo_db, actor, item_id, "verified", expected_version=version)
+    ledger_service.add_evidence(demo_db, actor, item_id, kind="link", ref="https://example.org/photo.jpg",
+                                label="复查照片")
+    with session_scope(url) as session:
+        history = ledger_store.history(session, item_id)
         assert history[0]["field"] == "evidence" and history[0]["user"] == editor.display_name
         assert {"status", "verified_at", "verified_by_id"} <= {h["field"] for h in history[:4]}
         audits = session.scalars(
-            select(AuditEntry).where(AuditEntry.entity == "action_item", AuditEntry.entity_id == str(item.id))
+            select(AuditEntry).where(AuditEntry.entity == "action_item", AuditEntry.entity_id == str(item_id))
         ).all()
         assert {a.action for a in audits} >= {"status", "evidence"}
         assert all(a.user_id == editor.id for a in audits)
-        with pytest.raises(ledger_store.LedgerError) as err:
-            ledger_store.add_evidence(
-                session,
-                item.id,
-                expected_version=None,
-                actor=actor,
-                now=_now(session),
-                kind="link",
-                ref="javascript:alert(1)",
-            )
-        assert err.value.code == "evidence_bad_link"
+        status = next(a for a in audits if a.action == "status")
+        assert status.detail["before"] == {"status": "done"} and status.detail["after"] == {"status": "verified"}
+    for bad in ("javascript:alert(1)", "//evil.example/x", "file:///etc/passwd", "http://"):
+        with pytest.raises(ledger_service.LedgerError) as err:
+            ledger_service.add_evidence(demo_db, actor, item_id, kind="link", ref=bad)
+        assert err.value.code == "evidence_bad_link", bad
 
 
 def test_rules_are_enforced_by_role_and_township(demo_db):
@@ -162,7 +151,7 @@ def test_rules_are_enforced_by_role_and_township(demo_db):
         from dashboard.store.users import find_user
 
         insp = find_user(session, "insp")
-        inspector = ledger_store.Actor(insp.id, "inspector", insp.township_id)
+        inspector = Actor(insp.id, "inspector", insp.township_id)
         houzhai = session.scalar(select(Unit.id).where(Unit.name == "侯寨乡"))
         mine = session.scalar(
             select(ActionItem).where(ActionItem.responsible_unit_id == houzhai, ActionItem.status == "in_progress")
@@ -170,32 +159,25 @@ def test_rules_are_enforced_by_role_and_township(demo_db):
         other = session.scalar(
             select(ActionItem).where(ActionItem.responsible_unit_id != houzhai, ActionItem.status == "in_progress")
         )
-        ledger_store.set_status(
-            session, mine.id, "done", expected_version=mine.version, actor=inspector, now=_now(session)
-        )
-        with pytest.raises(ledger_store.LedgerError) as err:
-            ledger_store.set_status(
-                session, mine.id, "verified", expected_version=None, actor=inspector, now=_now(session)
-            )
-        assert err.value.code == "verify_needs_editor"
-        with pytest.raises(ledger_store.LedgerError) as err:
-            ledger_store.set_status(
-                session, other.id, "done", expected_version=None, actor=inspector, now=_now(session)
-            )
-        assert err.value.code == "not_your_township"
-        with pytest.raises(ledger_store.LedgerError) as err:
-            ledger_store.set_status(session, mine.id, "open", expected_version=None, actor=inspector, now=_now(session))
-        assert err.value.code == "reopen_needs_reason"
-        ledger_store.set_status(
-            session,
-            mine.id,
-            "open",
-            expected_version=None,
-            actor=inspector,
-            now=_now(session),
-            reason="复查发现未整改到位",
-        )
-        assert mine.done_at is None and ledger_store.history(session, mine.id)[0]["field"] == "reason"
+        mine_id, other_id, version, other_version = mine.id, other.id, mine.version, other.version
+    version = ledger_service.set_status(demo_db, inspector, mine_id, "done", expected_version=version).version
+    with pytest.raises(ledger_service.LedgerError) as err:
+        ledger_service.set_status(demo_db, inspector, mine_id, "verified", expected_version=version)
+    assert err.value.code == "verify_needs_editor"
+    with pytest.raises(Forbidden) as refused:
+        ledger_service.set_status(demo_db, inspector, other_id, "done", expected_version=other_version)
+    assert refused.value.code == "not_your_township"
+    with pytest.raises(Forbidden):
+        ledger_service.set_status(demo_db, Actor(None, "viewer"), mine_id, "open", expected_version=version,
+                                  reason="看一看")
+    with pytest.raises(ledger_service.LedgerError) as err:
+        ledger_service.set_status(demo_db, inspector, mine_id, "open", expected_version=version)
+    assert err.value.code == "reopen_needs_reason"
+    ledger_service.set_status(demo_db, inspector, mine_id, "open", expected_version=version,
+                              reason="复查发现未整改到位")
+    with session_scope(url) as session:
+        assert session.get(ActionItem, mine_id).done_at is None
+        assert ledger_store.history(session, mine_id)[0]["field"] == "reason"
 
 
 def test_a_new_meeting_carries_open_items_and_freezes_its_air_quality(demo_db):
@@ -208,22 +190,25 @@ def test_a_new_meeting_carries_open_items_and_freezes_its_air_quality(demo_db):
         assert not draft.worst_townships.empty and not draft.findings.empty
         carried_before = analytics.ledger_table(session, clock.today(session, TZ), TZ).set_index("id")["carried"]
         unit = session.scalar(select(Unit.id).where(Unit.name == "区城管局"))
-        data = meeting_store.MeetingInput(
+        data = meeting_record.MeetingInput(
             number=28,
             held_at=draft.held_at,
             chair_title="区长",
             attendees=draft.attendees,
             problems=[
-                meeting_store.ProblemInput("侯寨乡问题突出", township_id=int(draft.worst_townships.iloc[0].township_id))
+                meeting_record.ProblemInput("侯寨乡问题突出",
+                                            township_id=int(draft.worst_townships.iloc[0].township_id))
             ],
             decisions=["严格落实“一次警告，两次约谈，三次问责”。"],
-            accountability=[meeting_store.AccountabilityInput(unit, "interview", "道路扬尘反弹")],
+            accountability=[meeting_record.AccountabilityInput(unit, "interview", "道路扬尘反弹")],
             actions=[
-                meeting_store.ActionInput("主次干道冲洗", unit, dt.date(2025, 12, 19), "每日6遍"),
-                meeting_store.ActionInput("渣土车夜查", unit, dt.date(2025, 12, 16)),
+                meeting_record.ActionInput("主次干道冲洗", unit, dt.date(2025, 12, 19), "每日6遍"),
+                meeting_record.ActionInput("渣土车夜查", unit, dt.date(2025, 12, 16)),
             ],
         )
-        meeting = analytics.save_meeting(session, data, user_id=None, tz=TZ)
+    assert meeting_service.create_meeting(demo_db, EDITOR, data) == 28
+    with session_scope(url) as session:
+        meeting = meeting_store.get_meeting(session, 28)
         frozen = dict(meeting.air_quality)
         assert frozen["period"] == {"start": "2025-12-05", "end": "2025-12-11", "days": 7}
         assert frozen["district"]["n_valid"] >= 6 and frozen["computed_at"]
@@ -235,9 +220,11 @@ def test_a_new_meeting_carries_open_items_and_freezes_its_air_quality(demo_db):
         # Every carried item counts this meeting once more than before.
         assert all(carried.loc[i, "carried"] == carried_before[i] + 1 for i in carried.index)
         assert carried["days_overdue"].max() > 40
-        with pytest.raises(meeting_store.MeetingError) as err:
-            analytics.save_meeting(session, data, user_id=None, tz=TZ)
-        assert err.value.code == "duplicate_number"
+    with pytest.raises(meeting_record.MeetingError) as err:
+        meeting_service.create_meeting(demo_db, EDITOR, data)
+    assert err.value.code == "duplicate_number"
+    with pytest.raises(Forbidden):
+        meeting_service.create_meeting(demo_db, Actor(None, "inspector"), data)
 
     # Later corrections of the readings do not change what the meeting was told.
     with session_scope(url) as session:
@@ -260,11 +247,11 @@ def test_a_number_saved_meanwhile_by_someone_else_is_refused_as_taken(demo_db):
     can, and the save is refused with the same domain error and nothing written."""
     url = demo_db.database_url
     held = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
-    with pytest.raises(meeting_store.MeetingNumberTaken) as err, session_scope(url) as session, session.no_autoflush:
+    with pytest.raises(meeting_record.MeetingNumberTaken) as err, session_scope(url) as session, session.no_autoflush:
         # Pending and unflushed, so the check's query misses it: another user's save in flight.
         session.add(Meeting(number=90, held_at=held, chair_title="区长", created_at=held, updated_at=held))
         meeting_store.create_meeting(
-            session, meeting_store.MeetingInput(number=90, held_at=held, chair_title="区长"),
+            session, meeting_record.MeetingInput(number=90, held_at=held, chair_title="区长"),
             user_id=None, now=held, air_quality={},
         )
     assert err.value.code == "duplicate_number" and err.value.details == {"number": 90}

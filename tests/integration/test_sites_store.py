@@ -1,6 +1,6 @@
-"""The site registry against a real SQLite database: create / edit with the conflict check,
-upserts, plate rules from app_settings and ``refresh_plate``; the sites page's upload callback
-refuses a viewer on the server side."""
+"""The site registry against a real SQLite database: create / edit through the service with the
+conflict check and the audit, upserts, plate rules from app_settings and ``refresh_plate``; the
+sites page's upload callback refuses a viewer on the server side."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 
 from dashboard.domain.compliance import PlateRules
 from dashboard.domain.sites import validate_site
+from dashboard.services import sites as service
+from dashboard.services.access import Actor, Forbidden
 from dashboard.store import sites as store
 from dashboard.store.db import session_scope, upgrade
 from dashboard.store.models import (
@@ -46,6 +48,22 @@ def url(sqlite_url):
     return sqlite_url
 
 
+EDITOR = Actor(user_id=None, role="editor", name="test editor")
+
+
+def _values(**changes):
+    return {"code": "GD-0001", "name": "侯寨安置房项目", "address": "侯寨乡", "township_id": 1,
+            "builder_unit": "", "contractor_unit": "", "site_type": "housing", "area_m2": 5000,
+            "longitude": 113.58, "latitude": 34.66, "coord_system": "WGS84", "status": "active",
+            "started_on": "2025-03-01"} | changes
+
+
+def _settings(url, tmp_path):
+    from tests.conftest import make_settings
+
+    return make_settings(tmp_path, database_url=url)
+
+
 def _clean(**changes):
     values = {"code": "GD-0001", "name": "侯寨安置房项目", "address": "侯寨乡", "township_id": 1,
               "builder_unit": "", "contractor_unit": "", "site_type": "housing", "area_m2": 5000,
@@ -58,7 +76,7 @@ def _clean(**changes):
 
 def _site(url, **changes) -> int:
     with session_scope(url) as session:
-        return store.create_site(session, _clean(**changes), user_id=None).id
+        return store.create_site(session, _clean(**changes)).id
 
 
 def _inspect(url, site_id, day, results, working=False):
@@ -75,54 +93,94 @@ def _inspect(url, site_id, day, results, working=False):
 
 
 # --------------------------------------------------------------------------- create / edit
-def test_create_audits_and_an_edit_on_the_current_version_saves(url):
-    site_id = _site(url)
-    with session_scope(url) as session:
-        site = store.get_site(session, site_id)
-        loaded, version = store.site_values(site), site.version
-    with session_scope(url) as session:
-        store.update_site(session, site_id, _clean(address="侯寨乡罗沟村"), expected_version=version,
-                          loaded=loaded, user_id=None)
-    with session_scope(url) as session:
-        site = store.get_site(session, site_id)
-        assert site.address == "侯寨乡罗沟村" and site.version == version + 1
-        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "site")).all()
-        assert actions == ["create", "update"]
+def _edit(settings, site_id, actor=EDITOR, loaded=None, version=None, started=None, **changes):
+    if loaded is None:
+        with session_scope(settings.database_url) as session:
+            loaded, version = analytics_site(session, site_id)
+    target = {"id": site_id, "version": version, "loaded": _json(loaded), "started_from": _json(started or loaded)}
+    return service.save_site(settings, actor, _values(**changes), target)
 
 
-def test_a_stale_edit_is_a_conflict_that_reports_the_other_change(url):
-    site_id = _site(url)
+def analytics_site(session, site_id):
+    from dashboard.analytics.sites import site_for_edit
+
+    return site_for_edit(session, site_id)
+
+
+def _json(values):
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
+
+
+def test_create_audits_and_an_edit_on_the_current_version_saves(url, tmp_path):
+    settings = _settings(url, tmp_path)
+    created = service.save_site(settings, EDITOR, _values())
+    assert created.created and created.name == "侯寨安置房项目"
+    _edit(settings, created.id, address="侯寨乡罗沟村")
     with session_scope(url) as session:
-        site = store.get_site(session, site_id)
-        loaded, version = store.site_values(site), site.version
+        site = store.get_site(session, created.id)
+        assert site.address == "侯寨乡罗沟村" and site.version == created.version + 1
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.entity == "site").order_by(AuditEntry.id)).all()
+        assert [e.action for e in entries] == ["create", "update"]
+        assert entries[1].detail["before"] == {"address": "侯寨乡"}
+        assert entries[1].detail["after"] == {"address": "侯寨乡罗沟村"}
+
+
+def test_only_editors_save_sites_and_an_edit_needs_its_version(url, tmp_path):
+    settings = _settings(url, tmp_path)
+    for role in (None, "viewer", "inspector"):
+        with pytest.raises(Forbidden):
+            service.save_site(settings, Actor(user_id=None, role=role), _values())
+    site_id = service.save_site(settings, EDITOR, _values()).id
+    with session_scope(url) as session:
+        loaded, _version = analytics_site(session, site_id)
+    for version in (None, "1", True):
+        with pytest.raises(service.CodedError) as refused:
+            _edit(settings, site_id, loaded=loaded, version=version, name="不该保存")
+        assert refused.value.code == "version_missing"
+    with session_scope(url) as session:
+        assert store.get_site(session, site_id).name == "侯寨安置房项目"
+        assert session.scalar(select(func.count()).select_from(Site)) == 1
+
+
+def test_invalid_values_are_refused_with_the_field(url, tmp_path):
+    settings = _settings(url, tmp_path)
+    with pytest.raises(service.InvalidSite) as refused:
+        service.save_site(settings, EDITOR, _values(area_m2="很大", township_id=99))
+    assert {i.field for i in refused.value.issues} == {"area_m2", "township_id"}
+
+
+def test_a_stale_edit_is_a_conflict_that_reports_the_other_change(url, tmp_path):
+    settings = _settings(url, tmp_path)
+    site_id = service.save_site(settings, EDITOR, _values()).id
+    with session_scope(url) as session:
+        loaded, version = analytics_site(session, site_id)
     # Someone else saves first.
-    with session_scope(url) as session:
-        store.update_site(session, site_id, _clean(contractor_unit="河南远航路桥建设有限公司"),
-                          expected_version=version, loaded=loaded)
-    with pytest.raises(store.SiteConflict) as caught, session_scope(url) as session:
-        store.update_site(session, site_id, _clean(address="我的地址"), expected_version=version, loaded=loaded)
+    other = Actor(user_id=None, role="editor", name="other")
+    _edit(settings, site_id, other, loaded=loaded, version=version, contractor_unit="河南远航路桥建设有限公司")
+    with pytest.raises(service.SiteConflict) as caught:
+        _edit(settings, site_id, loaded=loaded, version=version, address="我的地址")
     conflict = caught.value
-    assert conflict.version == version + 1
+    assert conflict.version == version + 1 and conflict.changed_by is not None
     assert store.changed_fields(loaded, conflict.current) == {"contractor_unit": ("", "河南远航路桥建设有限公司")}
     with session_scope(url) as session:
         assert store.get_site(session, site_id).address == "侯寨乡"  # nothing of the stale edit saved
     # Having seen the other change, the user saves again: their edit is written, the other
     # person's change to a field they did not touch is kept (the form still shows the old value).
+    _edit(settings, site_id, loaded=conflict.current, version=conflict.version, started=loaded,
+          address="我的地址")
     with session_scope(url) as session:
-        store.update_site(session, site_id, _clean(address="我的地址"), expected_version=conflict.version,
-                          loaded=conflict.current, started_from=loaded)
         site = store.get_site(session, site_id)
         assert (site.address, site.contractor_unit) == ("我的地址", "河南远航路桥建设有限公司")
 
 
-def test_a_plate_change_in_between_is_not_a_conflict_for_the_form(url):
-    site_id = _site(url)
+def test_a_plate_change_in_between_is_not_a_conflict_for_the_form(url, tmp_path):
+    settings = _settings(url, tmp_path)
+    site_id = service.save_site(settings, EDITOR, _values()).id
     with session_scope(url) as session:
-        site = store.get_site(session, site_id)
-        loaded, version = store.site_values(site), site.version
-        site.plate = "yellow"  # e.g. refresh_plate after an inspection
+        loaded, version = analytics_site(session, site_id)
+        store.get_site(session, site_id).plate = "yellow"  # e.g. refresh_plate after an inspection
+    _edit(settings, site_id, loaded=loaded, version=version, name="新名称")
     with session_scope(url) as session:
-        store.update_site(session, site_id, _clean(name="新名称"), expected_version=version, loaded=loaded)
         site = store.get_site(session, site_id)
         assert site.name == "新名称" and site.plate == "yellow"
 
@@ -130,7 +188,7 @@ def test_a_plate_change_in_between_is_not_a_conflict_for_the_form(url):
 def test_a_code_taken_meanwhile_is_reported_not_crashed(url):
     _site(url, code="GD-0007")
     with pytest.raises(store.DuplicateCode), session_scope(url) as session:
-        store.create_site(session, _clean(code="GD-0007"), user_id=None)
+        store.create_site(session, _clean(code="GD-0007"))
 
 
 def test_upsert_adds_updates_and_is_idempotent(url):
@@ -148,14 +206,14 @@ def test_upsert_adds_updates_and_is_idempotent(url):
 def test_refresh_plate_writes_one_plate_change_per_change(url):
     site_id = _site(url)
     with session_scope(url) as session:
-        assert store.refresh_plate(session, site_id, TODAY) == "green"
+        assert service.refresh_plate(session, site_id, TODAY, BJ) == "green"
         assert session.scalar(select(func.count()).select_from(PlateChange)) == 0  # no change, no row
 
     _inspect(url, site_id, TODAY - dt.timedelta(days=2), {"hoarding": "fail", "cover": "fail", "wet_ops": "na"})
     with session_scope(url) as session:
-        assert store.refresh_plate(session, site_id, TODAY) == "yellow"  # 2 failures
+        assert service.refresh_plate(session, site_id, TODAY, BJ) == "yellow"  # 2 failures
     with session_scope(url) as session:
-        assert store.refresh_plate(session, site_id, TODAY) == "yellow"  # unchanged: no second row
+        assert service.refresh_plate(session, site_id, TODAY, BJ) == "yellow"  # unchanged: no second row
         changes = session.scalars(select(PlateChange).where(PlateChange.site_id == site_id)).all()
         assert [(c.plate, c.reason) for c in changes] == [("yellow", "近28天督查发现问题2项")]
         assert changes[0].changed_at.astimezone(BJ).date() == TODAY
@@ -163,14 +221,14 @@ def test_refresh_plate_writes_one_plate_change_per_change(url):
 
     _inspect(url, site_id, TODAY, {"hoarding": "pass", "cover": "pass"}, working=True)
     with session_scope(url) as session:
-        assert store.refresh_plate(session, site_id, TODAY) == "red"
+        assert service.refresh_plate(session, site_id, TODAY, BJ) == "red"
         reasons = session.scalars(select(PlateChange.reason).order_by(PlateChange.id)).all()
         assert len(reasons) == 2 and "违规施工" in reasons[-1]
 
     # 28 days later the record is clean again.
     later = TODAY + dt.timedelta(days=28)
     with session_scope(url) as session:
-        assert store.refresh_plate(session, site_id, later) == "green"
+        assert service.refresh_plate(session, site_id, later, BJ) == "green"
         assert session.scalar(select(func.count()).select_from(PlateChange)) == 3
 
 
@@ -184,7 +242,7 @@ def test_open_and_overdue_rectifications_count(url):
                                       opened_at=dt.datetime.combine(TODAY - dt.timedelta(days=10), dt.time(10), BJ),
                                       deadline=deadline, status="open"))
     with session_scope(url) as session:
-        decision = store.plate_decision(session, site_id, TODAY)
+        decision = store.plate_decision(session, site_id, TODAY, BJ)
         assert decision.plate == "red"
         assert ("compliance.plate_reason.overdue", {"n": 2}) in decision.reasons
 
@@ -196,14 +254,14 @@ def test_plate_rules_come_from_app_settings(url):
         store.set_plate_rules(session, PlateRules(red_failures=2))
     with session_scope(url) as session:
         assert store.plate_rules(session).red_failures == 2
-        assert store.refresh_plate(session, site_id, TODAY) == "red"
+        assert service.refresh_plate(session, site_id, TODAY, BJ) == "red"
 
 
 def test_a_suspended_site_keeps_its_plate(url):
     site_id = _site(url, status="suspended")
     _inspect(url, site_id, TODAY, {"hoarding": "fail", "cover": "fail"})
     with session_scope(url) as session:
-        assert store.refresh_plate(session, site_id, TODAY) == "green"
+        assert service.refresh_plate(session, site_id, TODAY, BJ) == "green"
         assert session.scalar(select(func.count()).select_from(PlateChange)) == 0
 
 
@@ -218,6 +276,6 @@ def test_a_viewer_cannot_upload_sites_even_by_calling_the_callback(demo_settings
     response = call(client, demo_app, "sites-upload-result.children",
                     {"sites-upload.contents": contents, "sites-upload.filename": "sites.xlsx", "sites-refresh.data": 0})
     assert response.status_code == 200
-    assert "没有修改工地台账的权限" in text_of(response)
+    assert "没有这项操作的权限" in text_of(response)
     with session_scope(demo_settings.database_url) as session:
         assert session.scalar(select(func.count()).select_from(Site).where(Site.code == "GD-0901")) == 0

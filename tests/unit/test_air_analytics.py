@@ -310,20 +310,34 @@ def test_english_labels(episode):
 
 
 # --------------------------------------------------------------------------- targets
-def test_targets_default_store_and_validate(sqlite_url):
+def test_targets_default_store_validate_and_audit(tmp_path):
+    from dashboard.domain.targets import InvalidTarget, check_targets
+    from dashboard.services.access import Actor, Forbidden
+    from dashboard.services.settings import set_targets
     from dashboard.store import air as store
     from dashboard.store.db import session_scope, upgrade
+    from dashboard.store.models import AuditEntry
+    from dashboard.store.users import upsert_user
+    from tests.conftest import make_settings
 
-    upgrade(sqlite_url)
-    with session_scope(sqlite_url) as session:
+    settings = make_settings(tmp_path)
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
         assert store.targets(session) == {"target_good_day_share": 0.70, "target_pm25": 50.0}
-        store.set_targets(session, target_good_day_share=0.75, target_pm25=45)
-    with session_scope(sqlite_url) as session:
+        editor = Actor(upsert_user(session, "eddie", "editor-pass", "editor").id, "editor")
+    assert set_targets(settings, editor, good_day_share=0.75, pm25="45") == {"target_good_day_share": 0.75,
+                                                                              "target_pm25": 45.0}
+    for share, pm25 in ((1.5, 45), (0.7, float("inf")), (0.7, "很多"), (None, 45), (0.7, 0)):
+        with pytest.raises(InvalidTarget):
+            set_targets(settings, editor, good_day_share=share, pm25=pm25)
+    with pytest.raises(InvalidTarget):
+        check_targets({"target_o3": 100})
+    with pytest.raises(Forbidden):
+        set_targets(settings, Actor(8, "inspector"), good_day_share=0.9, pm25=30)
+    with session_scope(settings.database_url) as session:
         assert store.targets(session) == {"target_good_day_share": 0.75, "target_pm25": 45.0}
-        with pytest.raises(ValueError):
-            store.set_targets(session, target_good_day_share=1.5)
-        with pytest.raises(KeyError):
-            store.set_targets(session, target_o3=100)
+        (entry,) = session.query(AuditEntry).filter_by(entity="app_settings").all()
+        assert entry.user_id == editor.user_id and entry.detail["before"]["target_pm25"] == 50.0
 
 
 @pytest.fixture
@@ -366,10 +380,11 @@ def _save_targets(client, token, share, pm25):
 def test_only_editors_may_save_targets(air_client):
     from dashboard.store import air as store
     from dashboard.store.db import session_scope
+    from tests.dash_http import texts
 
     client, settings = air_client
     refused = _save_targets(client, _login(client, "vera", "viewer-pass"), 90, 40)
-    assert refused["response"]["air-target-status"]["children"] == "没有修改目标的权限。"
+    assert "没有这项操作的权限" in "".join(texts(refused))
     with session_scope(settings.database_url) as session:
         assert store.targets(session)["target_good_day_share"] == 0.70
 

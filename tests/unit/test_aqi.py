@@ -1,12 +1,13 @@
 """HJ 633 AQI engine: worked vectors, breakpoints, 2012/2026 switch, fallbacks, properties."""
 
-from fractions import Fraction
 import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.domain import aqi as A
 from dashboard.domain.aqi import (

@@ -4,10 +4,10 @@
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.domain.aqi import daily_aqi
-from tests.conftest import shared_data
 from dashboard.domain.evaluation import (
     composite_index,
     daily_values,
@@ -20,6 +20,7 @@ from dashboard.domain.evaluation import (
     period_stats,
     required_days,
 )
+from tests.conftest import shared_data
 
 TZ = "Asia/Shanghai"
 

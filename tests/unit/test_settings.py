@@ -1,4 +1,5 @@
 from pathlib import Path
+from zoneinfo import ZoneInfoNotFoundError
 
 import pytest
 
@@ -45,5 +46,5 @@ def test_bad_language_or_time_zone_is_refused(clean_env, monkeypatch):
         load_settings()
     monkeypatch.setenv("DASHBOARD_LANGUAGE", "zh")
     monkeypatch.setenv("DASHBOARD_TIMEZONE", "Asia/Nowhere")
-    with pytest.raises(Exception):
+    with pytest.raises(ZoneInfoNotFoundError):
         load_settings()

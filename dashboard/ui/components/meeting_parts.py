@@ -11,14 +11,18 @@ from dash import html
 from dashboard.domain.aqi import CATEGORIES
 from dashboard.figures.theme import AQI_COLOURS, text_colour_on
 from dashboard.i18n import t
-from dashboard.i18n.formats import format_date
+from dashboard.i18n.formats import (  # noqa: F401  (shared with the pages that import them from here)
+    fmt_number,
+    fmt_share,
+    format_date,
+    meeting_name,
+    meeting_short,
+    status_label,
+    unit_name,
+)
 
 STATUS_COLOURS = {"open": "gray", "in_progress": "blue", "done": "teal", "verified": "green"}
 MEASURE_COLOURS = {"criticism": "yellow", "interview": "orange", "admonition": "red", "accountability": "grape"}
-
-
-def status_label(status: str, lang: str) -> str:
-    return t(f"ledger.status.{status}", lang)
 
 
 def status_badge(status: str, lang: str) -> dmc.Badge:
@@ -39,22 +43,9 @@ CHAIR_KEYS = {
 }
 
 
-def meeting_name(number: int, lang: str) -> str:
-    return t("meetings.title_n", lang, number=number)
-
-
-def meeting_short(number: int, lang: str) -> str:
-    """The meeting in a table cell (第27次调度会 / No. 27)."""
-    return t("meetings.short_n", lang, number=number)
-
-
 def chair_label(title: str, lang: str) -> str:
     key = CHAIR_KEYS.get((title or "").strip())
     return t(key, lang) if key else title
-
-
-def unit_name(name: str, name_en: str | None, lang: str) -> str:
-    return (name_en or name) if lang == "en" else name
 
 
 def category_label(level: int, lang: str) -> str:
@@ -79,14 +70,6 @@ def category_chips(categories: dict[str, int], lang: str) -> html.Div:
             )
         )
     return html.Div(chips, className="aqi-chips")
-
-
-def fmt_number(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
-
-
-def fmt_share(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
 
 
 def fmt_change(value: float | None, unit: str = "%", better_when_lower: bool = True) -> html.Span:

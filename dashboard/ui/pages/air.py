@@ -1,8 +1,8 @@
 """Air quality: time series, calendar, profiles, station comparison and map, monthly statistics.
 
 Thin: the callbacks read the controls, ask ``analytics.air`` for frames (cached) and
-``figures.air`` for figures. Only the active tab is drawn. The targets form writes, so its
-callback checks the role itself (``require_role("editor")``).
+``figures.air`` for figures. Only the active tab is drawn. The targets form saves through
+``services.settings``, which checks the role.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ import math
 import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
-from flask_login import current_user
 
+from dashboard import analytics
 from dashboard.analytics import air
-from dashboard.auth import Forbidden, current_language, require_role
+from dashboard.auth import current_language
+from dashboard.domain.targets import InvalidTarget
 from dashboard.figures import air as figs
 from dashboard.figures.theme import graph_config
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
-from dashboard.store import air as store
-from dashboard.store import clock
-from dashboard.store import users as user_store
-from dashboard.ui.data import app_settings, db_session
+from dashboard.services import settings as settings_service
+from dashboard.ui import inputs
+from dashboard.ui.data import acting_user, app_settings, read_session
 
 DEFAULT_DAYS = 30
 TABS = ("series", "calendar", "profiles", "compare", "monthly")
@@ -99,9 +99,9 @@ def layout(start=None, end=None, stations=None, pollutant=None, tab=None, **_que
     ``/air?start=2019-12-01&end=2019-12-31&stations=district,1316A&pollutant=PM2.5&tab=calendar``."""
     lang = current_language()
     settings = app_settings()
-    with db_session() as session:
-        today = clock.today(session, settings.tz)
-        targets = store.targets(session)
+    with read_session() as session:
+        today = analytics.today(session, settings.tz)
+        targets = air.targets(session)
     default_start, default_end = _default_period(today)
     start, end = _query_date(start, default_start), _query_date(end, default_end)
     if end < start:
@@ -112,7 +112,7 @@ def layout(start=None, end=None, stations=None, pollutant=None, tab=None, **_que
     data = air.load_air_data(settings.database_url, start, end)
     known = set(data.stations["code"]) | {air.DISTRICT}
     selected = [code for code in (stations or "").split(",") if code in known] or [air.DISTRICT]
-    is_editor = current_user.is_authenticated and current_user.at_least("editor")
+    is_editor = acting_user().at_least("editor")
     controls = dmc.Paper(
         dmc.Group(
             [
@@ -223,13 +223,6 @@ def _summary(data: air.AirData, series: str, name: str, targets: dict, lang: str
     )
 
 
-def _parse_period(value) -> tuple[dt.date, dt.date] | None:
-    if not value or len(value) != 2 or not value[0] or not value[1]:
-        return None
-    start, end = (dt.date.fromisoformat(str(v)[:10]) for v in value)
-    return (start, end) if start <= end else (end, start)
-
-
 def _content(tab: str, data: air.AirData, selected: list[str], choice: str, names: dict, targets: dict,
              lang: str, settings):
     primary = selected[0]
@@ -285,7 +278,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _station_choices(period):
-        parsed = _parse_period(period)
+        parsed = inputs.period(period)
         if parsed is None:
             raise dash.exceptions.PreventUpdate
         data = air.load_air_data(app_settings().database_url, *parsed)
@@ -302,15 +295,15 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def _render(selected, choice, period, tab, _version):
         lang = current_language()
-        parsed = _parse_period(period)
+        parsed = inputs.period(period)
         if parsed is None:
             raise dash.exceptions.PreventUpdate  # the user is still picking the end date
         if not selected:
             return _message(t("air.empty.selection", lang)), None
         settings = app_settings()
         data = air.load_air_data(settings.database_url, *parsed)
-        with db_session() as session:
-            targets = store.targets(session)
+        with read_session() as session:
+            targets = air.targets(session)
         district_label = t("air.series.city" if data.district_fallback else "air.series.district", lang)
         names = data.series_names(district_label)
         if data.empty:
@@ -334,16 +327,10 @@ def register_callbacks(app: dash.Dash) -> None:
         lang = current_language()
         if not n_clicks:
             raise dash.exceptions.PreventUpdate
+        share = share / 100 if isinstance(share, (int, float)) and not isinstance(share, bool) else share
         try:
-            user = require_role("editor")
-        except Forbidden:
-            return t("air.targets.forbidden", lang), "red", dash.no_update
-        try:
-            values = {"target_good_day_share": float(share) / 100, "target_pm25": float(pm25)}
-            with db_session() as session:
-                saved = store.set_targets(session, **values)
-                user_store.audit(session, user.id, "update", "app_settings", "targets", detail=saved)
-        except (TypeError, ValueError):
+            settings_service.set_targets(app_settings(), acting_user(), good_day_share=share, pm25=pm25)
+        except InvalidTarget:
             return t("air.targets.invalid", lang), "red", dash.no_update
         return t("air.targets.saved", lang), "teal", (version or 0) + 1
 

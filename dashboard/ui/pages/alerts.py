@@ -29,7 +29,8 @@ from dashboard.ui.components.datagrid import (
     site_cells,
     site_columns,
 )
-from dashboard.ui.data import app_settings, db_session
+from dashboard.ui.data import app_settings, read_session
+from dashboard.ui.inputs import BadInput, int_or_none
 
 
 def _level_badge(level: str, lang: str, size: str = "md"):
@@ -84,8 +85,10 @@ def _stamp(value, tz) -> str:
 def detail(alert_id: int, lang: str):
     """The report of one alert: counts and three tables."""
     tz = app_settings().tz
-    with db_session() as session:
+    with read_session() as session:
         report = alert_report(session, tz, alert_id)
+    if report is None:
+        raise BadInput("alert")
     alert = report.alert
     violation_rows = [site_cells(r, lang) | {
         "when": _stamp(r.inspected_at, tz), "inspector": r.inspector_name, "note": r.note,
@@ -140,10 +143,11 @@ def detail(alert_id: int, lang: str):
 def layout(**_query) -> html.Div:
     lang = current_language()
     tz = app_settings().tz
-    with db_session() as session:
+    with read_session() as session:
         frame, _now = alert_list(session, tz)
     options = [{"value": str(int(r.id)),
-                "label": f"{t(f'alert.level.{r.level}', lang)} · {_period(r.starts_at, r.ends_at, lang, tz)}"} for r in frame.itertuples()]
+                "label": f"{t(f'alert.level.{r.level}', lang)} · {_period(r.starts_at, r.ends_at, lang, tz)}"}
+               for r in frame.itertuples()]
     first = int(frame["id"].iloc[0]) if not frame.empty else None
     return html.Div(
         [
@@ -174,7 +178,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def _detail(alert_id):
         if not alert_id:
             raise dash.exceptions.PreventUpdate
-        return detail(int(alert_id), current_language())
+        return detail(int_or_none(alert_id), current_language())
 
 
 dash.register_page(__name__, path="/alerts", name="alerts", title="预警管控", layout=layout)

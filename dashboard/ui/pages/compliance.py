@@ -22,24 +22,18 @@ from dashboard.figures import compliance as figs
 from dashboard.figures.theme import PLATE_COLOURS, graph_config, text_colour_on
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date
+from dashboard.ui import inputs
 from dashboard.ui.components.datagrid import data_grid, site_cells, site_columns
-from dashboard.ui.data import app_settings, db_session
+from dashboard.ui.data import app_settings, read_session
 
 COVERAGE_CHOICES = (7, 14, 30)
 DEFAULT_CHRONIC_MIN = 5  # ≥ 5 failed inspections in 28 days: the repeat offenders, not every slip
 
 
 def _load(period) -> analytics.ComplianceData:
-    start, end = _parse_period(period)
-    with db_session() as session:
+    start, end = inputs.period(period) or (None, None)
+    with read_session() as session:
         return analytics.load(session, app_settings().tz, start, end)
-
-
-def _parse_period(value) -> tuple[dt.date | None, dt.date | None]:
-    if not value or len(value) != 2 or not value[0] or not value[1]:
-        return None, None
-    a, b = (dt.date.fromisoformat(str(v)[:10]) for v in value)
-    return (a, b) if a <= b else (b, a)
 
 
 def _names(data: analytics.ComplianceData, lang: str) -> dict[int, str]:
@@ -115,7 +109,7 @@ def _arrow(change, lang: str):
 
 
 def ranking(data: analytics.ComplianceData, meeting_number: int | None, lang: str):
-    with db_session() as session:
+    with read_session() as session:
         frame, meeting = analytics.township_ranking(session, app_settings().tz, data, meeting_number)
     if meeting is None:
         return dmc.Text(t("compliance.rank.no_meeting", lang), c="dimmed")
@@ -148,7 +142,7 @@ def ranking(data: analytics.ComplianceData, meeting_number: int | None, lang: st
 
 
 def chronic(data: analytics.ComplianceData, min_failed: int, days: int, lang: str):
-    with db_session() as session:
+    with read_session() as session:
         frame = analytics.chronic_offenders(session, app_settings().tz, data, min_failed, days)
     rows = [site_cells(r, lang) | {
         "failed_inspections": int(r.failed_inspections), "inspections": int(r.inspections),
@@ -158,7 +152,8 @@ def chronic(data: analytics.ComplianceData, min_failed: int, days: int, lang: st
               "filter": "agNumberColumnFilter" if f != "last_failure" else True}
              for f in ("failed_inspections", "inspections", "failed_items", "last_failure")]
     return html.Div([
-        dmc.Text(t("compliance.chronic.count", lang, n=len(rows), min=min_failed, days=days, end=format_date(data.end, lang)),
+        dmc.Text(t("compliance.chronic.count", lang, n=len(rows), min=min_failed, days=days,
+                   end=format_date(data.end, lang)),
                  size="sm", id="compliance-chronic-count", mb="xs"),
         data_grid("compliance-chronic", site_columns(lang, extra), rows, lang, height="340px", page_size=None)
         if rows else None,
@@ -166,7 +161,7 @@ def chronic(data: analytics.ComplianceData, min_failed: int, days: int, lang: st
 
 
 def coverage(data: analytics.ComplianceData, days: int, lang: str):
-    with db_session() as session:
+    with read_session() as session:
         frame = analytics.coverage(session, data, app_settings().tz, days)
     rows = [site_cells(r, lang) | {
         "last_inspected": r.last_inspected.isoformat() if r.last_inspected else t("compliance.coverage.never", lang),
@@ -267,11 +262,11 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _main(period, townships):
-        if _parse_period(period) == (None, None):
+        if inputs.period(period) is None:
             raise dash.exceptions.PreventUpdate  # the user is still picking the end date
         lang = current_language()
         data = _load(period)
-        return kpis(data, lang), trend(data, [int(x) for x in townships or []], lang), items(data, lang)
+        return kpis(data, lang), trend(data, inputs.ids(townships), lang), items(data, lang)
 
     @app.callback(
         Output("compliance-ranking", "children"),
@@ -280,11 +275,11 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _ranking(period, meeting):
-        if _parse_period(period) == (None, None):
+        if inputs.period(period) is None:
             raise dash.exceptions.PreventUpdate
         lang = current_language()
         data = _load(period)
-        return ranking(data, int(meeting) if meeting else None, lang)
+        return ranking(data, inputs.int_or_none(meeting), lang)
 
     @app.callback(
         Output("compliance-chronic-box", "children"),
@@ -294,7 +289,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _chronic(period, min_failed, days):
-        if _parse_period(period) == (None, None) or not isinstance(min_failed, (int, float)) \
+        if inputs.period(period) is None or not isinstance(min_failed, (int, float)) \
                 or not isinstance(days, (int, float)) or min_failed < 1 or days < 1:
             raise dash.exceptions.PreventUpdate
         lang = current_language()
@@ -308,7 +303,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _coverage(period, days):
-        if _parse_period(period) == (None, None):
+        if inputs.period(period) is None or not isinstance(days, (int, float)) or days < 1:
             raise dash.exceptions.PreventUpdate
         lang = current_language()
         data = _load(period)

@@ -13,7 +13,7 @@ from dashboard.figures.overview import sites_by_township
 from dashboard.figures.theme import AQI_COLOURS, graph_config, text_colour_on
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
-from dashboard.ui.data import app_settings, db_session
+from dashboard.ui.data import app_settings, read_session
 
 ALERT_COLOURS = {"blue": "blue", "yellow": "yellow", "orange": "orange", "red": "red"}
 
@@ -95,7 +95,7 @@ def layout(**_query) -> html.Div:
     lang = current_language()
     settings = app_settings()
     tz = settings.tz
-    with db_session() as session:
+    with read_session() as session:
         data = build_overview(session, tz)
 
     tiles = [

@@ -3,31 +3,32 @@
 Made for speed on a laptop or tablet: every item starts at 合格, so only failures need a click;
 a failed item asks for a note and takes photos. The callbacks never write to the inputs the user
 typed into, so whatever goes wrong on saving (a missing note, someone else's edit, a server
-error) the form keeps its contents. Writes check the role and the township inside the callback.
+error) the form keeps its contents. Saving goes through ``services.inspections``, which checks
+the role and the township.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 import dash
 import dash_mantine_components as dmc
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
 from flask import abort, current_app, send_file
-from flask_login import current_user
 
-from dashboard.auth import Forbidden, current_language, require_role
+from dashboard import analytics
+from dashboard.analytics import inspections as store
+from dashboard.analytics.rectifications import effects_of_inspection, open_for_site
+from dashboard.auth import current_language
 from dashboard.domain.inspection import KINDS, ItemEntry, may_write
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
-from dashboard.storage.photos import PhotoRejected, decode_upload, find_photo, is_photo_hash, store_photo
-from dashboard.store import clock
-from dashboard.store import inspections as store
-from dashboard.store.rectifications import effects_of_inspection, open_for_site
-from dashboard.ui.data import app_settings, db_session
+from dashboard.services import inspections as service
+from dashboard.services.access import Forbidden
+from dashboard.storage.photos import PhotoRejected, find_photo, is_photo_hash
+from dashboard.ui.data import acting_user, app_settings, read_session
+from dashboard.ui.inputs import int_or_none, upload_bytes
 
-log = logging.getLogger(__name__)
 RESULT_COLORS = {"pass": "teal", "fail": "red", "na": "gray"}
 HIDDEN = {"display": "none"}
 EFFECT_ORDER = {"opened": 0, "repeat": 1, "closed": 2}
@@ -162,9 +163,9 @@ def layout(inspection_id: str | None = None, saved: str | None = None, **_query)
     lang = current_language()
     settings = app_settings()
     tz = settings.tz
-    user = current_user
+    user = acting_user()
     is_new = inspection_id in (None, "new")
-    with db_session() as session:
+    with read_session() as session:
         view = None
         if not is_new:
             try:
@@ -175,8 +176,8 @@ def layout(inspection_id: str | None = None, saved: str | None = None, **_query)
                 return html.Div([dmc.Title(t("inspections.form.title_edit", lang, id=inspection_id), order=2),
                                  dmc.Alert(t("inspections.form.not_found", lang), color="red")],
                                 className="page page-inspection-form")
-        now = clock.now(session, tz)
-        today = clock.today(session, tz)
+        now = analytics.now(session, tz)
+        today = analytics.today(session, tz)
         at = view.inspected_at.astimezone(tz) if view else now.astimezone(tz).replace(second=0, microsecond=0)
         own_township = user.township_id if user.role == "inspector" else None
         sites = store.site_options(session, township_id=own_township, include=view.site_id if view else None)
@@ -232,7 +233,7 @@ def layout(inspection_id: str | None = None, saved: str | None = None, **_query)
             ),
             dmc.TextInput(
                 id="insp-inspector", label=t("inspections.form.inspector", lang), required=True,
-                value=view.inspector_name if view else (user.display_name or user.username), disabled=disabled,
+                value=view.inspector_name if view else user.name, disabled=disabled,
             ),
         ],
         cols={"base": 1, "sm": 3}, spacing="md",
@@ -368,19 +369,13 @@ def register_callbacks(app: dash.Dash) -> None:
             return [h for h in photos if h != trigger.get("hash")], ""
         if not contents:
             return no_update, no_update
-        try:
-            require_role("inspector")
-        except Forbidden:
-            return no_update, t("inspections.msg.forbidden", lang)
         contents = contents if isinstance(contents, list) else [contents]
         filenames = filenames if isinstance(filenames, list) else [filenames] * len(contents)
-        settings = app_settings()
-        with db_session() as session:
-            max_bytes = store.photo_max_bytes(session)
+        settings, actor = app_settings(), acting_user()
         errors = []
         for content, name in zip(contents, filenames, strict=False):
             try:
-                digest = store_photo(decode_upload(content), settings.upload_dir, max_bytes)
+                digest = service.save_photo(settings, actor, upload_bytes(content))
             except PhotoRejected as exc:
                 errors.append(t(f"inspections.photo.{exc.code}", lang, name=name or "",
                                 mb=round((exc.max_bytes or 0) / 1024 / 1024, 1)))
@@ -419,7 +414,7 @@ def register_callbacks(app: dash.Dash) -> None:
         when = _parse_when(date_value, time_value, tz)
         if when is None:
             return no_update, no_update, no_update, no_update, no_update
-        with db_session() as session:
+        with read_session() as session:
             checklist = store.checklist_for(session, when.date())
             alert = store.alert_in_force(session, when)
         items = no_update
@@ -428,7 +423,8 @@ def register_callbacks(app: dash.Dash) -> None:
             # Another checklist version applies: rebuild the items, keeping what was entered per key.
             typed = {i["key"]: ItemEntry(i["key"], r, n or "", tuple(p or ()))
                      for i, r, n, p in zip(ids, results, notes, photos, strict=True)}
-            items = [_item_row(item, typed.get(item[0]), lang, False) for item in (checklist.items if checklist else ())]
+            items = [_item_row(item, typed.get(item[0]), lang, False)
+                     for item in (checklist.items if checklist else ())]
         return (_checklist_text(checklist, lang), None if alert else HIDDEN, _alert_text(alert, lang, tz),
                 items, new_id)
 
@@ -441,8 +437,9 @@ def register_callbacks(app: dash.Dash) -> None:
         if not site_value:
             return []
         settings = app_settings()
-        with db_session() as session:
-            frame = open_for_site(session, int(site_value), clock.today(session, settings.tz), settings.tz)
+        with read_session() as session:
+            frame = open_for_site(session, int_or_none(site_value), analytics.today(session, settings.tz),
+                                  settings.tz)
         return _open_hint(frame, current_language())
 
     @app.callback(
@@ -483,36 +480,24 @@ def register_callbacks(app: dash.Dash) -> None:
             return (message, note_errors or no_errors, site_error, inspector_error, time_error, no_update,
                     overwrite, latest)
 
-        try:
-            user = require_role("inspector")
-        except Forbidden:
-            return refuse(_message("red", t("inspections.msg.forbidden", lang)))
         settings = app_settings()
         when = _parse_when(date_value, time_value, settings.tz)
         entries = tuple(ItemEntry(k, r or "pass", n or "", tuple(p or ()))
                         for k, r, n, p in zip(keys, results, notes, photos, strict=True))
         data = store.InspectionInput(
-            site_id=int(site_value) if site_value else None, inspected_at=when, inspector_name=inspector or "",
+            site_id=int_or_none(site_value), inspected_at=when, inspector_name=inspector or "",
             entries=entries, kind=kind or "routine", note=general_note or "", working_during_stop=bool(wds),
         )
-        labels: dict[str, str] = {}
+        with read_session() as session:
+            checklist = store.checklist_for(session, when.date()) if when else None
+        labels = {it[0]: _label(it, lang) for it in (checklist.items if checklist else ())}
         try:
-            with db_session() as session:
-                checklist = store.checklist_for(session, when.date()) if when else None
-                labels = {it[0]: _label(it, lang) for it in (checklist.items if checklist else ())}
-                towns = [store.site_township_id(session, data.site_id)] if data.site_id else []
-                if inspection_id:
-                    stored = store.load_inspection(session, inspection_id)
-                    towns.append(stored.township_id if stored else None)
-                if not all(may_write(user.role, user.township_id, town) for town in towns):
-                    raise Forbidden("township")
-                saved = store.save_inspection(
-                    session, data, user_id=user.id, submit=submit, tz=settings.tz,
-                    inspection_id=inspection_id, expected_version=version,
-                )
-        except Forbidden:
-            return refuse(_message("red", t("inspections.msg.forbidden_township", lang)))
-        except store.InvalidInspection as exc:
+            saved = service.save_inspection(settings, acting_user(), data, submit=submit,
+                                            inspection_id=int_or_none(inspection_id), expected_version=version)
+        except Forbidden as refused:
+            key = "inspections.msg.forbidden_township" if refused.code == "not_your_township" else "errors.forbidden"
+            return refuse(_message("red", t(key, lang)))
+        except service.InvalidInspection as exc:
             issues = exc.issues
             note_errors = [t("inspections.issue.note_required_short", lang)
                            if any(i.code == "note_required" and i.key == k for i in issues) else None for k in keys]
@@ -521,18 +506,15 @@ def register_callbacks(app: dash.Dash) -> None:
             body = html.Ul([html.Li(_issue_text(i, labels, lang)) for i in issues], style={"margin": 0})
             return refuse(_message("red", t("inspections.msg.invalid", lang), body), note_errors,
                           field_error["site"], field_error["inspector"], field_error["time"])
-        except store.InspectionConflict as exc:
+        except service.InspectionConflict as exc:
             when_text = format_datetime(exc.updated_at, lang, settings.tz) if exc.updated_at else "—"
             body = [dmc.Text(t("inspections.msg.conflict_body", lang, time=when_text)),
                     dmc.Anchor(t("inspections.msg.conflict_open", lang), href=f"/inspections/{inspection_id}",
                                target="_blank")]
             return refuse(_message("orange", t("inspections.msg.conflict", lang), body, "insp-conflict"),
                           overwrite=None, latest=exc.current_version)
-        except store.InspectionNotFound:
+        except service.InspectionNotFound:
             return refuse(_message("red", t("inspections.form.not_found", lang)))
-        except Exception:  # the user's input must survive anything, including our bugs
-            log.exception("saving inspection %s failed", inspection_id)
-            return refuse(_message("red", t("inspections.msg.server_error", lang)))
         outcome = {"save_draft": "draft", "submit": "submitted", "update": "updated"}[saved.action]
         return (_message("teal", t(f"inspections.form.saved_{outcome}", lang)), no_errors, None, None, None,
                 f"/inspections/{saved.inspection_id}?saved={outcome}", HIDDEN, no_update)

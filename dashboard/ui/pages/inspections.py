@@ -9,23 +9,21 @@ with its row, column and reason.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html, no_update
-from flask_login import current_user
 
-from dashboard.auth import Forbidden, current_language, require_role
+from dashboard import analytics
+from dashboard.analytics import inspections as store
+from dashboard.auth import current_language
 from dashboard.i18n import t
-from dashboard.ingest.inspections_excel import import_file, template_workbook
-from dashboard.storage.photos import PhotoRejected, decode_upload
-from dashboard.store import clock
-from dashboard.store import inspections as store
+from dashboard.ingest.inspections_excel import template_workbook
+from dashboard.services import inspections as service
 from dashboard.ui.components.datagrid import data_grid
-from dashboard.ui.data import app_settings, db_session
+from dashboard.ui.data import acting_user, app_settings, read_session
+from dashboard.ui.inputs import BadInput, int_or_none, upload_bytes
 
-log = logging.getLogger(__name__)
 DEFAULT_DAYS = 30
 SHOWN_PROBLEMS = 50
 
@@ -87,11 +85,11 @@ def _rows(frame, lang: str, tz) -> list[dict]:
 def layout(**_query) -> html.Div:
     lang = current_language()
     settings = app_settings()
-    with db_session() as session:
-        today = clock.today(session, settings.tz)
+    with read_session() as session:
+        today = analytics.today(session, settings.tz)
         towns = store.townships(session)
         sites = store.site_options(session)
-    user = current_user
+    user = acting_user()
     own = user.township_id if user.role == "inspector" else None
     can_record = user.at_least("inspector")
     is_editor = user.at_least("editor")
@@ -178,6 +176,22 @@ def layout(**_query) -> html.Div:
     )
 
 
+def _period_bounds(period, tz) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The picked days as [first 00:00, day after last 00:00) in ``tz``; blank ends are open."""
+    if period is not None and not isinstance(period, list):
+        raise BadInput("period")
+    days = []
+    for value in (period or [])[:2]:
+        try:
+            days.append(dt.date.fromisoformat(str(value)[:10]) if value else None)
+        except ValueError:
+            raise BadInput("period") from None
+    days += [None] * (2 - len(days))
+    start = dt.datetime.combine(days[0], dt.time(), tz) if days[0] else None
+    end = dt.datetime.combine(days[1] + dt.timedelta(days=1), dt.time(), tz) if days[1] else None
+    return start, end
+
+
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output("insp-f-site", "data"),
@@ -185,10 +199,10 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _sites_of_township(township):
-        with db_session() as session:
+        with read_session() as session:
             sites = store.site_options(session)
         if township:
-            sites = sites[sites["township_id"] == int(township)]
+            sites = sites[sites["township_id"] == int_or_none(township)]
         return [{"value": str(r.id), "label": f"{r.code} {r.name}"} for r in sites.itertuples()]
 
     @app.callback(
@@ -203,14 +217,12 @@ def register_callbacks(app: dash.Dash) -> None:
     def _load(township, site, period, result, _done):
         lang = current_language()
         tz = app_settings().tz
-        start = end = None
-        if period and period[0]:
-            start = dt.datetime.combine(dt.date.fromisoformat(period[0][:10]), dt.time(), tz)
-        if period and len(period) > 1 and period[1]:
-            end = dt.datetime.combine(dt.date.fromisoformat(period[1][:10]) + dt.timedelta(days=1), dt.time(), tz)
-        with db_session() as session:
+        start, end = _period_bounds(period, tz)
+        if result not in (None, *store.RESULT_FILTERS):
+            raise BadInput("result")
+        with read_session() as session:
             frame = store.list_inspections(
-                session, township_id=int(township) if township else None, site_id=int(site) if site else None,
+                session, township_id=int_or_none(township), site_id=int_or_none(site),
                 start=start, end=end, result=result or "all",
             )
         return _rows(frame, lang, tz), t("inspections.list.count", lang, count=len(frame))
@@ -224,13 +236,13 @@ def register_callbacks(app: dash.Dash) -> None:
         if not n_clicks:
             return no_update
         settings = app_settings()
-        with db_session() as session:
-            now = clock.now(session, settings.tz)
+        with read_session() as session:
+            now = analytics.now(session, settings.tz)
             checklist = store.checklist_for(session, now.date())
             sites = store.site_options(session)
         example = now.astimezone(settings.tz).replace(hour=9, minute=30)
         content = template_workbook(checklist, [(r.code, r.name, r.township) for r in sites.itertuples()],
-                                    example, current_user.display_name or "张伟")
+                                    example, acting_user().name or "张伟")
         return dcc.send_bytes(content, "巡查记录导入模板.xlsx")
 
     @app.callback(
@@ -245,27 +257,12 @@ def register_callbacks(app: dash.Dash) -> None:
         lang = current_language()
         if not contents:
             return no_update, no_update
-        try:
-            user = require_role("editor")
-        except Forbidden:
-            return dmc.Alert(t("inspections.msg.forbidden", lang), color="red", id="insp-import-alert"), no_update
-        try:
-            data = decode_upload(contents)
-        except PhotoRejected:
-            data = b""
-        settings = app_settings()
         name = filename or "upload.xlsx"
         try:
-            with db_session() as session:
-                read, counts = import_file(session, data, name, user_id=user.id, tz=settings.tz, lang=lang)
-                if counts is None:
-                    session.rollback()
-        except Exception:
-            log.exception("importing %s failed", name)
-            return dmc.Alert(t("inspections.msg.server_error_import", lang), color="red",
-                             id="insp-import-alert"), no_update
-        if counts is None:
-            problems = read.problems
+            _read, counts = service.import_inspections(app_settings(), acting_user(), upload_bytes(contents), name,
+                                                       lang)
+        except service.InspectionsRefused as refused:
+            problems = refused.read.problems
             table = dmc.Table(
                 [
                     html.Thead(html.Tr([html.Th(t(f"inspections.import.col.{c}", lang))

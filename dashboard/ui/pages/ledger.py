@@ -3,9 +3,9 @@ rows highlighted; status changed in the grid (with the version the user saw, so 
 change is refused and explained), verify-close by an editor, history and evidence in a drawer,
 and the Excel export staff already use.
 
-Who may write: inspectors the items of their own township's unit, editors and admins all; the
-callbacks check the role and the store checks the rules (``domain.ledger``). A move back
-(reopen) asks for a reason first.
+Who may write: inspectors the items of their own township's unit, editors and admins all;
+``services.ledger`` checks that and the rules (``domain.ledger``). A move back (reopen) asks for
+a reason first.
 """
 
 from __future__ import annotations
@@ -17,19 +17,20 @@ import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
-from flask_login import current_user
 
 from dashboard.analytics import meetings as analytics
-from dashboard.auth import Forbidden, current_language, require_role
+from dashboard.analytics import today as dashboard_today
+from dashboard.auth import current_language
 from dashboard.domain import ledger as rules
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_datetime
-from dashboard.store import clock
-from dashboard.store import ledger as store
-from dashboard.store import meetings as meeting_store
+from dashboard.services import ledger as service
+from dashboard.services.access import Forbidden
 from dashboard.ui.components.datagrid import WRAPPED, locale_text
 from dashboard.ui.components.meeting_parts import meeting_name, meeting_short, status_label, unit_name
-from dashboard.ui.data import app_settings, db_session
+from dashboard.ui.data import acting_user, app_settings, read_session
+from dashboard.ui.inputs import BadInput, choice, int_or_none
+from dashboard.ui.inputs import rows as selected_rows
 
 
 def _rows(frame, lang: str) -> list[dict]:
@@ -60,27 +61,10 @@ def _rows(frame, lang: str) -> list[dict]:
     return rows
 
 
-def filter_frame(frame, unit=None, status=None, meeting=None, overdue_only=False):
-    """The ledger rows the page's filters select (``status`` may be "not_closed")."""
-    if frame.empty:
-        return frame
-    if unit:
-        frame = frame[frame["responsible_unit_id"] == int(unit)]
-    if status == "not_closed":
-        frame = frame[~frame["status"].isin(rules.CLOSED_STATUSES)]
-    elif status:
-        frame = frame[frame["status"] == status]
-    if meeting:
-        frame = frame[frame["meeting_number"] == int(meeting)]
-    if overdue_only:
-        frame = frame[frame["overdue"]]
-    return frame
-
-
 def _ledger(session, lang: str, unit=None, status=None, meeting=None, overdue_only=False) -> list[dict]:
     tz = app_settings().tz
-    frame = filter_frame(
-        analytics.ledger_table(session, clock.today(session, tz), tz), unit, status, meeting, overdue_only
+    frame = analytics.filter_ledger(
+        analytics.ledger_table(session, dashboard_today(session, tz), tz), unit, status, meeting, overdue_only
     )
     if frame.empty:
         return []
@@ -89,11 +73,11 @@ def _ledger(session, lang: str, unit=None, status=None, meeting=None, overdue_on
 
 
 def _row(session, item_id: int, lang: str) -> dict | None:
-    item = store.get_item(session, item_id)
+    item = analytics.ledger_item(session, item_id)
     if item is None:
         return None
     tz = app_settings().tz
-    frame = analytics.ledger_table(session, clock.today(session, tz), tz, [item.meeting_id])
+    frame = analytics.ledger_table(session, dashboard_today(session, tz), tz, [item.meeting_id])
     rows = _rows(frame[frame["id"] == item_id], lang)
     return rows[0] if rows else None
 
@@ -165,12 +149,12 @@ def _columns(lang: str, editable: bool) -> list[dict]:
 
 def layout(**_query):
     lang = current_language()
-    can_write = current_user.is_authenticated and current_user.at_least("inspector")
-    is_editor = current_user.is_authenticated and current_user.at_least("editor")
-    with db_session() as session:
+    actor = acting_user()
+    can_write, is_editor = actor.at_least("inspector"), actor.at_least("editor")
+    with read_session() as session:
         rows = _ledger(session, lang)
-        units = store.units(session)
-        meetings = meeting_store.all_meetings(session)
+        units = analytics.units(session)
+        meetings = analytics.all_meetings(session)
     unit_options = [{"value": str(u.id), "label": unit_name(u.name, u.name_en, lang)} for u in units]
     status_options = [{"value": "not_closed", "label": t("ledger.filter.not_closed", lang)}] + [
         {"value": s, "label": status_label(s, lang)} for s in rules.STATUSES
@@ -296,7 +280,7 @@ def layout(**_query):
                                 w=130,
                                 data=[
                                     {"value": k, "label": t(f"ledger.evidence.kind.{k}", lang)}
-                                    for k in store.EVIDENCE_KINDS
+                                    for k in rules.EVIDENCE_KINDS
                                 ],
                             ),
                             dmc.TextInput(
@@ -323,13 +307,8 @@ def layout(**_query):
 
 
 # --------------------------------------------------------------------------- helpers of the callbacks
-def _actor(role: str):
-    user = require_role(role)
-    return user, store.Actor(user.id, user.role, user.township_id)
-
-
-def _error_text(exc: store.LedgerError, lang: str, attempted: str | None = None) -> str:
-    if isinstance(exc, store.LedgerConflict):
+def _error_text(exc: service.LedgerError | Forbidden, lang: str, attempted: str | None = None) -> str:
+    if isinstance(exc, service.LedgerConflict):
         current = exc.current or {}
         return t(
             "ledger.error.conflict",
@@ -342,11 +321,11 @@ def _error_text(exc: store.LedgerError, lang: str, attempted: str | None = None)
 
 def _history_body(session, item_id: int, lang: str):
     tz = app_settings().tz
-    item = store.get_item(session, item_id)
+    item = analytics.ledger_item(session, item_id)
     if item is None:
         return dmc.Text(t("ledger.error.not_found", lang))
     entries = []
-    for h in store.history(session, item_id):
+    for h in analytics.ledger_history(session, item_id):
         old, new = h["old"], h["new"]
         if h["field"] == "status":
             old = status_label(old, lang) if old else "—"
@@ -374,7 +353,7 @@ def _history_body(session, item_id: int, lang: str):
     for e in item.evidence or []:
         label = e.get("label") or e.get("ref")
         kind = (
-            t(f"ledger.evidence.kind.{e.get('kind')}", lang) if e.get("kind") in store.EVIDENCE_KINDS else e.get("kind")
+            t(f"ledger.evidence.kind.{e.get('kind')}", lang) if e.get("kind") in rules.EVIDENCE_KINDS else e.get("kind")
         )
         if e.get("kind") == "link":
             evidence.append(
@@ -414,10 +393,18 @@ FIELDS = {
 }
 
 
-def _change_event(event):
+def _filters(unit, status, meeting, overdue_only) -> tuple[int | None, str | None, int | None, bool]:
+    """The filter controls' values, checked (they come from the browser)."""
+    return (int_or_none(unit), choice(status, ("not_closed", *rules.STATUSES)), int_or_none(meeting),
+            bool(overdue_only))
+
+
+def _change_event(event) -> dict | None:
     """dash-ag-grid sends a list of changes (one per edited cell); the grid edits one at a time."""
     if isinstance(event, list):
-        return event[-1] if event else None
+        event = event[-1] if event else None
+    if event is not None and (not isinstance(event, dict) or not isinstance(event.get("data") or {}, dict)):
+        raise BadInput("cell change")
     return event
 
 
@@ -433,43 +420,29 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def _filter(unit, status, meeting, overdue_only):
         lang = current_language()
-        with db_session() as session:
-            rows = _ledger(session, lang, unit, status, meeting, bool(overdue_only))
+        with read_session() as session:
+            rows = _ledger(session, lang, *_filters(unit, status, meeting, overdue_only))
         return rows, t("ledger.explain", lang, n=len(rows), overdue=sum(1 for r in rows if r["days_overdue"] > 0))
 
-    def _apply(item_id: int, new_status: str, version: int | None, reason: str, role: str):
+    def _apply(item_id: int, new_status: str, version: int | None, reason: str):
         """Save a status change; returns (row to show, message component)."""
         lang = current_language()
-        tz = app_settings().tz
         try:
-            _user, actor = _actor(role)
-        except Forbidden:
-            with db_session() as session:
+            service.set_status(app_settings(), acting_user(), item_id, new_status, expected_version=version,
+                               reason=reason)
+        except (service.LedgerError, Forbidden) as exc:
+            # The grid shows the edit already: put back what is stored, and say why.
+            with read_session() as session:
                 row = _row(session, item_id, lang)
-            return row, dmc.Alert(t("ledger.error.forbidden", lang), color="red", id="ledger-alert")
-        try:
-            with db_session() as session:
-                store.set_status(
-                    session,
-                    item_id,
-                    new_status,
-                    expected_version=version,
-                    actor=actor,
-                    now=clock.now(session, tz),
-                    reason=reason,
-                )
-                row = _row(session, item_id, lang)
-            return row, dmc.Alert(
-                t("ledger.saved", lang, meeting=row["meeting"], seq=row["seq"], status=row["status_label"]),
-                color="teal",
-                id="ledger-alert",
-            )
-        except store.LedgerError as exc:
-            with db_session() as session:
-                row = _row(session, item_id, lang)
-            return row, dmc.Alert(
-                _error_text(exc, lang, status_label(new_status, lang)), color="red", id="ledger-alert"
-            )
+            return row, dmc.Alert(_error_text(exc, lang, status_label(new_status, lang)), color="red",
+                                  id="ledger-alert")
+        with read_session() as session:
+            row = _row(session, item_id, lang)
+        return row, dmc.Alert(
+            t("ledger.saved", lang, meeting=row["meeting"], seq=row["seq"], status=row["status_label"]),
+            color="teal",
+            id="ledger-alert",
+        )
 
     @app.callback(
         Output("ledger-grid", "rowTransaction"),
@@ -491,7 +464,7 @@ def register_callbacks(app: dash.Dash) -> None:
         old_status = data.get("status")
         if new_status is None or new_status == old_status:
             raise dash.exceptions.PreventUpdate
-        item_id, version = int(data["id"]), data.get("version")
+        item_id, version = int_or_none(data.get("id")), data.get("version")
         if rules.RANK[new_status] < rules.RANK[old_status]:
             # A reopen needs a reason: show the old value until it is confirmed.
             reverted = {**data, "status_label": status_label(old_status, lang)}
@@ -510,7 +483,7 @@ def register_callbacks(app: dash.Dash) -> None:
                 {"id": item_id, "version": version, "status": new_status},
                 text,
             )
-        row, message = _apply(item_id, new_status, version, "", "inspector")
+        row, message = _apply(item_id, new_status, version, "")
         return ({"update": [row]} if row else dash.no_update), message, False, None, dash.no_update
 
     @app.callback(
@@ -524,6 +497,8 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _reopen(confirm, cancel, pending, reason):
+        if not isinstance(pending, (dict, type(None))) or not isinstance(reason, (str, type(None))):
+            raise BadInput("reopen")
         if dash.ctx.triggered_id == "ledger-reopen-cancel" or not pending:
             return dash.no_update, dash.no_update, False
         lang = current_language()
@@ -533,7 +508,7 @@ def register_callbacks(app: dash.Dash) -> None:
                 dmc.Alert(t("ledger.error.reopen_needs_reason", lang), color="red", id="ledger-alert"),
                 True,
             )
-        row, message = _apply(pending["id"], pending["status"], pending["version"], reason, "inspector")
+        row, message = _apply(int_or_none(pending.get("id")), pending.get("status"), pending.get("version"), reason)
         return ({"update": [row]} if row else dash.no_update), message, False
 
     @app.callback(
@@ -547,10 +522,11 @@ def register_callbacks(app: dash.Dash) -> None:
         lang = current_language()
         if not n_clicks:
             raise dash.exceptions.PreventUpdate
+        selected = selected_rows(selected)
         if not selected:
             return dash.no_update, dmc.Alert(t("ledger.select_first", lang), color="yellow", id="ledger-alert")
         data = selected[0]
-        row, message = _apply(int(data["id"]), "verified", data.get("version"), "", "editor")
+        row, message = _apply(int_or_none(data.get("id")), "verified", data.get("version"), "")
         return ({"update": [row]} if row else dash.no_update), message
 
     @app.callback(
@@ -565,10 +541,11 @@ def register_callbacks(app: dash.Dash) -> None:
         lang = current_language()
         if not n_clicks:
             raise dash.exceptions.PreventUpdate
+        selected = selected_rows(selected)
         if not selected:
             return False, dash.no_update, dmc.Alert(t("ledger.select_first", lang), color="yellow", id="ledger-alert")
-        with db_session() as session:
-            body = _history_body(session, int(selected[0]["id"]), lang)
+        with read_session() as session:
+            body = _history_body(session, int_or_none(selected[0].get("id")), lang)
         return True, body, dash.no_update
 
     @app.callback(
@@ -585,37 +562,17 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def _add_evidence(n_clicks, selected, kind, ref, label):
         lang = current_language()
+        selected = selected_rows(selected)
         if not n_clicks or not selected:
             raise dash.exceptions.PreventUpdate
-        item_id = int(selected[0]["id"])
+        item_id = int_or_none(selected[0].get("id"))
         try:
-            _user, actor = _actor("inspector")
-        except Forbidden:
-            return (
-                dash.no_update,
-                dmc.Alert(t("ledger.error.forbidden", lang), color="red"),
-                dash.no_update,
-                dash.no_update,
-            )
-        tz = app_settings().tz
-        try:
-            with db_session() as session:
-                item = store.get_item(session, item_id)
-                # The drawer shows the item as stored; evidence never conflicts with a status edit.
-                store.add_evidence(
-                    session,
-                    item_id,
-                    expected_version=item.version if item else None,
-                    actor=actor,
-                    now=clock.now(session, tz),
-                    kind=kind,
-                    ref=ref or "",
-                    label=label or "",
-                )
-                body = _history_body(session, item_id, lang)
-                row = _row(session, item_id, lang)
-        except store.LedgerError as exc:
+            service.add_evidence(app_settings(), acting_user(), item_id, kind=kind, ref=ref or "", label=label or "")
+        except (service.LedgerError, Forbidden) as exc:
             return dash.no_update, dmc.Alert(_error_text(exc, lang), color="red"), dash.no_update, dash.no_update
+        with read_session() as session:
+            body = _history_body(session, item_id, lang)
+            row = _row(session, item_id, lang)
         return body, dmc.Alert(t("ledger.evidence.saved", lang), color="teal"), {"update": [row]}, ""
 
     @app.callback(
@@ -633,10 +590,10 @@ def register_callbacks(app: dash.Dash) -> None:
         if not n_clicks:
             raise dash.exceptions.PreventUpdate
         tz = app_settings().tz
-        with db_session() as session:
-            today = clock.today(session, tz)
+        with read_session() as session:
+            today = dashboard_today(session, tz)
             frame = analytics.ledger_table(session, today, tz)
-        frame = filter_frame(frame, unit, status, meeting, bool(overdue_only))
+        frame = analytics.filter_ledger(frame, *_filters(unit, status, meeting, overdue_only))
         rows = export_rows(frame) if not frame.empty else []
         buffer = io.BytesIO()
         write_ledger(rows, buffer)

@@ -8,15 +8,13 @@ import datetime as dt
 import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
-from flask_login import current_user
 
+from dashboard import analytics as dashboard_clock
 from dashboard.analytics import meetings as analytics
-from dashboard.auth import Forbidden, current_language, require_role
+from dashboard.auth import current_language
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
-from dashboard.store import clock
-from dashboard.store import ledger as ledger_store
-from dashboard.store import meetings as store
+from dashboard.services import meetings as service
 from dashboard.ui.components.markdown import safe_markdown
 from dashboard.ui.components.meeting_parts import (
     category_chips,
@@ -34,7 +32,8 @@ from dashboard.ui.components.meeting_parts import (
     status_badge,
     unit_name,
 )
-from dashboard.ui.data import app_settings, db_session
+from dashboard.ui.data import acting_user, app_settings, read_session
+from dashboard.ui.inputs import BadInput
 
 
 def _period_text(period: dict, lang: str) -> str:
@@ -359,8 +358,8 @@ def layout(number: str = "", **_query):
         n = int(number)
     except (TypeError, ValueError):
         n = None
-    with db_session() as session:
-        meeting = store.get_meeting(session, n) if n is not None else None
+    with read_session() as session:
+        meeting = analytics.get_meeting(session, n) if n is not None else None
         if meeting is None:
             return html.Div(
                 [
@@ -369,20 +368,19 @@ def layout(number: str = "", **_query):
                 ],
                 className="page page-meeting",
             )
-        today = clock.today(session, tz)
+        today = dashboard_clock.today(session, tz)
         air = analytics.meeting_air_quality(session, settings.database_url, meeting, tz)
         report = analytics.since(session, settings.database_url, meeting, tz)
         ledger = analytics.meeting_ledger(session, meeting, tz, today)
-        names = store.township_names(session)
-        sites = store.site_names(session, [p.site_id for p in meeting.problems if p.site_id])
-        items = store.item_labels(session)
-        prev = store.previous_meeting(session, meeting.held_at)
-        nxt = store.next_meeting(session, meeting.held_at)
+        names = analytics.township_names(session)
+        sites = analytics.site_names(session, [p.site_id for p in meeting.problems if p.site_id])
+        items = analytics.item_labels(session)
+        prev, nxt = analytics.neighbours(session, meeting.held_at)
         accountability = [
             [measure_badge(a.measure, lang), unit_name(a.unit.name, a.unit.name_en, lang), a.reason]
             for a in meeting.accountability
         ]
-        can_edit = current_user.is_authenticated and current_user.at_least("editor")
+        can_edit = acting_user().at_least("editor")
         air_panel = _air_panel(air, lang, tz, can_edit)
         since_panel = _since_panel(report, lang, tz)
         problems = _problems(meeting, lang, names, sites, items)
@@ -396,7 +394,7 @@ def layout(number: str = "", **_query):
             ]
             if x
         )
-        english = {u.name: u.name_en for u in ledger_store.units(session) if u.name_en}
+        english = {u.name: u.name_en for u in analytics.units(session) if u.name_en}
         attendees = (
             "、".join(meeting.attendees) if lang == "zh" else ", ".join(english.get(a, a) for a in meeting.attendees)
         )
@@ -488,18 +486,16 @@ def register_callbacks(app: dash.Dash) -> None:
         lang = current_language()
         if not n_clicks or not ref:
             raise dash.exceptions.PreventUpdate
+        number = ref.get("number") if isinstance(ref, dict) else None
+        if not isinstance(number, int):
+            raise BadInput("meeting")
         try:
-            user = require_role("editor")
-        except Forbidden:
-            return dmc.Alert(t("meetings.forbidden", lang), color="red")
-        try:
-            with db_session() as session:
-                analytics.freeze_meeting_air(session, ref["number"], ref["version"], user.id, app_settings().tz)
-        except store.MeetingError as exc:
+            service.freeze_air_quality(app_settings(), acting_user(), number, ref.get("version"))
+        except service.MeetingError as exc:
             return dmc.Alert(t(f"meetings.error.{exc.code}", lang, **_fmt(exc.details)), color="red")
         return [
             dmc.Alert(t("meetings.air.frozen_now", lang), color="teal"),
-            dcc.Location(id="meeting-reload", href=f"/meetings/{ref['number']}", refresh=True),
+            dcc.Location(id="meeting-reload", href=f"/meetings/{number}", refresh=True),
         ]
 
 

@@ -4,9 +4,9 @@ The form is pre-filled from the data (``analytics.meetings.draft_next_meeting``)
 the next working day at 09:00, the district head in the chair, the last meeting's attendees, and
 an agenda covering air quality since the last meeting, carried and overdue ledger items with
 their age, the worst townships and sites, new inspection findings and escalations of the
-rectification loop. Problems are pre-filled from the worst townships and sites; the user edits
-everything and saves. Saving needs an editor (checked inside the callback); a refused save
-changes nothing on the page, so what the user typed stays.
+rectification loop (``analytics.agenda``). Problems are pre-filled from the worst townships and
+sites; the user edits everything and saves through ``services.meetings`` (editors only); a
+refused save changes nothing on the page, so what the user typed stays.
 """
 
 from __future__ import annotations
@@ -16,43 +16,41 @@ import datetime as dt
 import dash
 import dash_mantine_components as dmc
 from dash import ALL, MATCH, Input, Output, Patch, State, ctx, dcc, html
-from flask_login import current_user
 
 from dashboard.analytics import meetings as analytics
-from dashboard.auth import Forbidden, current_language, require_role
-from dashboard.domain.errors import CodedError
+from dashboard.analytics.agenda import agenda_text
+from dashboard.auth import current_language
+from dashboard.domain import meeting_record
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
-from dashboard.store import ledger as ledger_store
-from dashboard.store import meetings as store
+from dashboard.services import meetings as service
 from dashboard.ui.components.meeting_parts import (
     fmt_change,
     fmt_number,
     fmt_share,
-    meeting_name,
     meeting_short,
     section,
     simple_table,
     unit_name,
 )
-from dashboard.ui.data import app_settings, db_session
+from dashboard.ui.data import acting_user, app_settings, read_session
+from dashboard.ui.inputs import BadInput, rows
 
 DEFAULT_DEADLINE_DAYS = 7
 PREFILLED_TOWNSHIPS = 2
 PREFILLED_SITES = 2
-SHOWN_OPEN_ITEMS = 12
 HIDDEN = {"display": "none"}
 
 
 # --------------------------------------------------------------------------- options
 def _options(session, lang: str, on: dt.date) -> dict:
-    units = ledger_store.units(session)
+    units = analytics.units(session)
     groups = []
     for kind in ("township", "department", "company"):
         items = [{"value": str(u.id), "label": unit_name(u.name, u.name_en, lang)} for u in units if u.kind == kind]
         if items:
             groups.append({"group": t(f"meetings.unit_kind.{kind}", lang), "items": items})
-    townships = store.townships(session)
+    townships = analytics.townships(session)
     tnames = {tw.id: unit_name(tw.name, tw.name_en, lang) for tw in townships}
     return {
         "units": groups,
@@ -61,13 +59,14 @@ def _options(session, lang: str, on: dt.date) -> dict:
         ],
         "townships": [{"value": str(tw.id), "label": tnames[tw.id]} for tw in townships],
         "sites": [
-            {"value": str(s.id), "label": f"{s.name}（{tnames.get(s.township_id, '')}）"} for s in store.sites(session)
+            {"value": str(s.id), "label": f"{s.name}（{tnames.get(s.township_id, '')}）"}
+            for s in analytics.sites(session)
         ],
         "items": [
             {"value": i.key, "label": i.label_en or i.label if lang == "en" else i.label}
-            for i in store.checklist_items(session, on)
+            for i in analytics.checklist_items(session, on)
         ],
-        "measures": [{"value": m, "label": t(f"meetings.measure.{m}", lang)} for m in store.MEASURES],
+        "measures": [{"value": m, "label": t(f"meetings.measure.{m}", lang)} for m in meeting_record.MEASURES],
         "attendees": [u.name for u in units if u.kind != "company"],
     }
 
@@ -243,101 +242,6 @@ def _action_row(index, opts: dict, lang: str, deadline: str):
     )
 
 
-# --------------------------------------------------------------------------- the pre-filled agenda
-def _items_line(row, lang: str, tz) -> str:
-    unit = unit_name(row.responsible_unit, row.responsible_unit_en, lang)
-    return t(
-        "meetings.agenda.item",
-        lang,
-        meeting=meeting_name(int(row.meeting_number), lang),
-        seq=row.seq,
-        task=row.task,
-        unit=unit,
-        days=int(row.days_overdue),
-        carried=int(row.carried),
-        age=int(row.age_days),
-        deadline=format_date(row.deadline, lang),
-    )
-
-
-def agenda_text(draft: analytics.MeetingDraft, lang: str, tz, labels: dict) -> str:
-    """The agenda the form starts from, in the user's language."""
-    since = format_date(draft.since.astimezone(tz).date(), lang) if draft.since else "—"
-    d = draft.air.get("district", {})
-    ch = draft.air.get("change", {})
-    sep = "、" if lang == "zh" else ", "
-    lines = []
-    if d.get("n_valid"):
-        heavy = sum(n for k, n in d.get("categories", {}).items() if int(k) >= 5)
-        lines.append(
-            t(
-                "meetings.agenda.air",
-                lang,
-                since=since,
-                pm25=fmt_number(d.get("pm25")),
-                change=f"{ch['pm25_pct']:+.1f}%" if ch.get("pm25_pct") is not None else "—",
-                good=d["n_good"],
-                days=d["n_valid"],
-                heavy=heavy,
-            )
-        )
-    else:
-        lines.append(t("meetings.agenda.air_none", lang, since=since))
-    items = draft.open_items
-    if len(items):
-        overdue = int(items["overdue"].sum())
-        lines.append(t("meetings.agenda.review", lang, number=draft.last_number or "—", n=len(items), overdue=overdue))
-        lines += ["   - " + _items_line(r, lang, tz) for r in items.head(SHOWN_OPEN_ITEMS).itertuples()]
-    else:
-        lines.append(t("meetings.agenda.review_none", lang))
-    tw = sep.join(
-        t("meetings.agenda.count", lang, name=unit_name(r.township, r.township_en, lang), n=int(r.failed))
-        for r in draft.worst_townships.itertuples()
-        if r.failed
-    )
-    st = sep.join(
-        t("meetings.agenda.count", lang, name=r.site, n=int(r.failed)) for r in draft.worst_sites.itertuples()
-    )
-    lines.append(t("meetings.agenda.worst", lang, townships=tw or "—", sites=st or "—"))
-    findings = sep.join(
-        t(
-            "meetings.agenda.count",
-            lang,
-            name=labels.get(r.item_key, (r.item_key, r.item_key))[lang == "en"],
-            n=int(r.failed),
-        )
-        for r in draft.findings.itertuples()
-    )
-    lines.append(t("meetings.agenda.findings", lang, findings=findings or "—", stop=draft.working_during_stop))
-    esc = draft.escalations
-    if len(esc):
-        levels = esc["escalation_level"].value_counts()
-        lines.append(
-            t(
-                "meetings.agenda.escalations",
-                lang,
-                n=len(esc),
-                interview=int(levels.get(2, 0)),
-                accountability=int(levels.get(3, 0)),
-            )
-        )
-    else:
-        lines.append(t("meetings.agenda.escalations_none", lang))
-    lines.append(t("meetings.agenda.statements", lang))
-    lines.append(t("meetings.agenda.chair", lang))
-    return "\n".join(f"{i}. {line}" if not line.startswith("   ") else line for i, line in _numbered(lines))
-
-
-def _numbered(lines: list[str]):
-    n = 0
-    for line in lines:
-        if line.startswith("   "):
-            yield None, line
-        else:
-            n += 1
-            yield n, line
-
-
 def _prep_panel(draft: analytics.MeetingDraft, lang: str, tz, labels: dict):
     d = draft.air.get("district", {})
     ch = draft.air.get("change", {})
@@ -473,16 +377,16 @@ def layout(**_query):
     lang = current_language()
     settings = app_settings()
     tz = settings.tz
-    if not (current_user.is_authenticated and current_user.at_least("editor")):
+    if not acting_user().at_least("editor"):
         return html.Div(
             [dmc.Title(t("meetings.new", lang), order=2), dmc.Alert(t("meetings.forbidden", lang), color="red")],
             className="page page-meeting-new",
         )
-    with db_session() as session:
+    with read_session() as session:
         draft = analytics.draft_next_meeting(session, tz)
         day = draft.held_at.date()
         opts = _options(session, lang, day)
-        labels = store.item_labels(session)
+        labels = analytics.item_labels(session)
         agenda = agenda_text(draft, lang, tz, labels)
         prep = _prep_panel(draft, lang, tz, labels)
         problems = _prefilled_problems(draft, opts, lang, tz, labels)
@@ -610,20 +514,22 @@ def layout(**_query):
 
 
 # --------------------------------------------------------------------------- saving
-def _by_index(entries: list[dict]) -> dict:
-    return {e["id"]["index"]: e.get("value") for e in entries}
+def _entries(entries) -> list[dict]:
+    """Dash's states of one pattern-matching group: [{"id": {"index": ...}, "value": ...}]."""
+    entries = rows(entries)
+    if not all(isinstance(e.get("id"), dict) and "index" in e["id"] for e in entries):
+        raise BadInput("form rows")
+    return entries
 
 
-def _alive(entries: list[dict]) -> list:
+def _by_index(entries) -> dict:
+    return {e["id"]["index"]: e.get("value") for e in _entries(entries)}
+
+
+def _alive(entries) -> list:
     """Indexes of the rows not removed, in page order."""
-    return [e["id"]["index"] for e in entries if (e.get("value") or {}).get("display") != "none"]
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return [e["id"]["index"] for e in _entries(entries)
+            if not (isinstance(e.get("value"), dict) and e["value"].get("display") == "none")]
 
 
 def _date(value) -> dt.date | None:
@@ -633,66 +539,6 @@ def _date(value) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
-
-
-class _FormError(CodedError):
-    """A form value the store cannot judge (a date that is not one, a number that is not)."""
-
-
-def build_input(values: dict, tz) -> store.MeetingInput:
-    """The meeting the form describes; raises ``_FormError`` for what the store cannot judge."""
-    number = _int(values["number"])
-    day = _date(values["date"])
-    try:
-        hh, mm = (int(x) for x in str(values["time"] or "").split(":")[:2])
-        held_at = dt.datetime.combine(day, dt.time(hh, mm), tz) if day else None
-    except ValueError:
-        held_at = None
-    if number is None:
-        raise _FormError("bad_number")
-    if held_at is None:
-        raise _FormError("bad_time")
-    problems = []
-    for p in values["problems"]:
-        if not (p["desc"] or "").strip():
-            if p["township"] or p["site"] or p["item"]:
-                raise _FormError("problem_empty", position=len(problems) + 1)
-            continue
-        problems.append(store.ProblemInput(p["desc"], _int(p["township"]), _int(p["site"]), p["item"] or None))
-    accountability = []
-    for a in values["accs"]:
-        if not a["unit"] and not (a["reason"] or "").strip():
-            continue
-        if not a["unit"]:
-            raise _FormError("acc_unit_missing", position=len(accountability) + 1)
-        accountability.append(store.AccountabilityInput(int(a["unit"]), a["measure"] or "criticism", a["reason"] or ""))
-    actions = []
-    for a in values["actions"]:
-        if not (a["task"] or "").strip() and not a["unit"] and not (a["measures"] or "").strip():
-            continue
-        pos = len(actions) + 1
-        if not (a["task"] or "").strip():
-            raise _FormError("action_task_empty", position=pos)
-        if not a["unit"]:
-            raise _FormError("action_unit_missing", position=pos)
-        deadline = _date(a["deadline"])
-        if deadline is None:
-            raise _FormError("action_deadline_missing", position=pos)
-        actions.append(store.ActionInput(a["task"], int(a["unit"]), deadline, a["measures"] or "", _int(a["lead"])))
-    return store.MeetingInput(
-        number=number,
-        held_at=held_at,
-        chair_title=values["chair"] or "",
-        location=values["location"] or "",
-        attendees=list(values["attendees"] or []),
-        agenda=values["agenda"] or "",
-        summary=values["summary"] or "",
-        minutes_md=values["minutes"] or "",
-        problems=problems,
-        decisions=[d for d in values["decisions"] if (d or "").strip()],
-        accountability=accountability,
-        actions=actions,
-    )
 
 
 def _rows(states: dict[str, list[dict]], fields: list[str], row_key: str) -> list[dict]:
@@ -727,7 +573,7 @@ def register_callbacks(app: dash.Dash) -> None:
             return HIDDEN
 
     def _opts(lang: str, deadline: str) -> dict:
-        with db_session() as session:
+        with read_session() as session:
             return _options(session, lang, _date(deadline) or dt.date.max)
 
     _adder("problem", "mf-problems", lambda i, lang, d: _problem_row(i, _opts(lang, d), lang))
@@ -774,10 +620,6 @@ def register_callbacks(app: dash.Dash) -> None:
         lang = current_language()
         if not n_clicks:
             raise dash.exceptions.PreventUpdate
-        try:
-            user = require_role("editor")
-        except Forbidden:
-            return dmc.Alert(t("meetings.forbidden", lang), color="red"), dash.no_update
         listed = ctx.states_list[9:]
         by_kind: dict[str, dict[str, list[dict]]] = {k: {} for k in groups}
         for (kind, f), entries in zip(keys, listed, strict=True):
@@ -797,13 +639,10 @@ def register_callbacks(app: dash.Dash) -> None:
             "accs": _rows(by_kind["acc"], groups["acc"], "_row"),
             "actions": _rows(by_kind["action"], groups["action"], "_row"),
         }
-        tz = app_settings().tz
+        settings = app_settings()
         try:
-            data = build_input(values, tz)
-            with db_session() as session:
-                meeting = analytics.save_meeting(session, data, user_id=user.id, tz=tz)
-                saved = meeting.number
-        except (_FormError, store.MeetingError) as exc:  # MeetingNumberTaken included
+            saved = service.create_meeting(settings, acting_user(), meeting_record.from_form(values, settings.tz))
+        except service.MeetingError as exc:  # MeetingNumberTaken included
             return dmc.Alert(
                 t(f"meetings.error.{exc.code}", lang, **_details(exc.details)), color="red", id="mf-error"
             ), dash.no_update

@@ -5,15 +5,13 @@ from __future__ import annotations
 import dash
 import dash_mantine_components as dmc
 from dash import dcc, html
-from flask_login import current_user
 
 from dashboard.analytics import meetings as analytics
 from dashboard.auth import current_language
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_datetime
-from dashboard.store import meetings as store
 from dashboard.ui.components.meeting_parts import category_chips, chair_label, fmt_number, meeting_name, simple_table
-from dashboard.ui.data import app_settings, db_session
+from dashboard.ui.data import acting_user, app_settings, read_session
 
 
 def _air_cell(summary: dict, lang: str):
@@ -33,9 +31,9 @@ def layout(**_query):
     lang = current_language()
     settings = app_settings()
     tz = settings.tz
-    with db_session() as session:
-        meetings = store.all_meetings(session)
-        counts = store.meeting_counts(session).set_index("number")
+    with read_session() as session:
+        meetings = analytics.all_meetings(session)
+        counts = analytics.meeting_counts(session).set_index("number")
         air = analytics.air_summaries(session, settings.database_url, meetings, tz)
         rows = []
         for m in sorted(meetings, key=lambda m: m.number, reverse=True):
@@ -52,7 +50,7 @@ def layout(**_query):
                     _air_cell(air.get(m.number, {}), lang),
                 ]
             )
-    can_create = current_user.is_authenticated and current_user.at_least("editor")
+    can_create = acting_user().at_least("editor")
     head = [
         t("meetings.list.meeting", lang),
         t("meetings.list.held_at", lang),

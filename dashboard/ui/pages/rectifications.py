@@ -1,8 +1,8 @@
 """Rectification tracking (整改跟踪): open ones with deadline, days overdue and escalation level,
 closed ones with the inspection that closed them (the evidence).
 
-Levels depend on the day, so the page brings open rectifications' levels up to date (as of the
-dashboard clock) each time it is opened; the ladder and deadline rules are shown on the page.
+Levels depend on the day: the page shows each one as of the dashboard's today
+(``analytics.rectifications``), without writing; the ladder and deadline rules are shown too.
 """
 
 from __future__ import annotations
@@ -13,19 +13,18 @@ import dash
 import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, Patch, html
-from flask_login import current_user
 
+from dashboard import analytics
+from dashboard.analytics import inspections as inspection_analytics
+from dashboard.analytics.rectifications import STATUS_FILTERS, filtered, rectifications
+from dashboard.analytics.rectifications import rules as rectification_rules
 from dashboard.auth import current_language
 from dashboard.domain.rectification import LEVELS
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date
-from dashboard.store import clock
-from dashboard.store import inspections as insp_store
-from dashboard.store.rectifications import load_rules, recompute_escalations, rectifications_frame
 from dashboard.ui.components.datagrid import data_grid
-from dashboard.ui.data import app_settings, db_session
-
-STATUS_FILTERS = ("open", "overdue", "escalated", "closed", "all")
+from dashboard.ui.data import acting_user, app_settings, read_session
+from dashboard.ui.inputs import BadInput, int_or_none
 
 
 def title(**_kwargs) -> str:
@@ -91,23 +90,6 @@ def _rows(frame, lang: str, tz) -> list[dict]:
     return rows
 
 
-def _filtered(frame, status: str, township: str | None, item: str | None):
-    if township:
-        frame = frame[frame["township_id"] == int(township)]
-    if item:
-        frame = frame[frame["item_key"] == item]
-    is_open = frame["status"] == "open"
-    if status == "open":
-        frame = frame[is_open]
-    elif status == "overdue":
-        frame = frame[is_open & (frame["days_overdue"] > 0)]
-    elif status == "escalated":
-        frame = frame[is_open & (frame["escalation_level"] >= 1)]
-    elif status == "closed":
-        frame = frame[~is_open]
-    return frame
-
-
 def _kpi(label: str, value: int, kpi_id: str, color: str = "dark") -> dmc.Paper:
     return dmc.Paper(
         [dmc.Text(label, size="sm", c="dimmed"), dmc.Text(str(value), fw=800, fz=28, c=color, id=kpi_id)],
@@ -119,13 +101,12 @@ def layout(**_query) -> html.Div:
     lang = current_language()
     settings = app_settings()
     tz = settings.tz
-    with db_session() as session:
-        today = clock.today(session, tz)
-        rules = load_rules(session)
-        recompute_escalations(session, today, tz, rules)
-        frame = rectifications_frame(session, today, tz=tz)
-        towns = insp_store.townships(session)
-        checklist = insp_store.checklist_for(session, today)
+    with read_session() as session:
+        today = analytics.today(session, tz)
+        rules = rectification_rules(session)
+        frame = rectifications(session, today, tz)
+        towns = inspection_analytics.townships(session)
+        checklist = inspection_analytics.checklist_for(session, today)
     is_open = frame["status"] == "open"
     week_ago = dt.datetime.combine(today - dt.timedelta(days=6), dt.time(), tz)
     closed_week = int((frame["closed_at"] >= week_ago).sum())
@@ -146,7 +127,8 @@ def layout(**_query) -> html.Div:
         for days in rules.late_thresholds)
     rules_text = t("rectifications.rules", lang, days=rules.deadline_days, cap=rules.repeat_cap,
                    window=rules.repeat_window_days, late=late)
-    own = current_user.township_id if current_user.role == "inspector" else None
+    actor = acting_user()
+    own = actor.township_id if actor.role == "inspector" else None
     filters = dmc.Group(
         [
             dmc.Select(
@@ -210,9 +192,11 @@ def register_callbacks(app: dash.Dash) -> None:
     def _load(status, township, item):
         lang = current_language()
         tz = app_settings().tz
-        with db_session() as session:
-            frame = rectifications_frame(session, clock.today(session, tz), tz=tz)
-        frame = _filtered(frame, status or "open", township, item)
+        if status not in (None, *STATUS_FILTERS):
+            raise BadInput("status")
+        with read_session() as session:
+            frame = rectifications(session, analytics.today(session, tz), tz)
+        frame = filtered(frame, status or "open", int_or_none(township), item)
         return _rows(frame, lang, tz), t("rectifications.count", lang, count=len(frame))
 
     @app.callback(

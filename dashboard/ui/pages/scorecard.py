@@ -9,22 +9,22 @@ import dash_mantine_components as dmc
 from dash import Input, Output, html
 
 from dashboard.analytics import meetings as analytics
+from dashboard.analytics import today as dashboard_today
 from dashboard.auth import current_language
+from dashboard.domain.meeting_record import MEASURES
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date
-from dashboard.store import clock
-from dashboard.store import meetings as meeting_store
 from dashboard.ui.components.datagrid import WRAPPED, locale_text
 from dashboard.ui.components.meeting_parts import unit_name
-from dashboard.ui.data import app_settings, db_session
+from dashboard.ui.data import app_settings, read_session
 
 KINDS = ("all", "township", "department", "company")
 
 
 def _rows(kind: str, lang: str) -> tuple[list[dict], str]:
     tz = app_settings().tz
-    with db_session() as session:
-        today = clock.today(session, tz)
+    with read_session() as session:
+        today = dashboard_today(session, tz)
         frame = analytics.scorecard(session, today, tz)
     if not frame.empty and kind != "all":
         frame = frame[frame["kind"] == kind]
@@ -32,7 +32,7 @@ def _rows(kind: str, lang: str) -> tuple[list[dict], str]:
     for r in frame.itertuples():
         measures = [
             t("scorecard.measure_count", lang, measure=t(f"meetings.measure.{m}", lang), n=getattr(r, f"acc_{m}"))
-            for m in meeting_store.MEASURES
+            for m in MEASURES
             if getattr(r, f"acc_{m}")
         ]
         rows.append(

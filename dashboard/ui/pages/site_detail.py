@@ -10,7 +10,6 @@ import dash
 import dash_mantine_components as dmc
 import pandas as pd
 from dash import dcc, html
-from flask_login import current_user
 
 from dashboard.analytics.sites import RATE_DAYS, site_detail
 from dashboard.auth import current_language
@@ -21,7 +20,7 @@ from dashboard.figures.theme import PLATE_COLOURS, graph_config, text_colour_on
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
 from dashboard.ui.components.datagrid import WRAPPED, data_grid
-from dashboard.ui.data import app_settings, db_session
+from dashboard.ui.data import acting_user, app_settings, read_session
 
 ESCALATION_COLOURS = {0: "gray", 1: "yellow", 2: "orange", 3: "red"}
 
@@ -51,7 +50,8 @@ def _table(head: list[str], rows: list[list], element_id: str, empty: str, width
         return dmc.Text(empty, c="dimmed", size="sm", id=element_id)
     widths = widths or [None] * len(head)
     return dmc.Table(
-        [dmc.TableThead(dmc.TableTr([dmc.TableTh(h, **({"w": w} if w else {})) for h, w in zip(head, widths, strict=True)])),
+        [dmc.TableThead(dmc.TableTr([dmc.TableTh(h, **({"w": w} if w else {}))
+                                     for h, w in zip(head, widths, strict=True)])),
          dmc.TableTbody([dmc.TableTr([dmc.TableTd(c) for c in row]) for row in rows])],
         striped=True, highlightOnHover=True, withTableBorder=False, id=element_id, verticalSpacing="xs",
     )
@@ -83,7 +83,7 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
     settings = app_settings()
     if site_id is None or not str(site_id).isdigit():
         return _not_found(lang, site_id)
-    with db_session() as session:
+    with read_session() as session:
         data = site_detail(session, int(site_id), settings.tz)
     if data is None:
         return _not_found(lang, site_id)
@@ -102,7 +102,7 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
         dmc.Group([
             dcc.Link(t("sites.detail.back", lang), href="/sites"),
             dmc.Anchor(t("sites.detail.edit", lang), href=f"/sites?edit={site['id']}", id="site-edit-link")
-            if current_user.is_authenticated and current_user.at_least("editor") else None,
+            if acting_user().at_least("editor") else None,
         ], gap="md"),
     ], justify="space-between", align="center")
 
@@ -111,7 +111,8 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
         _fact(t("sites.field.township_id", lang), township, "site-township"),
         _fact(t("sites.field.site_type", lang), t(f"sites.type.{site['site_type']}", lang)),
         _fact(t("sites.field.area_m2", lang), f"{site['area_m2']:,.0f}" if site.get("area_m2") else None),
-        _fact(t("sites.field.started_on", lang), format_date(site["started_on"], lang) if site.get("started_on") else None),
+        _fact(t("sites.field.started_on", lang),
+              format_date(site["started_on"], lang) if site.get("started_on") else None),
         _fact(t("sites.detail.rate", lang, days=RATE_DAYS), rate_text, "site-rate"),
         _fact(t("sites.field.builder_unit", lang), site["builder_unit"]),
         _fact(t("sites.field.contractor_unit", lang), site["contractor_unit"]),
@@ -188,7 +189,8 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
         violated = (dmc.Badge(t("sites.detail.alert_violation", lang, n=r.violations), color="red")
                     if r.violations else (t("sites.detail.alert_ok", lang) if r.checks else "—"))
         alert_rows.append([
-            dmc.Badge(t(f"alert.level.{r.level}", lang), color=colour, styles={"root": {"color": text_colour_on(colour)}}),
+            dmc.Badge(t(f"alert.level.{r.level}", lang), color=colour,
+                      styles={"root": {"color": text_colour_on(colour)}}),
             f"{format_datetime(r.starts_at, lang, tz)} – {end}", checked, violated,
         ])
     alerts = _section(t("sites.detail.alerts_title", lang), [

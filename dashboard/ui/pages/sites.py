@@ -1,14 +1,13 @@
 """Sites: the registry grid (search, filters, sort, export), the new / edit form with the
 conflict check, the Excel template and the Excel upload.
 
-Thin: rows come from ``analytics.sites``, rules from ``domain.sites``, writes go through
-``store.sites``. Every writing callback checks ``require_role("editor")`` itself. A failed or
-conflicting save never touches the form's inputs, so what the user typed stays on screen.
+Thin: rows come from ``analytics.sites``, writes go through ``services.sites`` (which checks the
+role and the rules). A failed or conflicting save never touches the form's inputs, so what the
+user typed stays on screen.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import io
 import math
@@ -18,23 +17,20 @@ import dash
 import dash_mantine_components as dmc
 import pandas as pd
 from dash import ALL, Input, Output, Patch, State, dcc, html
-from flask_login import current_user
 
-from dashboard.analytics.sites import (
-    COMPLIANCE_BANDS,
-    NO_RATE_BAND,
-    filter_sites,
-    site_table,
-)
-from dashboard.auth import Forbidden, current_language, require_role
+from dashboard.analytics import sites as analytics
+from dashboard.analytics.sites import COMPLIANCE_BANDS, NO_RATE_BAND, filter_sites, site_table
+from dashboard.auth import current_language
 from dashboard.domain.coords import SYSTEMS, from_wgs84
-from dashboard.domain.sites import PLATES, SITE_TYPES, STATUSES, validate_site
+from dashboard.domain.sites import PLATES, SITE_TYPES, STATUSES
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
-from dashboard.ingest.sites_excel import read_sites, template_bytes
-from dashboard.store import sites as store
+from dashboard.ingest.sites_excel import template_bytes
+from dashboard.services import sites as service
 from dashboard.ui.components.datagrid import WRAPPED, data_grid, plate_cell_style
-from dashboard.ui.data import app_settings, db_session
+from dashboard.ui.data import acting_user, app_settings, read_session
+from dashboard.ui.inputs import choice, ids, strings, upload_bytes
+from dashboard.ui.inputs import rows as inputs_rows
 
 # Form inputs in order: (field, component kind). Coordinates are lon / lat in coord_system.
 FORM = [
@@ -56,7 +52,7 @@ def _input_id(name: str) -> dict:
 
 
 def _is_editor() -> bool:
-    return bool(getattr(current_user, "is_authenticated", False) and current_user.at_least("editor"))
+    return acting_user().at_least("editor")
 
 
 # --------------------------------------------------------------------------- rows
@@ -215,16 +211,17 @@ def layout(edit: str | None = None, **_query) -> html.Div:
     lang = current_language()
     settings = app_settings()
     editor = _is_editor()
-    with db_session() as session:
+    with read_session() as session:
         frame, today = site_table(session, settings.tz)
-        townships = store.townships(session)
+        townships = analytics.townships(session)
         initial = None
         if editor and edit and str(edit).isdigit():
-            site = store.get_site(session, int(edit))
-            if site is not None:
-                loaded = _jsonable(store.site_values(site))
-                initial = {"id": site.id, "version": site.version, "loaded": loaded, "started_from": loaded,
-                           "values": form_values(store.site_values(site))}
+            found = analytics.site_for_edit(session, int(edit))
+            if found is not None:
+                stored, version = found
+                loaded = _jsonable(stored)
+                initial = {"id": int(edit), "version": version, "loaded": loaded, "started_from": loaded,
+                           "values": form_values(stored)}
     options = _options(lang, townships)
     values = initial["values"] if initial else form_values(None)
     target = {k: initial[k] for k in ("id", "version", "loaded", "started_from")} if initial else None
@@ -310,10 +307,10 @@ def _display(name: str, value: Any, lang: str, township_names: dict[int, str]) -
     return str(value)
 
 
-def _conflict_message(conflict: store.SiteConflict, loaded: dict[str, Any] | None, who, lang: str,
+def _conflict_message(conflict: service.SiteConflict, loaded: dict[str, Any] | None, lang: str,
                       township_names: dict[int, str], tz):
-    loaded_values = store.normalise_loaded(loaded) or {}
-    changes = store.changed_fields(loaded_values, conflict.current)
+    changes = analytics.fields_changed(loaded, conflict.current)
+    who = conflict.changed_by
     lines = [
         dmc.ListItem(t("sites.conflict.change", lang, field=t(f"sites.field.{name}", lang),
                        old=_display(name, old, lang, township_names), new=_display(name, new, lang, township_names)))
@@ -359,9 +356,11 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def _filter(townships, statuses, plates, band, _refresh):
         lang = current_language()
-        with db_session() as session:
+        with read_session() as session:
             frame, _today = site_table(session, app_settings().tz)
-        frame = filter_sites(frame, townships, statuses, plates, None if band == "all" else band)
+        band = choice(band, ("all", *COMPLIANCE_BANDS, NO_RATE_BAND), "all")
+        frame = filter_sites(frame, ids(townships), strings(statuses, STATUSES), strings(plates, PLATES),
+                             None if band == "all" else band)
         return grid_rows(frame, lang)
 
     @app.callback(Output("sites-grid", "dashGridOptions"), Input("sites-search", "value"),
@@ -375,7 +374,7 @@ def register_callbacks(app: dash.Dash) -> None:
                   State("sites-grid", "rowData"))
     def _count(shown, rows):
         lang = current_language()
-        return t("sites.count", lang, shown=len(shown or []), total=len(rows or []))
+        return t("sites.count", lang, shown=len(inputs_rows(shown)), total=len(inputs_rows(rows)))
 
     @app.callback(
         Output("sites-download", "data"),
@@ -391,7 +390,7 @@ def register_callbacks(app: dash.Dash) -> None:
         stamp = dt.datetime.now(app_settings().tz).strftime("%Y%m%d")
         if trigger == "sites-template":
             return dcc.send_bytes(template_bytes(), f"{t('sites.template.file', lang)}.xlsx")
-        frame = _export_frame(rows, lang)
+        frame = _export_frame(inputs_rows(rows), lang)
         name = f"{t('sites.export.file', lang)}-{stamp}"
         if trigger == "sites-export-csv":
             # UTF-8 with BOM, so Excel opens the Chinese text correctly.
@@ -424,18 +423,18 @@ def register_callbacks(app: dash.Dash) -> None:
             if not selected:
                 keep = [dash.no_update] * (3 + len(values_out) + len(errors_out))
                 return (False, *keep, dmc.Alert(t("sites.select_first", lang), color="yellow"))
-            with db_session() as session:
-                site = store.get_site(session, int(selected[0]["id"]))
-                if site is None:
-                    raise dash.exceptions.PreventUpdate
-                loaded = store.site_values(site)
-                target = {"id": site.id, "version": site.version, "loaded": _jsonable(loaded),
-                          "started_from": _jsonable(loaded)}
+            with read_session() as session:
+                found = analytics.site_for_edit(session, int(selected[0]["id"]))
+            if found is None:
+                raise dash.exceptions.PreventUpdate
+            loaded, version = found
+            target = {"id": int(selected[0]["id"]), "version": version, "loaded": _jsonable(loaded),
+                      "started_from": _jsonable(loaded)}
             values = form_values(loaded)
             title = t("sites.form.edit_title", lang)
         else:
-            with db_session() as session:
-                values = form_values(None, store.next_code(session))
+            with read_session() as session:
+                values = form_values(None, analytics.next_code(session))
             target = None
             title = t("sites.form.new_title", lang)
         return (True, title, target, True, *[values.get(name) for name in FIELDS], *no_errors, None)
@@ -471,46 +470,29 @@ def register_callbacks(app: dash.Dash) -> None:
         def fail(message, errors=None, color="red", new_target=keep):
             return (*(errors or no_errors), message, False, color, new_target, keep, keep, keep)
 
-        try:
-            user = require_role("editor")
-        except Forbidden:
-            return fail(t("sites.forbidden", lang))
         entered = {i["field"]: v for i, v in zip(ids, values, strict=True)}
         settings = app_settings()
-        site_id = (target or {}).get("id")
-        with db_session() as session:
-            codes = store.site_codes(session)
-            townships = store.townships(session)
-            township_names = dict(zip(townships["id"], townships["name" if lang == "zh" else "name_en"],
-                                      strict=True))
-            taken = {code for code, sid in codes.items() if sid != site_id}
-            clean, issues = validate_site(entered, taken_codes=taken, township_ids=set(townships["id"]))
-            if issues:
-                by_field: dict[str, str] = {}
-                for issue in issues:
-                    by_field.setdefault(issue.field, t(issue.key, lang, **issue.params))
-                errors = [by_field.get(name, "") for name in error_fields]
-                return fail(t("sites.form.fix_errors", lang), errors)
-            try:
-                if site_id is None:
-                    site = store.create_site(session, clean, user.id)
-                else:
-                    site = store.update_site(session, site_id, clean, expected_version=target["version"],
-                                             loaded=target.get("loaded"), started_from=target.get("started_from"),
-                                             user_id=user.id)
-                saved_name = site.name
-            except store.SiteConflict as conflict:
-                who = store.last_change(session, site_id)
-                message = _conflict_message(conflict, target.get("loaded"), who, lang, township_names, settings.tz)
-                # The user has now seen this version: saving again writes their edits over it.
-                new_target = target | {"version": conflict.version, "loaded": _jsonable(conflict.current)}
-                return fail(message, color="orange", new_target=new_target)
-            except store.DuplicateCode:
-                errors = [t("sites.error.code_taken", lang, code=clean.code) if n == "code" else ""
-                          for n in error_fields]
-                return fail(t("sites.form.fix_errors", lang), errors)
-            except store.SiteNotFound:
-                return fail(t("sites.form.gone", lang))
+        with read_session() as session:
+            townships = analytics.townships(session)
+        township_names = dict(zip(townships["id"], townships["name" if lang == "zh" else "name_en"], strict=True))
+        try:
+            saved_name = service.save_site(settings, acting_user(), entered, target).name
+        except service.InvalidSite as invalid:
+            by_field: dict[str, str] = {}
+            for issue in invalid.issues:
+                by_field.setdefault(issue.field, t(issue.key, lang, **issue.params))
+            return fail(t("sites.form.fix_errors", lang), [by_field.get(name, "") for name in error_fields])
+        except service.SiteConflict as conflict:
+            message = _conflict_message(conflict, target.get("loaded"), lang, township_names, settings.tz)
+            # The user has now seen this version: saving again writes their edits over it.
+            new_target = target | {"version": conflict.version, "loaded": _jsonable(conflict.current)}
+            return fail(message, color="orange", new_target=new_target)
+        except service.DuplicateCode:
+            code = entered.get("code")
+            errors = [t("sites.error.code_taken", lang, code=code) if n == "code" else "" for n in error_fields]
+            return fail(t("sites.form.fix_errors", lang), errors)
+        except service.SiteNotFound:
+            return fail(t("sites.form.gone", lang))
         done = dmc.Alert(t("sites.form.saved", lang, name=saved_name), color="teal", withCloseButton=True,
                          id="sites-saved")
         return (*no_errors, "", True, "red", None, False, (refresh or 0) + 1, done)
@@ -527,20 +509,16 @@ def register_callbacks(app: dash.Dash) -> None:
         lang = current_language()
         if not contents:
             raise dash.exceptions.PreventUpdate
+        raw = upload_bytes(contents)
         try:
-            user = require_role("editor")
-        except Forbidden:
-            return dmc.Alert(t("sites.forbidden", lang), color="red"), dash.no_update
-        raw = base64.b64decode(contents.split(",", 1)[-1])
-        with db_session() as session:
-            checked = read_sites(raw, store.township_ids_by_name(session), file=filename or "upload.xlsx", lang=lang)
-            if not checked.ok:
-                return html.Div([
-                    dmc.Alert(t("sites.upload.refused", lang, file=filename, n=len(checked.problems)),
-                              color="red", title=t("sites.upload.refused_title", lang), id="sites-upload-refused"),
-                    _problem_table(checked.problems, lang),
-                ], style={"display": "flex", "flexDirection": "column", "gap": "8px"}), dash.no_update
-            result = store.upsert_sites(session, checked.sites, user_id=user.id, source=f"upload:{filename}")
+            _checked, result = service.import_sites(app_settings(), acting_user(), raw,
+                                                    filename or "upload.xlsx", lang)
+        except service.SitesRefused as refused:
+            return html.Div([
+                dmc.Alert(t("sites.upload.refused", lang, file=filename, n=len(refused.checked.problems)),
+                          color="red", title=t("sites.upload.refused_title", lang), id="sites-upload-refused"),
+                _problem_table(refused.checked.problems, lang),
+            ], style={"display": "flex", "flexDirection": "column", "gap": "8px"}), dash.no_update
         text = t("sites.upload.done", lang, file=filename, added=len(result["added"]),
                  updated=len(result["updated"]), unchanged=len(result["unchanged"]))
         return dmc.Alert(text, color="teal", id="sites-upload-done", withCloseButton=True), (refresh or 0) + 1

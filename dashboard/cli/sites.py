@@ -13,31 +13,25 @@ from pathlib import Path
 
 import click
 
-from dashboard.cli_data import export_group, import_group
+from dashboard.cli.groups import export_group, import_group, prepared_settings, system_actor
 
 
 @import_group.command("sites")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_sites(file: Path) -> None:
     """Import or update construction sites from an Excel file (工地台账, Chinese headers)."""
-    from dashboard.cli import _prepared_settings
+    settings = prepared_settings()
+    from dashboard.services.sites import SitesRefused, import_sites
 
-    settings = _prepared_settings()
-    from dashboard.ingest.sites_excel import read_sites
-    from dashboard.store import sites as store
-    from dashboard.store.db import session_scope
-
-    with session_scope(settings.database_url) as session:
-        townships = store.township_ids_by_name(session)
-    checked = read_sites(file, townships, file=str(file), lang=settings.default_language)
-    if not checked.ok:
-        for problem in checked.problems:
+    try:
+        checked, result = import_sites(settings, system_actor(), file, str(file), settings.default_language)
+    except SitesRefused as refused:
+        for problem in refused.checked.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(
-            f"REFUSED {file}: {len(checked.problems)} problem(s) in {checked.rows_read} row(s); nothing was saved"
-        )
-    with session_scope(settings.database_url) as session:
-        result = store.upsert_sites(session, checked.sites, user_id=None, source=f"cli:{file.name}")
+            f"REFUSED {file}: {len(refused.checked.problems)} problem(s) in {refused.checked.rows_read} row(s); "
+            "nothing was saved"
+        ) from None
     click.echo(f"{file}: {checked.rows_read} row(s) read, {len(result['added'])} site(s) added, "
                f"{len(result['updated'])} updated, {len(result['unchanged'])} unchanged")
 
@@ -49,15 +43,13 @@ def export_sites(out: Path) -> None:
     """Write every site in the import format (coordinates in the system they were entered in)."""
     if out.suffix.lower() != ".xlsx":
         raise click.BadParameter(f"{out.name}: use an .xlsx file name", param_hint="--out")
-    from dashboard.cli import _prepared_settings
-
-    settings = _prepared_settings()
+    settings = prepared_settings()
+    from dashboard.analytics import reading
+    from dashboard.analytics.sites import registry
     from dashboard.ingest.sites_excel import export_rows, write_sites
-    from dashboard.store import sites as store
-    from dashboard.store.db import session_scope
 
-    with session_scope(settings.database_url) as session:
-        frame = store.sites_frame(session)
+    with reading(settings.database_url) as session:
+        frame = registry(session)
         names = dict(zip(frame["township_id"], frame["township"], strict=True))
     rows = export_rows(frame.astype(object).where(frame.notna(), None).to_dict("records"), names)
     try:

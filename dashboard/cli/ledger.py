@@ -12,13 +12,7 @@ from pathlib import Path
 
 import click
 
-from dashboard.cli_data import export_group, import_group
-
-
-def _settings():
-    from dashboard.cli import _prepared_settings
-
-    return _prepared_settings()
+from dashboard.cli.groups import export_group, import_group, prepared_settings, system_actor
 
 
 @export_group.command("ledger")
@@ -29,22 +23,20 @@ def export_ledger(out: Path, meeting: int | None, open_only: bool) -> None:
     """Write the task ledger (任务台账) as an Excel file."""
     if out.suffix.lower() != ".xlsx":
         raise click.BadParameter(f"{out.name}: use an .xlsx file name", param_hint="--out")
-    settings = _settings()
-    from dashboard.analytics.meetings import ledger_table
+    settings = prepared_settings()
+    from dashboard.analytics import reading, today
+    from dashboard.analytics.meetings import get_meeting, ledger_table
     from dashboard.domain.ledger import CLOSED_STATUSES
     from dashboard.ingest.ledger_excel import export_rows, write_ledger
-    from dashboard.store import clock
-    from dashboard.store import meetings as meeting_store
-    from dashboard.store.db import session_scope
 
-    with session_scope(settings.database_url) as session:
+    with reading(settings.database_url) as session:
         ids = None
         if meeting is not None:
-            found = meeting_store.get_meeting(session, meeting)
+            found = get_meeting(session, meeting)
             if found is None:
                 raise click.ClickException(f"no meeting number {meeting} is recorded")
             ids = [found.id]
-        frame = ledger_table(session, clock.today(session, settings.tz), settings.tz, ids)
+        frame = ledger_table(session, today(session, settings.tz), settings.tz, ids)
     if open_only and not frame.empty:
         frame = frame[~frame["status"].isin(CLOSED_STATUSES)]
     rows = export_rows(frame) if not frame.empty else []
@@ -59,22 +51,14 @@ def export_ledger(out: Path, meeting: int | None, open_only: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_ledger(file: Path) -> None:
     """Import a ledger kept in Excel (same columns as the export)."""
-    settings = _settings()
+    settings = prepared_settings()
     from sqlalchemy.exc import SQLAlchemyError
 
-    from dashboard.ingest.ledger_excel import LedgerFileError, check_ledger
-    from dashboard.store import clock
-    from dashboard.store import ledger as ledger_store
-    from dashboard.store.db import session_scope
+    from dashboard.ingest.ledger_excel import LedgerFileError
+    from dashboard.services import ledger as service
 
     try:
-        with session_scope(settings.database_url) as session:
-            resolved = check_ledger(
-                file, ledger_store.meeting_ids_by_number(session), ledger_store.unit_ids_by_name(session)
-            )
-            counts = ledger_store.import_rows(
-                session, resolved, actor_id=None, now=clock.now(session, settings.tz), file=file.name
-            )
+        resolved, counts = service.import_ledger(settings, system_actor(), file)
     except LedgerFileError as exc:
         click.echo(f"REFUSED {file.name}: {len(exc.problems)} problem(s), nothing was saved", err=True)
         for problem in exc.problems:

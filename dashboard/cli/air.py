@@ -1,10 +1,10 @@
-"""Data commands: ``import`` (CNEMC files, station lists), ``fetch`` (CNEMC mirror, OpenAQ) and
-``export`` (AQI tables).
+"""Air-quality data commands: ``import`` (CNEMC files, station lists), ``fetch`` (CNEMC mirror,
+OpenAQ) and ``export aqi``.
 
 Only click is imported at module level: ``python -m dashboard import …`` must not pay for Dash,
 and pandas/SQLAlchemy load when a command runs. Every file (or OpenAQ location) is one
-transaction: a refused file leaves nothing behind, and the command exits with status 1 after
-trying the others.
+transaction (``services.imports``): a refused file leaves nothing behind, and the command exits
+with status 1 after trying the others.
 """
 
 from __future__ import annotations
@@ -15,14 +15,8 @@ from pathlib import Path
 
 import click
 
-BEIJING = "Asia/Shanghai"
-DATE = click.DateTime(formats=["%Y-%m-%d", "%Y%m%d"])
-
-
-def _settings():
-    from dashboard.cli import _prepared_settings
-
-    return _prepared_settings()
+from dashboard.cli.groups import DATE, export_group, fetch_group, import_group, prepared_settings, system_actor
+from dashboard.domain.aqi import TIMEZONE as BEIJING  # CNEMC files and --from/--to days are Beijing days
 
 
 def _codes(value: str | None) -> list[str] | None:
@@ -50,36 +44,9 @@ def _echo_report(report, echo=click.echo) -> None:
 
 
 def _store_readings(settings, frame, report, source: str, on_conflict: str, stations=None):
-    """Save one file's readings in one transaction; a conflict or database error refuses it whole."""
-    from sqlalchemy.exc import SQLAlchemyError
+    from dashboard.services.imports import import_readings
 
-    from dashboard.ingest.report import Problem
-    from dashboard.store.db import session_scope
-    from dashboard.store.readings import ReadingConflict, import_readings
-
-    try:
-        with session_scope(settings.database_url) as session:
-            counts = import_readings(session, frame, source, on_conflict=on_conflict, stations=stations)
-    except ReadingConflict as exc:
-        examples = "; ".join(
-            f"{r.station_code} {r.pollutant} {r.time.tz_convert(BEIJING):%Y-%m-%d %H:%M}: "
-            f"stored {r.stored:g}, new {r.new:g}"
-            for r in exc.rows.head(5).itertuples()
-        )
-        report.refused = Problem(
-            report.file, None, None,
-            f"{len(exc.rows)} value(s) differ from those already stored ({examples}); nothing of this file "
-            "was saved (--on-conflict update replaces them)",
-        )
-        return report
-    except SQLAlchemyError as exc:
-        report.refused = Problem(report.file, None, None,
-                                 f"database error, nothing saved: {exc.__class__.__name__}: {exc}")
-        return report
-    report.added = counts.added
-    report.skipped += counts.skipped
-    report.conflicts = counts.conflicts
-    return report
+    return import_readings(settings, system_actor(), frame, report, source, on_conflict, stations)
 
 
 def _only(frame, codes: list[str] | None):
@@ -87,11 +54,6 @@ def _only(frame, codes: list[str] | None):
 
 
 # --------------------------------------------------------------------------- import
-@click.group("import")
-def import_group() -> None:
-    """Import data files: CNEMC daily files, station lists, sites, inspections, ledgers."""
-
-
 def _cnemc_files(paths: tuple[Path, ...]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
@@ -112,7 +74,7 @@ def _cnemc_files(paths: tuple[Path, ...]) -> list[Path]:
               help="A value that differs from the stored one: refuse the file, or replace the stored value.")
 def import_cnemc(paths: tuple[Path, ...], stations: str | None, on_conflict: str) -> None:
     """Import CNEMC daily files china_sites_YYYYMMDD.csv (files or folders)."""
-    settings = _settings()
+    settings = prepared_settings()
     from dashboard.ingest.cnemc import read_cnemc_file
     from dashboard.ingest.report import ImportReport, RefusedError
 
@@ -139,11 +101,10 @@ def import_cnemc(paths: tuple[Path, ...], stations: str | None, on_conflict: str
 @click.option("--valid-from", type=DATE, help="Date the list is in force from (default: from the file name).")
 def import_stations(file: Path, valid_from: dt.datetime | None) -> None:
     """Import an official station list 站点列表-YYYY.MM.DD起.csv (versioned by its date)."""
-    settings = _settings()
+    settings = prepared_settings()
     from dashboard.ingest.cnemc import list_date, read_station_list
     from dashboard.ingest.report import RefusedError
-    from dashboard.store.db import session_scope
-    from dashboard.store.readings import upsert_stations
+    from dashboard.services.imports import import_station_list
 
     day = valid_from.date() if valid_from else list_date(file)
     if day is None:
@@ -152,8 +113,7 @@ def import_stations(file: Path, valid_from: dt.datetime | None) -> None:
         frame, report = read_station_list(file)
     except RefusedError as exc:
         raise click.ClickException(f"REFUSED {exc}") from None
-    with session_scope(settings.database_url) as session:
-        counts = upsert_stations(session, frame, day)
+    counts = import_station_list(settings, system_actor(), frame, day, file)
     click.echo(f"{file}: {len(frame)} stations in force from {day:%Y-%m-%d}; "
                + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
     for problem in report.problems:
@@ -161,11 +121,6 @@ def import_stations(file: Path, valid_from: dt.datetime | None) -> None:
 
 
 # --------------------------------------------------------------------------- fetch
-@click.group("fetch")
-def fetch_group() -> None:
-    """Download data (CNEMC mirror, OpenAQ) and import it."""
-
-
 def _client(settings, retries: int, backoff: float, timeout: float | None, headers=None):
     from dashboard.ingest.fetch import HttpClient
 
@@ -204,14 +159,14 @@ def fetch_cnemc(start, end, retries, backoff, timeout, on_conflict, stations, ur
     Days already in the database (for --stations, each of them) are skipped, except today,
     whose file is still growing; files kept in DATA_DIR/downloads/cnemc are reused.
     """
-    settings = _settings()
+    settings = prepared_settings()
     from tqdm import tqdm
 
+    from dashboard.analytics import reading
+    from dashboard.analytics.air import days_with_readings
     from dashboard.ingest.cnemc import read_cnemc_bytes
     from dashboard.ingest.fetch import FetchError, cnemc_url, download_cnemc_day, keep_in_cache
     from dashboard.ingest.report import ImportReport, RefusedError
-    from dashboard.store.db import session_scope
-    from dashboard.store.readings import days_with_readings
 
     template = url_template or settings.cnemc_url_template
     if not template:
@@ -223,7 +178,7 @@ def fetch_cnemc(start, end, retries, backoff, timeout, on_conflict, stations, ur
         raise click.ClickException(str(exc)) from None
     codes = _codes(stations)
     today = dt.datetime.now(dt.UTC).astimezone(_local(days[0]).tzinfo).date()
-    with session_scope(settings.database_url) as session:
+    with reading(settings.database_url) as session:
         stored = {d for d in days_with_readings(session, days, BEIJING, codes) if d < today}
     todo = [d for d in days if d not in stored]
     if stored:
@@ -273,7 +228,7 @@ def fetch_openaq(start, end, retries, backoff, timeout, on_conflict, locations) 
 
     Days are Beijing days: hours ending after --from 00:00 up to --to 24:00 (+08:00).
     """
-    settings = _settings()
+    settings = prepared_settings()
     import pandas as pd
 
     from dashboard.ingest.fetch import FetchError, fetch_openaq_location
@@ -307,11 +262,6 @@ def fetch_openaq(start, end, retries, backoff, timeout, on_conflict, locations) 
 
 
 # --------------------------------------------------------------------------- export
-@click.group("export")
-def export_group() -> None:
-    """Export tables (CSV or Excel)."""
-
-
 @export_group.command("aqi")
 @click.option("--hourly/--daily", "hourly", default=True, show_default=True,
               help="Hourly AQI as the platform publishes it, or daily AQI per HJ 633.")
@@ -328,22 +278,22 @@ def export_aqi(hourly: bool, stations: str | None, start, end, out: Path) -> Non
     """
     if out.suffix.lower() not in (".csv", ".xlsx"):
         raise click.BadParameter(f"{out.name}: use a .csv or .xlsx file name", param_hint="--out")
-    settings = _settings()
+    settings = prepared_settings()
+    from dashboard.analytics import reading
+    from dashboard.analytics.air import readings_between, station_codes
     from dashboard.ingest.export import daily_table, hourly_table, write_table
-    from dashboard.store.db import session_scope
-    from dashboard.store.readings import readings_frame, station_ids
 
     codes = _codes(stations)
     first = _local(start.date(), 0 if hourly else 1) if start else None
     last = _local(end.date(), 23 if hourly else 24) if end else None
     if first and last and last < first:
         raise click.BadParameter("--to is before --from")
-    with session_scope(settings.database_url) as session:
+    with reading(settings.database_url) as session:
         if codes:
-            unknown = sorted(set(codes) - station_ids(session).keys())
+            unknown = sorted(set(codes) - station_codes(session))
             if unknown:
                 raise click.ClickException(f"unknown station code(s): {', '.join(unknown)}")
-        readings = readings_frame(session, first, last, codes)
+        readings = readings_between(session, first, last, codes)
     table = hourly_table(readings) if hourly else daily_table(readings)
     if table.empty:
         click.echo("no readings in that range: the file has the header only", err=True)

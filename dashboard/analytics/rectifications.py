@@ -1,0 +1,94 @@
+"""Rectifications as the pages show them: with the escalation level of the day.
+
+Levels grow with lateness, so a stored level is as old as the last write or the last run of
+``rectifications escalate``. Pages compute the level of the day here, with the same domain rule
+the services store, and never write it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from dashboard.domain.rectification import level_as_of
+from dashboard.store import rectifications as store
+
+FRAME_COLUMNS = store.FRAME_COLUMNS
+STATUS_FILTERS = ("open", "overdue", "escalated", "closed", "all")
+
+
+def with_levels_of_the_day(session: Session, frame: pd.DataFrame, today: dt.date, tz: ZoneInfo) -> pd.DataFrame:
+    """``frame`` (rows of ``store.rectifications_frame``) with ``escalation_level`` as of ``today``."""
+    if frame.empty:
+        return frame
+    rules = store.load_rules(session)
+    failures = store.failures_at(session, set(frame["site_id"]))
+    out = frame.copy()
+    out["escalation_level"] = [
+        level_as_of(int(r.opened_by_result), r.opened_at, r.deadline, None if pd.isna(r.closed_at) else r.closed_at,
+                    failures.get((r.site_id, r.item_key), []), today, tz, rules)
+        for r in frame.itertuples()
+    ]
+    return out
+
+
+def rectifications(session: Session, today: dt.date, tz: ZoneInfo, **filters) -> pd.DataFrame:
+    """Rectifications (``store.rectifications_frame`` filters) with the levels of the day."""
+    return with_levels_of_the_day(session, store.rectifications_frame(session, today, tz=tz, **filters), today, tz)
+
+
+def open_for_site(session: Session, site_id: int, today: dt.date, tz: ZoneInfo) -> pd.DataFrame:
+    """The site's open rectifications (for the inspection form's reminder and the site page)."""
+    return rectifications(session, today, tz, site_id=site_id, status="open")
+
+
+def effects_of_inspection(session: Session, inspection_id: int, today: dt.date, tz: ZoneInfo) -> pd.DataFrame:
+    """What an inspection did to its site's rectifications (``effect``: opened, closed or repeat)."""
+    return with_levels_of_the_day(session, store.effects_of_inspection(session, inspection_id, today, tz),
+                                  today, tz)
+
+
+def escalated(session: Session, since: dt.datetime, today: dt.date, tz: ZoneInfo, min_level: int = 1) -> pd.DataFrame:
+    """Escalated rectifications for the next dispatch meeting's agenda (e.g. since the last one).
+
+    Those at ``min_level`` or above (as of ``today``) that are still open, or were closed after
+    ``since`` (so the meeting sees what was put right as well as what is still late); highest
+    level first, then the most overdue.
+    """
+    frame = rectifications(session, today, tz)
+    if frame.empty:
+        return frame
+    keep = (frame["escalation_level"] >= min_level) & ((frame["status"] == "open") | (frame["closed_at"] >= since))
+    return (
+        frame[keep]
+        .sort_values(["escalation_level", "days_overdue", "id"], ascending=[False, False, True])
+        .reset_index(drop=True)
+    )
+
+
+def filtered(frame: pd.DataFrame, status: str, township_id: int | None = None,
+             item_key: str | None = None) -> pd.DataFrame:
+    """The rows of one township and item (None: all) in a ``STATUS_FILTERS`` state: open, overdue
+    (open past the deadline), escalated (open at level 1 or above), closed, or all."""
+    if township_id is not None:
+        frame = frame[frame["township_id"] == township_id]
+    if item_key:
+        frame = frame[frame["item_key"] == item_key]
+    is_open = frame["status"] == "open"
+    if status == "open":
+        frame = frame[is_open]
+    elif status == "overdue":
+        frame = frame[is_open & (frame["days_overdue"] > 0)]
+    elif status == "escalated":
+        frame = frame[is_open & (frame["escalation_level"] >= 1)]
+    elif status == "closed":
+        frame = frame[~is_open]
+    return frame
+
+
+def rules(session: Session):
+    """The rectification rules in force (deadline, ladder)."""
+    return store.load_rules(session)

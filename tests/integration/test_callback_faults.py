@@ -1,0 +1,171 @@
+"""Every Dash callback, called over HTTP the way an attacker or a stale page would.
+
+Writes: every callback that saves something, called by an anonymous visitor (401), a viewer
+(refused, nothing written) and an inspector of another township (refused); stale and missing
+versions refused. Reads and writes alike: crafted values in every input answer a message or no
+update, never an HTTP 500, and the database is unchanged by any of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import pytest
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text
+
+from dashboard.store.db import engine_for, session_scope
+from tests.conftest import TEST_PASSWORDS, make_settings
+from tests.dash_http import call, callback_body, csrf_header, log_in, text_of
+from tests.integration.inspection_db import copy_demo
+
+# A value of each shape a crafted request can carry, for every input and state of a callback.
+CRAFTED = [None, "", "x" * 5000, -1, 10**20, 3.5, True, [], ["a", None], {}, {"id": "1 OR 1=1"},
+           "../../etc/passwd", "<script>alert(1)</script>", "data:;base64,!!!", float("nan")]
+
+
+@pytest.fixture
+def demo(tmp_path_factory, tmp_path):
+    """A private demo database and an app on it (these tests try to write)."""
+    from dashboard.app import create_app
+
+    url = next(copy_demo(tmp_path_factory, tmp_path))
+    settings = make_settings(tmp_path, database_url=url)
+    app = create_app(settings)
+    yield app, settings
+    engine_for(url).dispose()
+
+
+def table_hash(url: str) -> str:
+    """One hash of every row of every table, in primary-key order: equal means untouched."""
+    engine = engine_for(url)
+    digest = hashlib.sha256()
+    with engine.connect() as conn:
+        for table in sorted(sa_inspect(engine).get_table_names()):
+            if table in ("alembic_version", "audit_log"):
+                continue  # refusals may be audited; the data itself must not move
+            rows = conn.execute(text(f'SELECT * FROM "{table}" ORDER BY 1')).all()
+            digest.update(table.encode())
+            digest.update(json.dumps([list(r) for r in rows], default=str, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def simple_callbacks(app) -> list[str]:
+    """Outputs ("id.property") of the callbacks whose ids are plain strings (not pattern-matching)."""
+    outs = []
+    for key, entry in app.callback_map.items():
+        if "{" in key or "callback" not in entry:  # pattern-matching, or run in the browser
+            continue
+        first = entry["output"][0] if isinstance(entry["output"], list) else entry["output"]
+        outs.append(f"{first.component_id}.{first.component_property.split('@')[0]}")
+    return outs
+
+
+# Write callbacks: (output that identifies the callback, inputs that make it write).
+def _upload(data: bytes) -> str:
+    return "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64," + \
+        base64.b64encode(data).decode()
+
+
+def write_calls(settings) -> dict[str, dict]:
+    from dashboard.ingest.sites_excel import template_bytes
+
+    with session_scope(settings.database_url) as s:
+        from sqlalchemy import select
+
+        from dashboard.store.models import ActionItem, Meeting, Unit
+
+        # An item of a unit other than 侯寨乡, the test inspector's township.
+        item = s.scalar(select(ActionItem).join(Unit, Unit.id == ActionItem.responsible_unit_id)
+                        .where(ActionItem.status == "in_progress", Unit.name != "侯寨乡").order_by(ActionItem.id))
+        meeting = s.scalar(select(Meeting).order_by(Meeting.number.desc()))
+        item_row = {"id": str(item.id), "version": item.version, "status": item.status}
+        meeting_ref = {"number": meeting.number, "version": meeting.version}
+    return {
+        "air-target-status.children": {"air-target-save.n_clicks": 1, "air-target-share.value": 10,
+                                       "air-target-pm25.value": 400, "air-targets-version.data": 0},
+        "sites-upload-result.children": {"sites-upload.contents": _upload(template_bytes()),
+                                         "sites-upload.filename": "sites.xlsx", "sites-refresh.data": 0},
+        "insp-import-result.children": {"insp-import-upload.contents": _upload(template_bytes()),
+                                        "insp-import-upload.filename": "paper.xlsx"},
+        "ledger-grid.rowTransaction": {"ledger-grid.cellValueChanged": [{
+            "colId": "status_label", "value": "已完成", "data": {**item_row, "status_label": "推进中"}}]},
+        "meeting-freeze-message.children": {"meeting-freeze-air.n_clicks": 1, "meeting-ref.data": meeting_ref},
+    }
+
+
+WRITERS = ["air-target-status.children", "sites-upload-result.children", "insp-import-result.children",
+           "ledger-grid.rowTransaction", "meeting-freeze-message.children"]
+
+
+def test_anonymous_callback_calls_get_401_and_write_nothing(demo):
+    app, settings = demo
+    client = app.server.test_client()
+    before = table_hash(settings.database_url)
+    calls = write_calls(settings)
+    for output in WRITERS:
+        response = client.post("/_dash-update-component", json=callback_body(app, output, calls[output]))
+        assert response.status_code == 401, output
+    assert table_hash(settings.database_url) == before
+
+
+@pytest.mark.parametrize("user", ["viewer", "inspector"])
+def test_viewers_and_inspectors_cannot_write_what_is_not_theirs(demo, user):
+    """A viewer may write nothing; the 侯寨乡 inspector none of these (editor-only, or another
+    township's ledger item)."""
+    app, settings = demo
+    client = app.server.test_client()
+    log_in(client, user, TEST_PASSWORDS[user])
+    before = table_hash(settings.database_url)
+    calls = write_calls(settings)
+    for output in WRITERS:
+        response = call(client, app, output, calls[output])
+        assert response.status_code == 200, output
+        said = text_of(response)
+        assert any(word in said for word in ("权限", "不属于您负责", "只能", "不能")), (output, said[:300])
+    assert table_hash(settings.database_url) == before
+
+
+def test_a_stale_or_missing_version_is_refused_through_the_endpoint(demo):
+    app, settings = demo
+    client = app.server.test_client()
+    log_in(client, "editor", TEST_PASSWORDS["editor"])
+    before = table_hash(settings.database_url)
+    row = write_calls(settings)["ledger-grid.rowTransaction"]["ledger-grid.cellValueChanged"][0]
+    for version in (None, row["data"]["version"] - 1, "1"):
+        event = {**row, "data": {**row["data"], "version": version}}
+        response = call(client, app, "ledger-grid.rowTransaction", {"ledger-grid.cellValueChanged": [event]})
+        assert response.status_code == 200
+        said = text_of(response)
+        assert "未保存" in said or "没有保存" in said or "他人" in said, (version, said[:300])
+    ref = write_calls(settings)["meeting-freeze-message.children"]["meeting-ref.data"]
+    for version in (None, "2"):
+        response = call(client, app, "meeting-freeze-message.children",
+                        {"meeting-freeze-air.n_clicks": 1, "meeting-ref.data": {**ref, "version": version}})
+        assert "版本" in text_of(response)
+    assert table_hash(settings.database_url) == before
+
+
+@pytest.mark.parametrize("user", ["viewer", "editor"])
+def test_crafted_values_in_every_callback_never_give_a_500(demo, user):
+    app, settings = demo
+    client = app.server.test_client()
+    log_in(client, user, TEST_PASSWORDS[user])
+    before = table_hash(settings.database_url)
+    outputs = simple_callbacks(app)
+    assert len(outputs) > 30
+    failures, calls = [], 0
+    for output in outputs:
+        body = callback_body(app, output)
+        names = [f"{d['id']}.{d['property']}" for d in body["inputs"] + body["state"]]
+        for value in CRAFTED:
+            response = client.post("/_dash-update-component", headers=csrf_header(client),
+                                   json=callback_body(app, output, dict.fromkeys(names, value)))
+            calls += 1
+            if response.status_code >= 500:
+                failures.append(f"{output} <- {value!r:.40}")
+    assert not failures, f"{len(failures)} of {calls} crafted calls answered 5xx: {failures[:10]}"
+    if user == "viewer":
+        assert table_hash(settings.database_url) == before

@@ -1,0 +1,221 @@
+"""Malformed input for every importer, as an attacker or a careless user would give it.
+
+Each case runs the command a user runs (click's runner) against a copy of the demo district and
+asserts the message names the file, row, column and reason, that no traceback reaches the user,
+that a refused file exits non-zero, and that the database is exactly as it was: every table's
+rows, in primary-key order, hash the same before and after. Single bad cells of a CNEMC file or
+an OpenAQ answer are skipped and reported instead (exit 0); those cases hold only bad cells, so
+the database must be unchanged there too. ``BAD_FILES`` of ``test_ingest_cnemc`` are run here
+as well, against the hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dashboard.cli import main
+from dashboard.store.db import engine_for
+from tests.integration.inspection_db import demo_template
+from tests.integration.test_ingest_cnemc import BAD_FILES, HEADER
+
+
+# --------------------------------------------------------------------------- database
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """The demo district with its readings cut to a few hundred, so hashing it is quick."""
+    path = tmp_path_factory.mktemp("bad-inputs") / "template.db"
+    with sqlite3.connect(demo_template(tmp_path_factory)) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM readings WHERE rowid NOT IN (SELECT rowid FROM readings ORDER BY rowid LIMIT 500)")
+    with sqlite3.connect(path) as db:
+        db.execute("VACUUM")
+    return path
+
+
+@pytest.fixture
+def db(template, tmp_path, monkeypatch) -> Path:
+    """A private copy of the template; the commands of this test use it."""
+    path = tmp_path / "dashboard.db"
+    with sqlite3.connect(template) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SECRET_KEY", "test")
+    monkeypatch.delenv("DASHBOARD_LANGUAGE", raising=False)
+    yield path
+    engine_for(url).dispose()
+
+
+def database_hash(path: Path) -> str:
+    """A hash of every table's rows, each table read in primary-key order."""
+    digest = hashlib.sha256()
+    with sqlite3.connect(path) as db:
+        tables = [name for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        for table in tables:
+            columns = db.execute(f'PRAGMA table_info("{table}")').fetchall()
+            key = [c[1] for c in sorted(columns, key=lambda c: c[5]) if c[5]] or ["rowid"]
+            digest.update(f"\0{table}\0".encode())
+            for row in db.execute(f'SELECT * FROM "{table}" ORDER BY {", ".join(key)}'):
+                digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def test_the_hash_sees_a_change(db):
+    before = database_hash(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE readings SET value = value + 1 WHERE rowid = (SELECT min(rowid) FROM readings)")
+    assert database_hash(db) != before
+
+
+# --------------------------------------------------------------------------- running a case
+@dataclass(frozen=True)
+class Case:
+    """One malformed input: the command's arguments (``{file}`` is the written file), the file
+    name and content, and the texts the output must contain."""
+
+    command: tuple[str, ...]
+    name: str
+    content: bytes
+    expect: tuple[str, ...]
+    refused: bool = True
+
+
+def run_case(case: Case, folder: Path, db: Path) -> str:
+    path = folder / case.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(case.content)
+    before = database_hash(db)
+    result = CliRunner().invoke(main, [a.format(file=path) for a in case.command])
+    output = result.output
+    assert "Traceback" not in output, output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == (1 if case.refused else 0), output
+    for text in case.expect:
+        assert text.format(file=path) in output, output
+    assert database_hash(db) == before
+    return output
+
+
+# --------------------------------------------------------------------------- CNEMC daily files
+DAY = "china_sites_20191205.csv"
+
+
+def cnemc(body: str | bytes, expect: str, name: str = DAY, refused: bool = True) -> Case:
+    content = body.encode() if isinstance(body, str) else body
+    return Case(("import", "cnemc", "{file}"), name, content,
+                (("REFUSED {file}, " if refused else "skipped {file}, ") + expect,), refused)
+
+
+def cell(value: str, expect: str, kind: str = "PM2.5") -> Case:
+    """A file whose only value is ``value``: skipped and reported, nothing stored."""
+    return cnemc(f"date,hour,type,1316A\n20191205,0,{kind},{value}\n", f"row 2, column 1316A: {expect}",
+                 refused=False)
+
+
+CNEMC_CASES = {
+    **{f"existing: {k}": Case(("import", "cnemc", "{file}"), DAY, body.encode() if isinstance(body, str) else body,
+                              ("REFUSED {file}", message)) for k, (body, message) in BAD_FILES.items()},
+    "date in 1800": cnemc(HEADER + "18000105,0,PM2.5,3,4\n", "row 2, column date: date 18000105 is outside 2013-01-01",
+                          name="china_sites_18000105.csv"),
+    "date in 9999": cnemc(HEADER + "99991231,0,PM2.5,3,4\n", "row 2, column date: date 99991231 is outside 2013-01-01",
+                          name="china_sites_99991231.csv"),
+    "header repeated": cnemc(HEADER + "20191205,0,PM2.5,3,4\n" + HEADER, "row 3, column date: the header is repeated"),
+    "10 MB station code": cnemc("date,hour,type," + "9" * 10_000_000 + "A\n20191205,0,PM2.5,3\n",
+                                "row 1, column " + "9" * 40 + "…: column 4 is '" + "9" * 40 + "…'"),
+    "truncated mid-field at the end": cnemc(HEADER + "20191205,0,PM2.5,3,4\n20191205,1,PM2", "row 3, column type: "
+                                            "truncated row: 3 fields"),
+    "NUL bytes": cell("\x00\x00", r"not a number: '\x00\x00'"),
+    "inf": cell("inf", "not a finite number (inf)"),
+    "1e400": cell("1e400", "not a finite number (inf)"),
+    "-inf": cell("-inf", "not a finite number (-inf)"),
+    "NaN": cell("NaN", "not a number: 'NaN'"),
+    "999999999": cell("999999999", "999999999 µg/m³ is above 20000 µg/m³, the plausible ceiling for PM2.5"),
+    "CO in µg/m³": cell("1100", "1100 mg/m³ is above 150 mg/m³, the plausible ceiling for CO", kind="CO"),
+    "10 MB cell": cell("x" * 10_000_000, "not a number: '" + "x" * 40 + "…'"),
+    "terminal escape": cell("\x1b[2J\x1b[31mOK", r"not a number: '\x1b[2J\x1b[31mOK'"),
+}
+
+
+@pytest.mark.parametrize("case", list(CNEMC_CASES))
+def test_cnemc(case, db, tmp_path):
+    output = run_case(CNEMC_CASES[case], tmp_path / "in", db)
+    assert max(len(line) for line in output.splitlines()) < 400  # a 10 MB value is not echoed
+
+
+def test_a_file_too_large_is_refused_before_reading(db, tmp_path):
+    from dashboard.ingest.cnemc import CSV_MAX_BYTES
+
+    content = (HEADER + "20191205,0,PM2.5,3,4\n" * (CSV_MAX_BYTES // 20)).encode()
+    run_case(Case(("import", "cnemc", "{file}"), DAY, content, (
+        "REFUSED {file}: the file has", "bytes, more than the 33,554,432 a daily file or a station list can have")),
+        tmp_path, db)
+
+
+# --------------------------------------------------------------------------- station lists
+LIST = "站点列表-2020.01.01起.csv"
+LIST_HEADER = "监测点编码,监测点名称,城市,经度,纬度\n"
+LIST_ROW = "1316A,烟厂,郑州,113.6,34.7\n"
+
+
+def station_list(body: str | bytes, expect: str) -> Case:
+    content = body.encode() if isinstance(body, str) else body
+    return Case(("import", "stations", "{file}"), LIST, content, ("REFUSED {file}, " + expect,))
+
+
+STATION_LIST_CASES = {
+    "extra field in the first row": station_list(LIST_HEADER + "1316A,烟厂,郑州,113.6,34.7,extra\n" + LIST_ROW,
+                                                 "row 2: too long row: 6 fields where the header has 5"),
+    "extra field later": station_list(LIST_HEADER + LIST_ROW + "1317A,郑纺机,郑州,113.6,34.7,,\n",
+                                      "row 3: too long row: 7 fields"),
+    "header repeated": station_list(LIST_HEADER + LIST_ROW + LIST_HEADER + LIST_ROW,
+                                    "row 3, column 监测点编码: the header is repeated here"),
+    "row truncated mid-field": station_list(LIST_HEADER + LIST_ROW + "1317A,郑纺机,郑",
+                                            "row 3, column 城市: truncated row: 3 fields where the header has 5"),
+    "city in the code column": station_list(LIST_HEADER + "北京,万寿西宫,北京,116.366,39.8673\n",
+                                            "row 2, column 监测点编码: '北京' is not a station code like 1316A"),
+    "unknown column": station_list(LIST_HEADER.strip() + ",备注\n" + LIST_ROW.strip() + ",x\n",
+                                   "row 1, column #6: unknown column '备注'"),
+    "column twice": station_list(LIST_HEADER.strip() + ",纬度\n" + LIST_ROW.strip() + ",34.7\n",
+                                 "row 1, column 纬度: column 纬度 appears twice in the header"),
+    "header only": station_list(LIST_HEADER, "row 1: the file has a header but no stations"),
+    "saved as GBK by Excel": station_list((LIST_HEADER + LIST_ROW).encode("gbk"),
+                                          "row 1, column #1: not UTF-8 text (byte 0xbc at offset 0)"),
+    "stray quote swallows the rest": station_list(LIST_HEADER + '1316A,"烟厂,郑州,113.6,34.7\n' + LIST_ROW,
+                                                  "row 2, column 监测点名称: truncated row: 2 fields"),
+    "10 MB code": station_list(LIST_HEADER + "1" * 10_000_000 + "A,烟厂,郑州,113.6,34.7\n",
+                               "row 2: not a CSV table: field larger than field limit (131072)"),
+    "code of 20 digits": station_list(LIST_HEADER + "1" * 20 + "A,烟厂,郑州,113.6,34.7\n",
+                                      "row 2, column 监测点编码: '" + "1" * 20 + "A' is not a station code"),
+}
+
+
+@pytest.mark.parametrize("case", list(STATION_LIST_CASES))
+def test_station_list(case, db, tmp_path):
+    output = run_case(STATION_LIST_CASES[case], tmp_path, db)
+    assert max(len(line) for line in output.splitlines()) < 400
+
+
+def test_station_list_cells_out_of_range_are_left_blank(db, tmp_path):
+    body = LIST_HEADER + "9316A," + "烟" * 10_000 + ",郑州,inf,34.7\n9317A,郑纺机,郑\x1b[2J州,34.7,113.6\n"
+    path = tmp_path / LIST
+    path.write_text(body, encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", "stations", str(path)])
+    assert result.exit_code == 0, result.output
+    output = result.output
+    assert f"{path}, row 2, column 监测点名称: longer than 64 characters: the code is used instead" in output
+    assert f"{path}, row 2, column 经度: coordinate inf is outside China (73–136): left blank" in output
+    assert f"{path}, row 3, column 城市: '郑\\x1b[2J州' holds control characters: left blank" in output
+    assert f"{path}, row 3, column 经度: coordinate 34.7 is outside China" in output
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT code, name, city, longitude, latitude FROM stations "
+                            "WHERE code IN ('9316A', '9317A') ORDER BY code").fetchall()
+    assert rows == [("9316A", "9316A", "郑州", None, 34.7), ("9317A", "郑纺机", "", None, None)]

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.domain.limits import CHINA_BOX, CONCENTRATION_CEILINGS, READINGS_FROM, readings_until, unit
-from dashboard.ingest.report import ImportReport, RefusedError, clip
+from dashboard.ingest.report import CONTROL_CHARACTERS, ImportReport, RefusedError, clip
 
 TIMEZONE = "Asia/Shanghai"
 #: The hourly concentration types that are stored (keys shared with ``dashboard.domain.aqi``).
@@ -354,8 +354,6 @@ BACKGROUND_COLUMN = "对照点"
 STATION_COLUMNS = ["code", "name", "city", "longitude", "latitude", "is_background"]
 # The widths of stations.name and stations.city: PostgreSQL refuses longer text.
 NAME_MAX, CITY_MAX = 64, 32
-# Never part of a name; PostgreSQL refuses NUL in text, and escapes would reach every page.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def list_date(path: str | Path) -> dt.date | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # A summary lists this many problems one by one; the rest are counted (a broken sensor can
@@ -9,6 +10,8 @@ from dataclasses import dataclass, field
 SHOWN_PROBLEMS = 50
 # A value quoted in a message is cut to this many characters: a file can hold a 10 MB cell.
 SHOWN_CHARS = 40
+# Never part of a name: PostgreSQL refuses NUL in text, and escapes would reach every page.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def clip(value: object, limit: int = SHOWN_CHARS) -> str:

@@ -11,7 +11,10 @@ as well, against the hash.
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
+import math
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +24,9 @@ from click.testing import CliRunner
 
 from dashboard.cli import main
 from dashboard.store.db import engine_for
+from tests.conftest import shared_data
 from tests.integration.inspection_db import demo_template
+from tests.integration.test_fetch import server  # noqa: F401 - the local HTTP server fixture
 from tests.integration.test_ingest_cnemc import BAD_FILES, HEADER
 
 
@@ -219,3 +224,103 @@ def test_station_list_cells_out_of_range_are_left_blank(db, tmp_path):
         rows = conn.execute("SELECT code, name, city, longitude, latitude FROM stations "
                             "WHERE code IN ('9316A', '9317A') ORDER BY code").fetchall()
     assert rows == [("9316A", "9316A", "郑州", None, 34.7), ("9317A", "郑纺机", "", None, None)]
+
+
+# --------------------------------------------------------------------------- OpenAQ answers
+PM25 = {"id": 3920, "name": "pm25 µg/m³", "parameter": {"id": 2, "name": "pm25", "units": "µg/m³"}}
+
+
+def openaq_location(**changes) -> dict:
+    """A location shaped like the real /locations answer, with one PM2.5 sensor."""
+    location = json.loads(shared_data("openaq_v3", "responses__locations.json").read_text())["results"][0]
+    return {**location, "sensors": [PM25], **changes}
+
+
+def openaq_record(**changes) -> dict:
+    """One /hours record shaped like the real answer: the hour ending 2023-10-01 01:00 UTC."""
+    record = json.loads(shared_data("openaq_v3", "responses__measurements.json").read_text())["results"][0]
+    record = copy.deepcopy(record)
+    record["period"]["datetimeFrom"]["utc"] = "2023-10-01T00:00:00+00:00"
+    record["period"]["datetimeTo"]["utc"] = "2023-10-01T01:00:00+00:00"
+    return {**record, **changes}
+
+
+def answer(results: list | str, raw: dict[str, str] | None = None) -> tuple[int, bytes, dict]:
+    """An OpenAQ answer; ``raw`` replaces quoted placeholders by JSON text json.dumps cannot write."""
+    meta = {"name": "openaq-api", "website": "/", "page": 1, "limit": 1000, "found": 1}
+    text = json.dumps({"meta": meta, "results": results})
+    for placeholder, literal in (raw or {}).items():
+        text = text.replace(f'"{placeholder}"', literal)
+    return 200, text.encode(), {"Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the server answers for the location and for the PM2.5 sensor's hours, and the
+    texts the output must contain (``{base}`` is the server)."""
+
+    location: tuple
+    hours: tuple
+    expect: tuple[str, ...]
+    refused: bool = False
+
+
+def skipped_value(value, expect: str, raw: dict[str, str] | None = None, **record) -> Answer:
+    return Answer(answer([openaq_location()]), answer([openaq_record(value=value, **record)], raw),
+                  ("skipped openaq location 2178, row 1, column sensor 3920 (pm25): " + expect,))
+
+
+OPENAQ_CASES = {
+    "value Infinity": lambda: skipped_value(math.inf, "value inf is not a finite number"),
+    "value 1e400": lambda: skipped_value("V", "value inf is not a finite number", {"V": "1e400"}),
+    "value NaN": lambda: skipped_value(math.nan, "value nan is not a finite number"),
+    "value of 400 digits": lambda: skipped_value("V", "value " + "1" * 40 + "… is not a finite number",
+                                                 {"V": "1" * 400}),
+    "value 999999999": lambda: skipped_value(999999999, "999999999 µg/m³ (from 999999999 µg/m³) is above "
+                                                        "20000 µg/m³, the plausible ceiling for PM2.5"),
+    "value true": lambda: skipped_value(True, "value 'True' is not a non-negative number"),
+    "value as text": lambda: skipped_value("12", "value '12' is not a non-negative number"),
+    "end time not a time": lambda: skipped_value(
+        5, "the hour's end 'yesterday' is not an ISO 8601 time",
+        period={"interval": "01:00:00", "datetimeTo": {"utc": "yesterday"}}),
+    "period not an object": lambda: skipped_value(5, "not an hourly value (interval '')", period="hourly"),
+    "record not an object": lambda: Answer(answer([openaq_location()]), answer([7]), (
+        "skipped openaq location 2178, row 1, column sensor 3920 (pm25): not a record but '7'",)),
+    "sensor id that is a path": lambda: Answer(
+        answer([openaq_location(sensors=[{**PM25, "id": "../../locations/1"}])]), answer([]),
+        ("skipped openaq location 2178, column sensor ../../locations/1 (pm25): the sensor id is not a positive "
+         "whole number: sensor skipped",)),
+    "sensor not an object": lambda: Answer(answer([openaq_location(sensors=["pm25"])]), answer([]), (
+        "skipped openaq location 2178, column sensors[1]: not a sensor but 'pm25': skipped",)),
+    "name with terminal escapes": lambda: Answer(
+        answer([openaq_location(name="\x1b[2J" + "x" * 10_000)]), answer([]),
+        (r"skipped openaq location 2178, column name: '\x1b[2J" + "x" * 36 + "…' is not printable text",)),
+    "latitude 1e400": lambda: Answer(
+        answer([openaq_location(coordinates={"latitude": "LAT", "longitude": 1.0})], {"LAT": "1e400"}), answer([]),
+        ("skipped openaq location 2178, column coordinates.latitude: 'inf' is not a latitude: left blank",)),
+    "location not an object": lambda: Answer(answer([42]), answer([]), (
+        "REFUSED openaq location 2178: {base}/v3/locations/2178: the location is not an object but '42'",), True),
+    "sensors not a list": lambda: Answer(answer([openaq_location(sensors="pm25")]), answer([]), (
+        "REFUSED openaq location 2178: {base}/v3/locations/2178: the location's sensors are not a list",), True),
+    "results not a list": lambda: Answer(answer("none"), answer([]), (
+        "REFUSED openaq location 2178: {base}/v3/locations/2178: the answer has no 'results' list",), True),
+    "not JSON": lambda: Answer((200, b"<html>busy</html>", {}), answer([]), (
+        "REFUSED openaq location 2178: {base}/v3/locations/2178: the answer is not JSON",), True),
+}
+
+
+@pytest.mark.parametrize("case", list(OPENAQ_CASES))
+def test_openaq(case, db, server, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_OPENAQ_BASE_URL", server.base + "/v3")
+    given = OPENAQ_CASES[case]()
+    server.routes["/v3/locations/2178"] = given.location
+    server.routes["/v3/sensors/3920/hours"] = given.hours
+    before = database_hash(db)
+    result = CliRunner().invoke(main, ["fetch", "openaq", "--locations", "2178", "--from", "2023-10-01",
+                                       "--to", "2023-10-01", "--retries", "0", "--timeout", "5"])
+    assert "Traceback" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == (1 if given.refused else 0), result.output
+    for text in given.expect:
+        assert text.format(base=server.base) in result.output, result.output
+    assert database_hash(db) == before

@@ -23,7 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from dashboard.domain.inspection import ItemEntry
 from dashboard.i18n import t
-from dashboard.ingest.excel import NotAnExcelFile, cell_text, is_blank, sheet_rows
+from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, sheet_rows
 from dashboard.ingest.report import Problem
 from dashboard.store.inspections import ChecklistView, InspectionInput
 
@@ -101,6 +101,9 @@ def read_inspections(
 
     try:
         rows = sheet_rows(data, SHEET_DATA)
+    except WorkbookTooLarge as exc:
+        out.problems.append(Problem(file_name, None, None, exc.message(lang)))
+        return out
     except NotAnExcelFile:
         problem(None, None, "not_excel")
         return out

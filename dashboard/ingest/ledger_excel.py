@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from dashboard.domain.ledger import STATUS_LABELS_ZH
 from dashboard.domain.meetings import meeting_label, parse_meeting_label
-from dashboard.ingest.excel import NotAnExcelFile, cell_text, is_blank, sheet_rows
+from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, sheet_rows
 from dashboard.ingest.report import Problem
 
 COLUMNS = ("序号", "会议", "问题/任务", "整改措施", "责任单位", "牵头部门", "完成时限", "状态", "超期天数", "结转次数")
@@ -159,6 +159,8 @@ def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
     name = Path(path).name
     try:
         rows = sheet_rows(path)
+    except WorkbookTooLarge as exc:
+        raise LedgerFileError([Problem(name, None, None, exc.reason)]) from None
     except NotAnExcelFile as exc:
         raise LedgerFileError([Problem(name, None, None, f"not a readable .xlsx file ({exc.reason})")]) from None
     if not rows:

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 from dashboard.domain.coords import from_wgs84, normalise_system
 from dashboard.domain.sites import SITE_TYPES, STATUSES, CleanSite, validate_site
 from dashboard.i18n import t
-from dashboard.ingest.excel import NotAnExcelFile, cell_text, is_blank, sheet_rows
+from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, sheet_rows
 from dashboard.ingest.report import Problem
 
 #: (Chinese header, field) in file order.
@@ -142,6 +142,9 @@ def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, in
 
     try:
         rows = sheet_rows(source, SHEET)
+    except WorkbookTooLarge as exc:
+        report.problems.append(Problem(name, None, None, exc.message(lang)))
+        return report
     except NotAnExcelFile:
         problem(None, None, "sites.import.not_xlsx")
         return report

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 from zipfile import BadZipFile, ZipFile
@@ -155,6 +157,47 @@ def sheet_rows(source: str | Path | bytes | BinaryIO, sheet: str | None = None) 
     finally:
         workbook.close()
     return rows
+
+
+@dataclass(frozen=True)
+class ShapeIssue:
+    """A problem of the sheet's layout: ``row`` is the sheet row (header = 1), ``column`` the
+    0-based column, ``key`` an i18n key (``ingest.excel.*``) with its ``params``."""
+
+    row: int
+    column: int
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+def shape_issues(rows: list[tuple], header_key: Callable[[Any], str]) -> list[ShapeIssue]:
+    """What makes a sheet's rows not line up with its header, found before any row is read.
+
+    A header named twice (compared by ``header_key``, each reader's own spelling rules), a
+    value in a column without a header (once per column: the rows are shifted or a column was
+    added), and the header row repeated further down (a pasted second table).
+    """
+    if not rows:
+        return []
+    header = [header_key(h) for h in rows[0]]
+    issues = []
+    first: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name and name in first:
+            issues.append(ShapeIssue(1, i, "ingest.excel.header_twice", {"header": name, "first": first[name] + 1}))
+        first.setdefault(name, i)
+    named = [name for name in header if name]
+    gaps = [i for i, name in enumerate(header) if not name]
+    reported: set[int] = set()
+    for number, row in enumerate(rows[1:], start=2):
+        for i in [*gaps, *range(len(header), len(row))]:
+            if i < len(row) and i not in reported and not is_blank(row[i]):
+                reported.add(i)
+                issues.append(ShapeIssue(number, i, "ingest.excel.no_header"))
+        values = [v for v in row if not is_blank(v)]
+        if named and len(values) == len(named) and all(header_key(v) == n for v, n in zip(values, named)):
+            issues.append(ShapeIssue(number, 0, "ingest.excel.header_repeated"))
+    return sorted(issues, key=lambda issue: (issue.row, issue.column))
 
 
 def cell_text(value: Any) -> str:

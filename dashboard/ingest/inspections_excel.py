@@ -1,10 +1,11 @@
 """Paper inspections (纸质巡查记录) from the Excel template: one row per inspection.
 
 Columns of the first sheet: 工地编号, 检查时间, 检查人, then for every checklist item its label
-(合格 / 不合格 / 不涉及) followed by "<label>（问题描述）". A row is read against the checklist
-version in force on its date; every problem is reported with file, row, column and reason, and
-a file with any problem is refused whole (the caller saves nothing). No SQL here: the caller
-passes the site index and the checklist versions from the store.
+(合格 / 不合格 / 不涉及) followed by "<label>（问题描述）", each once and no other; a value under
+no header or the header repeated further down refuses the file. A row is read against the
+checklist version in force on its date; every problem is reported with file, row, column and
+reason, and a file with any problem is refused whole (the caller saves nothing). No SQL here:
+the caller passes the site index and the checklist versions from the store.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from dashboard.domain.inspection import ItemEntry
 from dashboard.i18n import t
-from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, sheet_rows
-from dashboard.ingest.report import Problem
+from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, shape_issues, sheet_rows
+from dashboard.ingest.report import Problem, clip
 from dashboard.store.inspections import ChecklistView, InspectionInput
 
 HEAD_SITE, HEAD_TIME, HEAD_INSPECTOR = "工地编号", "检查时间", "检查人"
@@ -37,6 +38,8 @@ RESULT_WORDS = {
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
                 "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y.%m.%d %H:%M")
 _NOTE_RE = re.compile(r"^(.*?)[\s\-—:：]*[（(]?\s*问题描述\s*[）)]?$")
+# The width of inspections.inspector_name: PostgreSQL refuses longer text.
+INSPECTOR_MAX = 96
 
 
 def note_header(label: str) -> str:
@@ -96,8 +99,10 @@ def read_inspections(
     """Read and check every row; ``sites`` maps site code → (site id, township id)."""
     out = ReadResult(file_name)
 
-    def problem(at_row: int | None, column: str | None, reason: str, **params: object) -> None:
-        out.problems.append(Problem(file_name, at_row, column, t(f"inspections.import.err.{reason}", lang, **params)))
+    # positional-only: a message parameter may be called "column" too
+    def problem(at_row: int | None, at_column: str | None, reason: str, /, **params: object) -> None:
+        out.problems.append(Problem(file_name, at_row, at_column,
+                                    t(f"inspections.import.err.{reason}", lang, **params)))
 
     try:
         rows = sheet_rows(data, SHEET_DATA)
@@ -111,8 +116,11 @@ def read_inspections(
     columns = {h: i for i, h in enumerate(header) if h}
 
     def col(i: int) -> str:
-        return f"{get_column_letter(i + 1)}「{header[i]}」"
+        name = header[i] if i < len(header) else ""
+        return f"{get_column_letter(i + 1)}「{clip(name)}」" if name else get_column_letter(i + 1)
 
+    for issue in shape_issues(rows, cell_text):
+        out.problems.append(Problem(file_name, issue.row, col(issue.column), t(issue.key, lang, **issue.params)))
     for name in (HEAD_SITE, HEAD_TIME, HEAD_INSPECTOR):
         if name not in columns:
             problem(1, None, "column_missing", column=name)
@@ -149,15 +157,18 @@ def read_inspections(
         if not code:
             problem(number, col(columns[HEAD_SITE]), "site_required")
         elif site is None:
-            problem(number, col(columns[HEAD_SITE]), "site_unknown", code=code)
+            problem(number, col(columns[HEAD_SITE]), "site_unknown", code=clip(code))
         when = _parse_time(values[columns[HEAD_TIME]], tz)
         if when is None:
-            problem(number, col(columns[HEAD_TIME]), "time_invalid", value=cell_text(values[columns[HEAD_TIME]]))
+            problem(number, col(columns[HEAD_TIME]), "time_invalid",
+                    value=clip(cell_text(values[columns[HEAD_TIME]])))
         elif when > now:
             problem(number, col(columns[HEAD_TIME]), "time_future")
         inspector = cell_text(values[columns[HEAD_INSPECTOR]])
         if not inspector:
             problem(number, col(columns[HEAD_INSPECTOR]), "inspector_required")
+        elif len(inspector) > INSPECTOR_MAX:
+            problem(number, col(columns[HEAD_INSPECTOR]), "inspector_too_long", max=INSPECTOR_MAX)
         version = _version_on(checklists, when.astimezone(tz).date()) if when else None
         if when is not None and version is None:
             problem(number, col(columns[HEAD_TIME]), "no_checklist")
@@ -175,7 +186,7 @@ def read_inspections(
                 if not raw:
                     problem(number, col(item_col[key]), "result_missing")
                 elif result is None:
-                    problem(number, col(item_col[key]), "result_invalid", value=raw)
+                    problem(number, col(item_col[key]), "result_invalid", value=clip(raw))
                 elif result == "fail" and not note:
                     where = col(note_col[key]) if key in note_col else note_header(label)
                     problem(number, where, "note_required")

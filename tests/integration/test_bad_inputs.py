@@ -12,22 +12,34 @@ as well, against the hash.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
+import io
 import json
 import math
 import sqlite3
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import Workbook
 
 from dashboard.cli import main
+from dashboard.domain.limits import records_until
+from dashboard.ingest.ledger_excel import COLUMNS as LEDGER_COLUMNS
+from dashboard.ingest.sites_excel import HEADERS
 from dashboard.store.db import engine_for
+from tests import raw_xlsx
 from tests.conftest import shared_data
 from tests.integration.inspection_db import demo_template
 from tests.integration.test_fetch import server  # noqa: F401 - the local HTTP server fixture
 from tests.integration.test_ingest_cnemc import BAD_FILES, HEADER
+from tests.integration.test_inspections_excel import header_and_keys
+from tests.integration.test_inspections_excel import row as inspection_row
 
 
 # --------------------------------------------------------------------------- database
@@ -85,11 +97,12 @@ def test_the_hash_sees_a_change(db):
 @dataclass(frozen=True)
 class Case:
     """One malformed input: the command's arguments (``{file}`` is the written file), the file
-    name and content, and the texts the output must contain."""
+    name and content (or a function of the database giving it), and the texts the output must
+    contain (``{file}`` and ``{name}`` stand for the file's path and name)."""
 
     command: tuple[str, ...]
     name: str
-    content: bytes
+    content: bytes | Callable[[str], bytes]
     expect: tuple[str, ...]
     refused: bool = True
 
@@ -97,7 +110,7 @@ class Case:
 def run_case(case: Case, folder: Path, db: Path) -> str:
     path = folder / case.name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(case.content)
+    path.write_bytes(case.content if isinstance(case.content, bytes) else case.content(f"sqlite:///{db}"))
     before = database_hash(db)
     result = CliRunner().invoke(main, [a.format(file=path) for a in case.command])
     output = result.output
@@ -105,7 +118,7 @@ def run_case(case: Case, folder: Path, db: Path) -> str:
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code == (1 if case.refused else 0), output
     for text in case.expect:
-        assert text.format(file=path) in output, output
+        assert text.format(file=path, name=path.name) in output, output
     assert database_hash(db) == before
     return output
 
@@ -324,3 +337,162 @@ def test_openaq(case, db, server, monkeypatch):
     for text in given.expect:
         assert text.format(base=server.base) in result.output, result.output
     assert database_hash(db) == before
+
+
+# --------------------------------------------------------------------------- Excel workbooks
+THIS_YEAR_PLUS_10 = records_until().isoformat()
+
+
+def xlsx(header: list, rows: list[list], title: str | None = None) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    if title:
+        sheet.title = title
+    for row in [header, *rows]:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@cache
+def bomb() -> bytes:
+    """200 MB of sheet XML in half a megabyte; every reader falls back to its first sheet."""
+    with tempfile.TemporaryDirectory() as folder:
+        return raw_xlsx.zip_bomb(Path(folder) / "bomb.xlsx", ["工地编号"], megabytes=200).read_bytes()
+
+
+# sites: one good row, changed per case; the CLI prints every problem and exits 1
+SITE = {"工地编号": "GD-0901", "工地名称": "测试工地", "地址": "", "乡镇办": "侯寨乡", "建设单位": "", "施工单位": "",
+        "工地类型": "住宅", "面积(平方米)": 5000, "经度": 113.58, "纬度": 34.66, "坐标系": "WGS84", "状态": "在建",
+        "开工日期": "2025-03-01"}
+
+
+def site_file(expect: str, header: list | None = None, extra_rows: list[list] | None = None,
+              content: bytes | None = None, **cells) -> Case:
+    row = [({**SITE, **cells})[h] for h in HEADERS]
+    body = content if content is not None else xlsx(header or HEADERS, [row, *(extra_rows or [])], "工地")
+    return Case(("import", "sites", "{file}"), "sites.xlsx", body, (expect, "REFUSED {file}"))
+
+
+SITE_CASES = {
+    "area nan": lambda: site_file("{file}, row 2, column 面积(平方米): 请填写数字", **{"面积(平方米)": "nan"}),
+    "area inf": lambda: site_file("{file}, row 2, column 面积(平方米): 请填写数字", **{"面积(平方米)": "inf"}),
+    "area 1e400": lambda: site_file("{file}, row 2, column 面积(平方米): 请填写数字", **{"面积(平方米)": "1e400"}),
+    "area 1e20": lambda: site_file("{file}, row 2, column 面积(平方米): 面积不能超过 10,000,000 平方米",
+                                   **{"面积(平方米)": 1e20}),
+    "longitude nan": lambda: site_file("{file}, row 2, column 经度: 请填写数字", **{"经度": "NaN"}),
+    "started in 1800": lambda: site_file(
+        f"{{file}}, row 2, column 开工日期: 日期应在 2000-01-01 至 {THIS_YEAR_PLUS_10} 之间", **{"开工日期": "1800-01-01"}),
+    "started in 9999": lambda: site_file(
+        f"{{file}}, row 2, column 开工日期: 日期应在 2000-01-01 至 {THIS_YEAR_PLUS_10} 之间",
+        **{"开工日期": dt.date(9999, 12, 31)}),
+    "column twice": lambda: site_file("{file}, row 1, column 工地名称: 列标题“工地名称”重复出现（第2列已有）",
+                                      header=[*HEADERS[:2], "工地名称", *HEADERS[3:]]),
+    "unknown column": lambda: site_file("{file}, row 1, column 备注: 无法识别的列标题", header=[*HEADERS, "备注"]),
+    "value under no header": lambda: site_file("{file}, row 3, column N: 此列没有列标题", extra_rows=[
+        [SITE[h] for h in HEADERS][:1] + ["错位", *[SITE[h] for h in HEADERS][1:]]]),
+    "header repeated": lambda: site_file("{file}, row 3, column 工地编号: 表头在此行重复出现", extra_rows=[HEADERS]),
+    "township of 1 MB": lambda: site_file("{file}, row 2, column 乡镇办: 乡镇办“" + "乡" * 40 + "…”不存在",
+                                          **{"乡镇办": "乡" * 2**20}),
+    "csv named .xlsx": lambda: site_file("{file}: 不是有效的 Excel（.xlsx）文件", content="工地编号,工地名称\n".encode("utf-8-sig")),
+    "zip bomb": lambda: site_file("{file}: 解压后共 200.0 MB，超过上限 100.0 MB（疑似压缩炸弹）", content=bomb()),
+}
+
+
+@pytest.mark.parametrize("case", list(SITE_CASES))
+def test_sites(case, db, tmp_path):
+    run_case(SITE_CASES[case](), tmp_path, db)
+
+
+# inspections: the template's header and a quiet site of the demo district
+def inspection_file(expect: str, edit: Callable[[list, list], tuple[list, list[list]]] | None = None,
+                    content: bytes | None = None) -> Case:
+    def build(url: str) -> bytes:
+        if content is not None:
+            return content
+        header, keys, code = header_and_keys(url)
+        row = inspection_row(code, "2025-12-10 10:00", keys)
+        header, rows = edit(header, row) if edit else (header, [row])
+        return xlsx(header, rows, "巡查记录")
+
+    return Case(("import", "inspections", "{file}"), "paper.xlsx", build, (expect, "未导入任何记录"))
+
+
+def _replace(row: list, index: int, value) -> list:
+    return [*row[:index], value, *row[index + 1:]]
+
+
+INSPECTION_CASES = {
+    "no 检查人 column": lambda: inspection_file("{file}，第1行：缺少“检查人”列。",
+                                              lambda h, r: (h[:2] + h[3:], [r[:2] + r[3:]])),
+    "column twice": lambda: inspection_file("{file}，第1行，D「检查人」：列标题“检查人”重复出现（第3列已有）",
+                                           lambda h, r: (h[:3] + ["检查人"] + h[3:], [r[:3] + ["李四"] + r[3:]])),
+    "value under no header": lambda: inspection_file("{file}，第2行，U：此列没有列标题，但从这一行起有内容",
+                                                    lambda h, r: (h, [r + [None, "多出的一格"]])),
+    "header repeated": lambda: inspection_file("{file}，第3行，A「工地编号」：表头在此行重复出现",
+                                              lambda h, r: (h, [r, h])),
+    "inspector of 200 characters": lambda: inspection_file("{file}，第2行，C「检查人」：检查人不能超过96个字。",
+                                                          lambda h, r: (h, [_replace(r, 2, "张" * 200)])),
+    "site code of 1 MB": lambda: inspection_file("{file}，第2行，A「工地编号」：工地编号“" + "G" * 40 + "…”不存在。",
+                                                lambda h, r: (h, [_replace(r, 0, "G" * 2**20)])),
+    "inspected in 1800": lambda: inspection_file("{file}，第2行，B「检查时间」：该日期没有施行的检查表。",
+                                                lambda h, r: (h, [_replace(r, 1, "1800-01-01 10:00")])),
+    "inspected in 9999": lambda: inspection_file("{file}，第2行，B「检查时间」：检查时间晚于当前时间。",
+                                                lambda h, r: (h, [_replace(r, 1, "9999-12-31 10:00")])),
+    "zip bomb": lambda: inspection_file("{file}，—：解压后共 200.0 MB，超过上限 100.0 MB（疑似压缩炸弹）", content=bomb()),
+}
+
+
+@pytest.mark.parametrize("case", list(INSPECTION_CASES))
+def test_inspections(case, db, tmp_path):
+    run_case(INSPECTION_CASES[case](), tmp_path, db)
+
+
+# ledger: a line for meeting 20 of the demo district; problems are listed under the file's name
+LEDGER_ROW = [901, "第20次调度会", "历史台账任务", "按期整改", "侯寨乡", "区住建局", "2025-10-30", "整改中", None, None]
+
+
+def ledger_file(expect: str, header: list | None = None, rows: list[list] | None = None,
+                content: bytes | None = None, **cells) -> Case:
+    row = [cells.get(c, v) for c, v in zip(LEDGER_COLUMNS, LEDGER_ROW, strict=True)]
+    body = content if content is not None else xlsx(header or list(LEDGER_COLUMNS), rows or [row])
+    return Case(("import", "ledger", "{file}"), "台账.xlsx", body, ("REFUSED {name}", "  " + expect))
+
+
+LEDGER_CASES = {
+    "序号 of 20 digits": lambda: ledger_file(
+        "{name}, row 2, column 序号: 12345678901234567890 is not a whole number from 1 to 99999",
+        序号="12345678901234567890"),
+    "序号 of 20 digits as a number": lambda: ledger_file(  # Excel keeps 15 significant digits
+        "{name}, row 2, column 序号: 12345678901234569216 is not a whole number from 1 to 99999",
+        序号=12345678901234567890),
+    "序号 0": lambda: ledger_file("{name}, row 2, column 序号: 0 is not a whole number", 序号=0),
+    "序号 superscript two": lambda: ledger_file("{name}, row 2, column 序号: ² is not a whole number", 序号="²"),
+    "序号 1e300": lambda: ledger_file("{name}, row 2, column 序号: 1000000000000000052504760255204420248704… is "
+                                    "not a whole number", 序号=1e300),
+    "deadline in 9999": lambda: ledger_file(
+        f"{{name}}, row 2, column 完成时限: 9999-12-31 is outside 2000-01-01 … {THIS_YEAR_PLUS_10}",
+        完成时限=dt.date(9999, 12, 31)),
+    "deadline in 1800": lambda: ledger_file(
+        f"{{name}}, row 2, column 完成时限: 1800-01-01 is outside 2000-01-01 … {THIS_YEAR_PLUS_10}",
+        完成时限="1800年1月1日"),
+    "column twice": lambda: ledger_file("{name}, row 1, column 会议: the header 会议 appears twice (also column 2)",
+                                        header=[*LEDGER_COLUMNS, "会议"]),
+    "unknown column": lambda: ledger_file("{name}, row 1, column 备注: unknown column: expected the header 序号",
+                                          header=[*LEDGER_COLUMNS, "备注"]),
+    "value under no header": lambda: ledger_file("{name}, row 2, column #12: this column has no header",
+                                                 rows=[[*LEDGER_ROW, None, "多出的一格"]]),
+    "header repeated": lambda: ledger_file("{name}, row 3, column 序号: the header is repeated on this row",
+                                           rows=[LEDGER_ROW, list(LEDGER_COLUMNS)]),
+    "unit of 1 MB": lambda: ledger_file("{name}, row 2, column 责任单位: unknown unit '" + "单" * 40 + "…'",
+                                        责任单位="单" * 2**20),
+    "meeting of 50 digits": lambda: ledger_file("{name}, row 2, column 会议: 第" + "9" * 39 + "… is not recorded",
+                                                会议="第" + "9" * 50 + "次调度会"),
+    "zip bomb": lambda: ledger_file("{name}: it unpacks to 200.0 MB, more than the 100.0 MB allowed", content=bomb()),
+}
+
+
+@pytest.mark.parametrize("case", list(LEDGER_CASES))
+def test_ledger(case, db, tmp_path):
+    run_case(LEDGER_CASES[case](), tmp_path, db)

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 from zipfile import BadZipFile, ZipFile
 
 from dashboard.i18n import t
+from dashboard.ingest.formulas import unneutralise
 
 # Sites, inspections and ledger workbooks are tens of KB (a few hundred rows): 10 MB is a
 # hundred times that and still parses in seconds.
@@ -201,12 +202,13 @@ def shape_issues(rows: list[tuple], header_key: Callable[[Any], str]) -> list[Sh
 
 
 def cell_text(value: Any) -> str:
-    """A cell as stripped text; whole numbers Excel stores as floats lose their ".0"."""
+    """A cell as stripped text; whole numbers Excel stores as floats lose their ".0", and text
+    an export neutralised (``formulas``) loses the quote in front."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return unneutralise(str(value).strip()).strip()
 
 
 def is_blank(value: Any) -> bool:

@@ -25,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from dashboard.domain.inspection import ItemEntry
 from dashboard.i18n import t
 from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, shape_issues, sheet_rows
+from dashboard.ingest.formulas import neutralise
 from dashboard.ingest.report import Problem, clip
 from dashboard.store.inspections import ChecklistView, InspectionInput
 
@@ -216,22 +217,27 @@ def template_workbook(
 ) -> bytes:
     """The blank template: headers in Chinese, one example row, instructions and the site list.
 
-    ``sites`` are (code, name, township); the first one fills the example row.
+    ``sites`` are (code, name, township); the first one fills the example row. Every cell is
+    ``neutralise``d: site names and checklist labels come from people.
     """
     sites = list(sites)
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_DATA
+
+    def append(sheet, row) -> None:
+        sheet.append([neutralise(v) for v in row])
+
     header = [HEAD_SITE, HEAD_TIME, HEAD_INSPECTOR]
     for _key, _pos, label, _en in checklist.items:
         header += [label, note_header(label)]
-    ws.append(header)
+    append(ws, header)
     example = [sites[0][0] if sites else "GD-0001", example_time.replace(tzinfo=None, second=0, microsecond=0),
                example_inspector]
     for n, (key, _pos, _label, _en) in enumerate(checklist.items):
         failed = n == 1  # the example shows one failure with its description
         example += ["不合格" if failed else "合格", "裸土未覆盖，防尘网破损" if failed else ""]
-    ws.append(example)
+    append(ws, example)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
@@ -263,15 +269,15 @@ def template_workbook(
         "同一工地、同一检查时间的记录已存在时跳过，重复导入同一文件不会产生重复记录。",
     ]
     for line in lines:
-        help_sheet.append([line])
+        append(help_sheet, [line])
     help_sheet.column_dimensions["A"].width = 90
 
     site_sheet = wb.create_sheet(SHEET_SITES)
-    site_sheet.append(["工地编号", "工地名称", "乡镇办"])
+    append(site_sheet, ["工地编号", "工地名称", "乡镇办"])
     for cell in site_sheet[1]:
         cell.font, cell.fill = bold, fill
     for row in sites:
-        site_sheet.append(list(row))
+        append(site_sheet, row)
     site_sheet.column_dimensions["A"].width = 12
     site_sheet.column_dimensions["B"].width = 40
     site_sheet.column_dimensions["C"].width = 16

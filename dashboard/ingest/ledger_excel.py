@@ -26,6 +26,7 @@ from dashboard.domain.limits import LEDGER_SEQ_MAX, RECORDS_FROM, records_until
 from dashboard.domain.meetings import meeting_label, parse_meeting_label
 from dashboard.i18n import t
 from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, shape_issues, sheet_rows
+from dashboard.ingest.formulas import neutralise
 from dashboard.ingest.report import Problem, clip
 
 COLUMNS = ("序号", "会议", "问题/任务", "整改措施", "责任单位", "牵头部门", "完成时限", "状态", "超期天数", "结转次数")
@@ -117,7 +118,7 @@ def write_ledger(rows: list[dict[str, Any]], target: str | Path | IO[bytes]) -> 
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
     for row in rows:
-        ws.append([row.get(c) for c in COLUMNS])
+        ws.append([neutralise(row.get(c)) for c in COLUMNS])
     wrap = Alignment(vertical="top", wrap_text=True)
     for r in ws.iter_rows(min_row=2):
         for cell in r:

@@ -40,6 +40,7 @@ from dashboard.domain.limits import RECORDS_FROM, SITE_AREA_MAX_M2, records_unti
 from dashboard.domain.sites import SITE_TYPES, STATUSES, CleanSite, validate_site
 from dashboard.i18n import t
 from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, shape_issues, sheet_rows
+from dashboard.ingest.formulas import neutralise
 from dashboard.ingest.report import Problem, clip
 
 #: (Chinese header, field) in file order.
@@ -295,7 +296,7 @@ def write_sites(rows: Iterable[dict[str, Any]], dest: str | Path | BinaryIO | No
                 value = t(f"sites.type.{value}", "zh")
             elif f == "status" and value:
                 value = t(f"sites.status.{value}", "zh")
-            values.append(value)
+            values.append(neutralise(value))
         sheet.append(values)
     widths = {"工地编号": 12, "工地名称": 34, "地址": 40, "乡镇办": 18, "建设单位": 28, "施工单位": 30,
               "工地类型": 12, "面积(平方米)": 14, "经度": 13, "纬度": 13, "坐标系": 9, "状态": 8, "开工日期": 12}

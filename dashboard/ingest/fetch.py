@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-from dashboard.domain.limits import CONCENTRATION_CEILINGS, unit
+from dashboard.domain.limits import CONCENTRATION_CEILINGS, readings_until, unit
 from dashboard.ingest.report import CONTROL_CHARACTERS, ImportReport, clip
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -272,6 +272,8 @@ def _hourly_value(record: object, pollutant: str, factor: float, units: str,
     except ValueError:
         return f"the hour's end '{clip(to)}' is not an ISO 8601 time"
     when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)  # the field is named utc
+    if when > dt.datetime.combine(readings_until(), dt.time.max, tzinfo=dt.UTC):
+        return f"the hour's end {clip(to)} is in the future"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         return f"value '{clip(value)}' is not a non-negative number"
     try:
@@ -292,8 +294,8 @@ def fetch_openaq_location(client: HttpClient, base_url: str, location_id: int, s
 
     Sensors of the six pollutants are read from ``/sensors/{id}/hours``; a sensor whose unit
     cannot be converted to ours, or whose id is not a number, is skipped with a report line, as
-    are null, negative, non-finite and implausibly high values (``dashboard.domain.limits``) and
-    records that are not hourly. A location that is not an object refuses the location
+    are null, negative, non-finite and implausibly high values (``dashboard.domain.limits``),
+    hours ending in the future and records that are not hourly. A location that is not an object refuses the location
     (``FetchError``); a name or coordinates that cannot be stored are reported and left out.
     The station is coded ``OAQ-<location id>``.
     """

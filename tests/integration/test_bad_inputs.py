@@ -296,6 +296,9 @@ OPENAQ_CASES = {
     "end time not a time": lambda: skipped_value(
         5, "the hour's end 'yesterday' is not an ISO 8601 time",
         period={"interval": "01:00:00", "datetimeTo": {"utc": "yesterday"}}),
+    "hour in 9999": lambda: skipped_value(
+        5, "the hour's end 9999-12-31T01:00:00+00:00 is in the future",
+        period={"interval": "01:00:00", "datetimeTo": {"utc": "9999-12-31T01:00:00+00:00"}}),
     "period not an object": lambda: skipped_value(5, "not an hourly value (interval '')", period="hourly"),
     "record not an object": lambda: Answer(answer([openaq_location()]), answer([7]), (
         "skipped openaq location 2178, row 1, column sensor 3920 (pm25): not a record but '7'",)),

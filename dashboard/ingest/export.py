@@ -9,12 +9,14 @@ start of the natural day. Daily values come from ``dashboard.domain.evaluation.d
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from dashboard.domain.aqi import CATEGORIES, TIMEZONE, daily_aqi, hourly_aqi
+from dashboard.ingest.formulas import neutralise_frame
 
 POLLUTANTS = ("PM2.5", "PM10", "O3", "NO2", "SO2", "CO")
 CONCENTRATION_KEYS = {"PM2.5": "pm25", "PM10": "pm10", "O3": "o3", "NO2": "no2", "SO2": "so2", "CO": "co"}
@@ -98,15 +100,29 @@ def daily_table(readings: pd.DataFrame) -> pd.DataFrame:
     return out[DAILY_COLUMNS]
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as a CSV download: UTF-8 with a BOM (so Excel reads the Chinese text) and text
+    that would run as a formula neutralised (``formulas``)."""
+    return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet_name: str) -> bytes:
+    """``frame`` as an .xlsx download of one sheet, text that would run as a formula neutralised."""
+    buffer = io.BytesIO()
+    neutralise_frame(frame).to_excel(buffer, index=False, sheet_name=sheet_name, engine="openpyxl")
+    return buffer.getvalue()
+
+
 def write_table(frame: pd.DataFrame, out: str | Path) -> Path:
-    """Write ``frame`` as CSV (UTF-8) or Excel (.xlsx, one sheet, header row of English keys)."""
+    """Write ``frame`` as CSV (UTF-8) or Excel (.xlsx, one sheet, header row of English keys),
+    text that would run as a formula neutralised (station names come from outside)."""
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(f"unsupported output {out.name!r}: use a .csv or .xlsx file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        frame.to_csv(out, index=False, encoding="utf-8")
+        neutralise_frame(frame).to_csv(out, index=False, encoding="utf-8")
     else:
-        frame.to_excel(out, index=False, sheet_name="aqi", engine="openpyxl")
+        out.write_bytes(xlsx_bytes(frame, "aqi"))
     return out

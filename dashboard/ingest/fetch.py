@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import math
 import os
 import time
 from collections.abc import Callable
@@ -19,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-from dashboard.ingest.report import ImportReport
+from dashboard.domain.limits import CONCENTRATION_CEILINGS, readings_until, unit
+from dashboard.ingest.report import CONTROL_CHARACTERS, ImportReport, clip
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 # A server asking for a longer pause than this is treated as down rather than waited for.
@@ -231,76 +233,138 @@ def _utc_text(t: dt.datetime) -> str:
     return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _text(value: object, limit: int) -> str | None:
+    """A name from the answer cut to ``limit`` characters, or None if it is not printable text."""
+    if isinstance(value, str) and not CONTROL_CHARACTERS.search(value):
+        return value[:limit]
+    return None
+
+
+def _coordinate(value: object, bound: float) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if -bound <= number <= bound else None  # False for NaN and infinity
+
+
+def _hourly_value(record: object, pollutant: str, factor: float, units: str,
+                  start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime | None, float] | str:
+    """(hour end, value in our unit) of one ``/hours`` record, or the reason to skip it.
+
+    The hour end is None outside ``start < end <= end``: the API's edges are not exactly the
+    requested ones, so such an hour is dropped without a report line.
+    """
+    if not isinstance(record, dict):
+        return f"not a record but '{clip(record)}'"
+    period = record.get("period") if isinstance(record.get("period"), dict) else {}
+    to_field = period.get("datetimeTo") if isinstance(period.get("datetimeTo"), dict) else {}
+    to = to_field.get("utc")
+    value = record.get("value")
+    if value is None:
+        return f"no value (null) for the hour ending {clip(to)}"
+    if not isinstance(to, str) or period.get("interval", "01:00:00") != "01:00:00":
+        return f"not an hourly value (interval '{clip(period.get('interval'))}')"
+    try:
+        when = dt.datetime.fromisoformat(to)
+    except ValueError:
+        return f"the hour's end '{clip(to)}' is not an ISO 8601 time"
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)  # the field is named utc
+    if when > dt.datetime.combine(readings_until(), dt.time.max, tzinfo=dt.UTC):
+        return f"the hour's end {clip(to)} is in the future"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        return f"value '{clip(value)}' is not a non-negative number"
+    try:
+        converted = float(value) * factor
+    except OverflowError:  # an integer of hundreds of digits
+        converted = math.inf
+    if not math.isfinite(converted):
+        return f"value {clip(value)} is not a finite number"
+    if converted > CONCENTRATION_CEILINGS[pollutant]:
+        return (f"{converted:.10g} {unit(pollutant)} (from {clip(value)} {clip(units)}) is above "
+                f"{CONCENTRATION_CEILINGS[pollutant]:g} {unit(pollutant)}, the plausible ceiling for {pollutant}")
+    return (when if start < when <= end else None), converted
+
+
 def fetch_openaq_location(client: HttpClient, base_url: str, location_id: int, start: dt.datetime,
                           end: dt.datetime) -> OpenAQLocation:
     """Hourly values of one OpenAQ location for ``start < hour end <= end`` (tz-aware).
 
     Sensors of the six pollutants are read from ``/sensors/{id}/hours``; a sensor whose unit
-    cannot be converted to ours is skipped with a report line, as are null and negative values.
+    cannot be converted to ours, or whose id is not a number, is skipped with a report line, as
+    are null, negative, non-finite and implausibly high values (``dashboard.domain.limits``),
+    hours ending in the future and records that are not hourly. A location that is not an object refuses the location
+    (``FetchError``); a name or coordinates that cannot be stored are reported and left out.
     The station is coded ``OAQ-<location id>``.
     """
     base = base_url.rstrip("/")
-    source = f"openaq location {location_id}"
-    report = ImportReport(file=source)
-    body = _json(client.get(f"{base}/locations/{location_id}"))
+    report = ImportReport(file=f"openaq location {location_id}")
+    url = f"{base}/locations/{location_id}"
+    body = _json(client.get(url))
     if not body["results"]:
-        raise FetchError(f"{base}/locations/{location_id}", "no such location")
+        raise FetchError(url, "no such location")
     location = body["results"][0]
-    coords = location.get("coordinates") or {}
-    station = {
-        "code": f"OAQ-{location_id}",
-        "name": (location.get("name") or f"OpenAQ {location_id}")[:64],
-        "city": (location.get("locality") or "")[:32],
-        "longitude": coords.get("longitude"),
-        "latitude": coords.get("latitude"),
-    }
+    if not isinstance(location, dict):
+        raise FetchError(url, f"the location is not an object but '{clip(location)}'")
+    coords = location.get("coordinates") if isinstance(location.get("coordinates"), dict) else {}
+    station = {"code": f"OAQ-{location_id}", "name": _text(location.get("name"), 64) or f"OpenAQ {location_id}",
+               "city": _text(location.get("locality"), 32) or "",
+               "longitude": _coordinate(coords.get("longitude"), 180),
+               "latitude": _coordinate(coords.get("latitude"), 90)}
+    for key, instead in (("name", "a generic name is used"), ("locality", "left blank")):
+        if location.get(key) is not None and _text(location.get(key), 0) is None:
+            report.problem(None, key, f"'{clip(location.get(key))}' is not printable text: {instead}")
+    for key in ("longitude", "latitude"):
+        if station[key] is None and coords.get(key) is not None:
+            report.problem(None, f"coordinates.{key}", f"'{clip(coords.get(key))}' is not a {key}: left blank")
+    sensors = location.get("sensors") or []
+    if not isinstance(sensors, list):
+        raise FetchError(url, "the location's sensors are not a list")
     parts = []
     taken: dict[str, int] = {}
-    for sensor in location.get("sensors") or []:
-        parameter = sensor.get("parameter") or {}
-        pollutant = OPENAQ_PARAMETERS.get(parameter.get("name"))
+    for n, sensor in enumerate(sensors, start=1):
+        if not isinstance(sensor, dict):
+            report.problem(None, f"sensors[{n}]", f"not a sensor but '{clip(sensor)}': skipped")
+            continue
+        parameter = sensor.get("parameter") if isinstance(sensor.get("parameter"), dict) else {}
+        pollutant = OPENAQ_PARAMETERS.get(parameter.get("name")) if isinstance(parameter.get("name"), str) else None
         if pollutant is None:
             continue  # NO, NOx, temperature…: not indexed by HJ 633
         sensor_id = sensor.get("id")
-        column = f"sensor {sensor_id} ({parameter.get('name')})"
-        units = parameter.get("units") or ""
+        column = f"sensor {clip(sensor_id)} ({parameter.get('name')})"
+        if isinstance(sensor_id, bool) or not isinstance(sensor_id, int) or sensor_id <= 0:
+            # it becomes part of a URL: only a number may
+            report.problem(None, column, "the sensor id is not a positive whole number: sensor skipped")
+            continue
+        units = parameter.get("units") if isinstance(parameter.get("units"), str) else ""
         factor = unit_factor(pollutant, units)
         if factor is None:
-            report.problem(None, column, f"unit {units!r} cannot be converted to "
-                           f"{'mg/m³' if pollutant == 'CO' else 'µg/m³'}: sensor skipped")
+            report.problem(None, column,
+                           f"unit '{clip(units)}' cannot be converted to {unit(pollutant)}: sensor skipped")
             continue
         if pollutant in taken:
             report.problem(None, column, f"second {pollutant} sensor (sensor {taken[pollutant]} is used): skipped")
             continue
         taken[pollutant] = sensor_id
-        url = f"{base}/sensors/{sensor_id}/hours"
         params = {"datetime_from": _utc_text(start), "datetime_to": _utc_text(end)}
         times, values = [], []
-        for position, record in openaq_pages(client, url, params):
-            period = record.get("period") or {}
-            to = ((period.get("datetimeTo") or {}).get("utc"))
-            value = record.get("value")
+        for position, record in openaq_pages(client, f"{base}/sensors/{sensor_id}/hours", params):
             report.rows_read += 1
-            if value is None:
-                report.problem(position, column, f"no value (null) for the hour ending {to}")
-            elif to is None or period.get("interval", "01:00:00") != "01:00:00":
-                report.problem(position, column, f"not an hourly value (interval {period.get('interval')!r})")
-            elif not isinstance(value, (int, float)) or value < 0:
-                report.problem(position, column, f"value {value!r} is not a non-negative number")
+            hourly = _hourly_value(record, pollutant, factor, units, start, end)
+            if isinstance(hourly, str):
+                report.problem(position, column, hourly)
+                report.skipped += 1
+            elif hourly[0] is None:
+                report.skipped += 1
             else:
-                times.append(to)
-                values.append(float(value) * factor)
-                continue
-            report.skipped += 1
+                times.append(hourly[0])
+                values.append(hourly[1])
         if times:
             parts.append(pd.DataFrame({"station_code": station["code"], "pollutant": pollutant,
-                                       "time": pd.to_datetime(times, utc=True, format="ISO8601"),
-                                       "value": values}))
+                                       "time": pd.to_datetime(times, utc=True), "value": values}))
     readings = (pd.concat(parts, ignore_index=True) if parts
                 else pd.DataFrame({"station_code": [], "pollutant": [], "value": [],
                                    "time": pd.DatetimeIndex([], tz="UTC")}))
-    if not readings.empty:
-        inside = (readings["time"] > start) & (readings["time"] <= end)
-        report.skipped += int((~inside).sum())
-        readings = readings[inside].reset_index(drop=True)
     return OpenAQLocation(station, readings, report)

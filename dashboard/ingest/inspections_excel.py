@@ -1,10 +1,11 @@
 """Paper inspections (纸质巡查记录) from the Excel template: one row per inspection.
 
 Columns of the first sheet: 工地编号, 检查时间, 检查人, then for every checklist item its label
-(合格 / 不合格 / 不涉及) followed by "<label>（问题描述）". A row is read against the checklist
-version in force on its date; every problem is reported with file, row, column and reason, and
-a file with any problem is refused whole (the caller saves nothing). No SQL here: the caller
-passes the site index and the checklist versions from the store.
+(合格 / 不合格 / 不涉及) followed by "<label>（问题描述）", each once and no other; a value under
+no header or the header repeated further down refuses the file. A row is read against the
+checklist version in force on its date; every problem is reported with file, row, column and
+reason, and a file with any problem is refused whole (the caller saves nothing). No SQL here:
+the caller passes the site index and the checklist versions from the store.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from dashboard.domain.inspection import ItemEntry
 from dashboard.i18n import t
-from dashboard.ingest.excel import NotAnExcelFile, cell_text, is_blank, sheet_rows
-from dashboard.ingest.report import Problem
+from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, shape_issues, sheet_rows
+from dashboard.ingest.formulas import neutralise
+from dashboard.ingest.report import Problem, clip
 from dashboard.store.inspections import ChecklistView, InspectionInput
 
 HEAD_SITE, HEAD_TIME, HEAD_INSPECTOR = "工地编号", "检查时间", "检查人"
@@ -37,6 +39,8 @@ RESULT_WORDS = {
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
                 "%Y年%m月%d日 %H:%M", "%Y年%m月%d日%H:%M", "%Y.%m.%d %H:%M")
 _NOTE_RE = re.compile(r"^(.*?)[\s\-—:：]*[（(]?\s*问题描述\s*[）)]?$")
+# The width of inspections.inspector_name: PostgreSQL refuses longer text.
+INSPECTOR_MAX = 96
 
 
 def note_header(label: str) -> str:
@@ -96,11 +100,16 @@ def read_inspections(
     """Read and check every row; ``sites`` maps site code → (site id, township id)."""
     out = ReadResult(file_name)
 
-    def problem(at_row: int | None, column: str | None, reason: str, **params: object) -> None:
-        out.problems.append(Problem(file_name, at_row, column, t(f"inspections.import.err.{reason}", lang, **params)))
+    # positional-only: a message parameter may be called "column" too
+    def problem(at_row: int | None, at_column: str | None, reason: str, /, **params: object) -> None:
+        out.problems.append(Problem(file_name, at_row, at_column,
+                                    t(f"inspections.import.err.{reason}", lang, **params)))
 
     try:
         rows = sheet_rows(data, SHEET_DATA)
+    except WorkbookTooLarge as exc:
+        out.problems.append(Problem(file_name, None, None, exc.message(lang)))
+        return out
     except NotAnExcelFile:
         problem(None, None, "not_excel")
         return out
@@ -108,8 +117,11 @@ def read_inspections(
     columns = {h: i for i, h in enumerate(header) if h}
 
     def col(i: int) -> str:
-        return f"{get_column_letter(i + 1)}「{header[i]}」"
+        name = header[i] if i < len(header) else ""
+        return f"{get_column_letter(i + 1)}「{clip(name)}」" if name else get_column_letter(i + 1)
 
+    for issue in shape_issues(rows, cell_text):
+        out.problems.append(Problem(file_name, issue.row, col(issue.column), t(issue.key, lang, **issue.params)))
     for name in (HEAD_SITE, HEAD_TIME, HEAD_INSPECTOR):
         if name not in columns:
             problem(1, None, "column_missing", column=name)
@@ -146,15 +158,18 @@ def read_inspections(
         if not code:
             problem(number, col(columns[HEAD_SITE]), "site_required")
         elif site is None:
-            problem(number, col(columns[HEAD_SITE]), "site_unknown", code=code)
+            problem(number, col(columns[HEAD_SITE]), "site_unknown", code=clip(code))
         when = _parse_time(values[columns[HEAD_TIME]], tz)
         if when is None:
-            problem(number, col(columns[HEAD_TIME]), "time_invalid", value=cell_text(values[columns[HEAD_TIME]]))
+            problem(number, col(columns[HEAD_TIME]), "time_invalid",
+                    value=clip(cell_text(values[columns[HEAD_TIME]])))
         elif when > now:
             problem(number, col(columns[HEAD_TIME]), "time_future")
         inspector = cell_text(values[columns[HEAD_INSPECTOR]])
         if not inspector:
             problem(number, col(columns[HEAD_INSPECTOR]), "inspector_required")
+        elif len(inspector) > INSPECTOR_MAX:
+            problem(number, col(columns[HEAD_INSPECTOR]), "inspector_too_long", max=INSPECTOR_MAX)
         version = _version_on(checklists, when.astimezone(tz).date()) if when else None
         if when is not None and version is None:
             problem(number, col(columns[HEAD_TIME]), "no_checklist")
@@ -172,7 +187,7 @@ def read_inspections(
                 if not raw:
                     problem(number, col(item_col[key]), "result_missing")
                 elif result is None:
-                    problem(number, col(item_col[key]), "result_invalid", value=raw)
+                    problem(number, col(item_col[key]), "result_invalid", value=clip(raw))
                 elif result == "fail" and not note:
                     where = col(note_col[key]) if key in note_col else note_header(label)
                     problem(number, where, "note_required")
@@ -202,22 +217,27 @@ def template_workbook(
 ) -> bytes:
     """The blank template: headers in Chinese, one example row, instructions and the site list.
 
-    ``sites`` are (code, name, township); the first one fills the example row.
+    ``sites`` are (code, name, township); the first one fills the example row. Every cell is
+    ``neutralise``d: site names and checklist labels come from people.
     """
     sites = list(sites)
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_DATA
+
+    def append(sheet, row) -> None:
+        sheet.append([neutralise(v) for v in row])
+
     header = [HEAD_SITE, HEAD_TIME, HEAD_INSPECTOR]
     for _key, _pos, label, _en in checklist.items:
         header += [label, note_header(label)]
-    ws.append(header)
+    append(ws, header)
     example = [sites[0][0] if sites else "GD-0001", example_time.replace(tzinfo=None, second=0, microsecond=0),
                example_inspector]
     for n, _item in enumerate(checklist.items):
         failed = n == 1  # the example shows one failure with its description
         example += ["不合格" if failed else "合格", "裸土未覆盖，防尘网破损" if failed else ""]
-    ws.append(example)
+    append(ws, example)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
@@ -249,15 +269,15 @@ def template_workbook(
         "同一工地、同一检查时间的记录已存在时跳过，重复导入同一文件不会产生重复记录。",
     ]
     for line in lines:
-        help_sheet.append([line])
+        append(help_sheet, [line])
     help_sheet.column_dimensions["A"].width = 90
 
     site_sheet = wb.create_sheet(SHEET_SITES)
-    site_sheet.append(["工地编号", "工地名称", "乡镇办"])
+    append(site_sheet, ["工地编号", "工地名称", "乡镇办"])
     for cell in site_sheet[1]:
         cell.font, cell.fill = bold, fill
     for row in sites:
-        site_sheet.append(list(row))
+        append(site_sheet, row)
     site_sheet.column_dimensions["A"].width = 12
     site_sheet.column_dimensions["B"].width = 40
     site_sheet.column_dimensions["C"].width = 16

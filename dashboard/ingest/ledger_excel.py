@@ -4,8 +4,11 @@ Columns, in this order: 序号, 会议, 问题/任务, 整改措施, 责任单�
 结转次数. 会议 is "第N次调度会", 状态 one of the Chinese labels of ``domain.ledger``. On import
 超期天数 and 结转次数 are ignored: the dashboard computes them from the deadline and the meetings.
 
-Reading checks every row and collects every problem with its file, row (the Excel row number,
-header = 1), column and reason, so a file is refused as a whole with a list of everything to fix.
+Reading checks the header first (only these columns, each once; no value under no header, no
+repeated header row), then every row, and collects every problem with its file, row (the
+Excel row number, header = 1), column and reason, so a file is refused as a whole with a list
+of everything to fix. 序号 runs from 1 to ``domain.limits.LEDGER_SEQ_MAX`` and 完成时限 lies in
+the plausible era of records.
 Resolving meetings and units against the database is ``resolve`` (given lookups), so this module
 does no SQL; the store saves a resolved file in one transaction.
 """
@@ -19,9 +22,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from dashboard.domain.ledger import STATUS_LABELS_ZH
+from dashboard.domain.limits import LEDGER_SEQ_MAX, RECORDS_FROM, records_until
 from dashboard.domain.meetings import meeting_label, parse_meeting_label
-from dashboard.ingest.excel import NotAnExcelFile, cell_text, is_blank, sheet_rows
-from dashboard.ingest.report import Problem
+from dashboard.i18n import t
+from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, shape_issues, sheet_rows
+from dashboard.ingest.formulas import neutralise
+from dashboard.ingest.report import Problem, clip
 
 COLUMNS = ("序号", "会议", "问题/任务", "整改措施", "责任单位", "牵头部门", "完成时限", "状态", "超期天数", "结转次数")
 WIDTHS = {
@@ -112,7 +118,7 @@ def write_ledger(rows: list[dict[str, Any]], target: str | Path | IO[bytes]) -> 
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
     for row in rows:
-        ws.append([row.get(c) for c in COLUMNS])
+        ws.append([neutralise(row.get(c)) for c in COLUMNS])
     wrap = Alignment(vertical="top", wrap_text=True)
     for r in ws.iter_rows(min_row=2):
         for cell in r:
@@ -145,12 +151,13 @@ def _date(value: Any) -> dt.date | None:
 def _seq(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, float) and value.is_integer() and value > 0:
-        return int(value)
-    text = cell_text(value)
-    return int(text) if text.isdigit() and int(text) > 0 else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int):
+        text = cell_text(value)
+        # isdigit() is also true of "²" and "١", which int() refuses or reads
+        value = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+    return value if value is not None and 1 <= value <= LEDGER_SEQ_MAX else None
 
 
 def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
@@ -159,20 +166,25 @@ def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
     name = Path(path).name
     try:
         rows = sheet_rows(path)
+    except WorkbookTooLarge as exc:
+        raise LedgerFileError([Problem(name, None, None, exc.reason)]) from None
     except NotAnExcelFile as exc:
         raise LedgerFileError([Problem(name, None, None, f"not a readable .xlsx file ({exc.reason})")]) from None
     if not rows:
         raise LedgerFileError([Problem(name, None, None, "the sheet is empty (expected a header row)")])
     header = [cell_text(h) for h in rows[0]]
+    expected = f"expected the header {', '.join(COLUMNS)}"
+    shape = []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise LedgerFileError(
-            [
-                Problem(
-                    name, 1, None, f"missing column(s) {', '.join(missing)}; expected the header {', '.join(COLUMNS)}"
-                )
-            ]
-        )
+        shape.append(Problem(name, 1, None, f"missing column(s) {', '.join(missing)}; {expected}"))
+    shape += [Problem(name, 1, clip(h), f"unknown column: {expected}") for h in header if h and h not in COLUMNS]
+    for issue in shape_issues(rows, cell_text):
+        named = issue.column < len(header) and header[issue.column]
+        shape.append(Problem(name, issue.row, clip(header[issue.column]) if named else f"#{issue.column + 1}",
+                             t(issue.key, "en", **issue.params)))
+    if shape:
+        raise LedgerFileError(shape)
     col = {c: header.index(c) for c in COLUMNS if c in header}
     problems: list[Problem] = []
     out: list[LedgerRow] = []
@@ -181,6 +193,9 @@ def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
     def cell(values: tuple, name_: str) -> Any:
         i = col.get(name_)
         return values[i] if i is not None and i < len(values) else None
+
+    def shown(values: tuple, name_: str) -> str:
+        return clip(cell_text(cell(values, name_))) or "blank"
 
     for number, values in enumerate(rows[1:], start=2):
         if all(is_blank(v) for v in values):
@@ -192,10 +207,10 @@ def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
 
         seq = _seq(cell(values, "序号"))
         if seq is None:
-            problem("序号", f"{cell_text(cell(values, '序号')) or 'blank'} is not a positive whole number")
+            problem("序号", f"{shown(values, '序号')} is not a whole number from 1 to {LEDGER_SEQ_MAX}")
         meeting = parse_meeting_label(cell(values, "会议"))
         if meeting is None:
-            problem("会议", f"{cell_text(cell(values, '会议')) or 'blank'} is not a meeting such as 第27次调度会")
+            problem("会议", f"{shown(values, '会议')} is not a meeting such as 第27次调度会")
         task = cell_text(cell(values, "问题/任务"))
         if not task:
             problem("问题/任务", "blank: every line needs its task")
@@ -204,16 +219,17 @@ def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
             problem("责任单位", "blank: every line needs a responsible unit")
         deadline = _date(cell(values, "完成时限"))
         if deadline is None:
-            typed = cell_text(cell(values, "完成时限")) or "blank"
-            problem("完成时限", f"{typed} is not a date (2025-12-10 or 2025年12月10日)")
+            problem("完成时限", f"{shown(values, '完成时限')} is not a date (2025-12-10 or 2025年12月10日)")
+        elif not RECORDS_FROM <= deadline <= records_until():
+            problem("完成时限", f"{deadline} is outside {RECORDS_FROM} … {records_until()}")
         status_text = cell_text(cell(values, "状态"))
         status = STATUS_BY_LABEL.get(status_text or STATUS_LABELS_ZH["open"])
         if status is None:
-            problem("状态", f"{status_text} is not one of {', '.join(STATUS_LABELS_ZH.values())}")
+            problem("状态", f"{clip(status_text)} is not one of {', '.join(STATUS_LABELS_ZH.values())}")
         if seq is not None and meeting is not None:
             key = (meeting, seq)
             if key in seen:
-                problem("序号", f"{meeting_label(meeting)} 序号 {seq} appears twice (also row {seen[key]})")
+                problem("序号", f"{clip(meeting_label(meeting))} 序号 {seq} appears twice (also row {seen[key]})")
             else:
                 seen[key] = number
         if len(problems) == bad:
@@ -244,9 +260,8 @@ def resolve(
         bad = len(problems)
         if r.meeting_number not in meetings:
             problems.append(
-                Problem(
-                    file, r.row, "会议", f"{meeting_label(r.meeting_number)} is not recorded: record the meeting first"
-                )
+                Problem(file, r.row, "会议",
+                        f"{clip(meeting_label(r.meeting_number))} is not recorded: record the meeting first")
             )
         if r.responsible_unit not in units:
             problems.append(
@@ -254,11 +269,11 @@ def resolve(
                     file,
                     r.row,
                     "责任单位",
-                    f"unknown unit {r.responsible_unit!r}: use the name of a unit known to the dashboard",
+                    f"unknown unit '{clip(r.responsible_unit)}': use the name of a unit known to the dashboard",
                 )
             )
         if r.lead_department is not None and r.lead_department not in units:
-            problems.append(Problem(file, r.row, "牵头部门", f"unknown unit {r.lead_department!r}"))
+            problems.append(Problem(file, r.row, "牵头部门", f"unknown unit '{clip(r.lead_department)}'"))
         if len(problems) == bad:
             out.append(
                 ResolvedRow(

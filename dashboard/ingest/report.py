@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # A summary lists this many problems one by one; the rest are counted (a broken sensor can
 # produce thousands of identical lines that would bury the useful ones).
 SHOWN_PROBLEMS = 50
+# A value quoted in a message is cut to this many characters: a file can hold a 10 MB cell.
+SHOWN_CHARS = 40
+# Never part of a name: PostgreSQL refuses NUL in text, and escapes would reach every page.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clip(value: object, limit: int = SHOWN_CHARS) -> str:
+    """A value from a file as a message may show it: cut to ``limit`` characters with "…",
+    and line breaks, terminal escapes and other invisible characters escaped as repr does."""
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return repr(text)[1:-1]
 
 
 @dataclass(frozen=True)

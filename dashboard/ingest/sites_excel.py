@@ -17,14 +17,18 @@ One sheet, headers in Chinese on row 1, one site per row from row 2 (``COLUMNS``
 | 开工日期 | started_on | | a date cell or YYYY-MM-DD |
 
 Exports write coordinates back in the system they were entered in, with the same headers and
-labels, so export → import round-trips. Columns with other headers are ignored. No SQL here:
-the caller passes the townships (name → id) and saves the checked rows.
+labels, so export → import round-trips. The header may hold only these columns, each once;
+a value under no header or a repeated header row refuses the file, as do numbers that are not
+finite, an area above ``domain.limits.SITE_AREA_MAX_M2`` and a start date outside the
+plausible era. No SQL here: the caller passes the townships (name → id) and saves the
+checked rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,10 +36,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from dashboard.domain.coords import from_wgs84, normalise_system
+from dashboard.domain.limits import RECORDS_FROM, SITE_AREA_MAX_M2, records_until
 from dashboard.domain.sites import SITE_TYPES, STATUSES, CleanSite, validate_site
 from dashboard.i18n import t
-from dashboard.ingest.excel import NotAnExcelFile, cell_text, is_blank, sheet_rows
-from dashboard.ingest.report import Problem
+from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, shape_issues, sheet_rows
+from dashboard.ingest.formulas import neutralise
+from dashboard.ingest.report import Problem, clip
 
 #: (Chinese header, field) in file order.
 COLUMNS: list[tuple[str, str]] = [
@@ -102,10 +108,25 @@ _DATE_PATTERNS = (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{4})/(\d{1,2})/(\d{1,2})"
                   r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
 
 
-def _number_text(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.strip().replace(",", "").replace("，", "")
-    return value
+def _number(value: Any) -> tuple[float | None, bool]:
+    """(number, ok): a finite number, or text of one with thousands separators; blank is (None, True)."""
+    if is_blank(value):
+        return None, True
+    if isinstance(value, bool):
+        return None, False
+    try:
+        number = float(value.strip().replace(",", "").replace("，", "") if isinstance(value, str) else value)
+    except (TypeError, ValueError, OverflowError):
+        return None, False
+    return (number, True) if math.isfinite(number) else (None, False)
+
+
+def _column(header: tuple, index: int) -> str:
+    """A column as messages name it: its header, or its letter when it has none."""
+    from openpyxl.utils import get_column_letter
+
+    text = cell_text(header[index]) if index < len(header) else ""
+    return clip(text) if text else get_column_letter(index + 1)
 
 
 def _date(value: Any) -> tuple[dt.date | None, bool]:
@@ -142,6 +163,9 @@ def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, in
 
     try:
         rows = sheet_rows(source, SHEET)
+    except WorkbookTooLarge as exc:
+        report.problems.append(Problem(name, None, None, exc.message(lang)))
+        return report
     except NotAnExcelFile:
         problem(None, None, "sites.import.not_xlsx")
         return report
@@ -149,6 +173,13 @@ def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, in
         problem(1, None, "sites.import.empty")
         return report
     wanted = {_header_key(h): h for h in HEADERS}
+    for issue in shape_issues(rows, _header_key):
+        problem(issue.row, _column(rows[0], issue.column), issue.key, **issue.params)
+    for index, cell in enumerate(rows[0]):
+        if _header_key(cell) and _header_key(cell) not in wanted:
+            problem(1, _column(rows[0], index), "sites.import.unknown_column")
+    if report.problems:
+        return report
     position: dict[str, int] = {}
     for index, cell in enumerate(rows[0]):
         header = wanted.get(_header_key(cell))
@@ -172,34 +203,44 @@ def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, in
         township = cell_text(values.pop("township"))
         values["township_id"] = township_ids.get(township) if township else None
         if township and values["township_id"] is None:
-            problem(row_number, "乡镇办", "sites.import.unknown_township", value=township)
+            problem(row_number, "乡镇办", "sites.import.unknown_township", value=clip(township))
             reported.add("township_id")
         for column, lookup in (("site_type", _TYPE_OF), ("status", _STATUS_OF)):
             text = cell_text(values[column])
             if text:
                 key = lookup.get(text) or lookup.get(text.lower())
                 if key is None:
-                    problem(row_number, HEADER_OF[column], "sites.import.unknown_value", value=text)
+                    problem(row_number, HEADER_OF[column], "sites.import.unknown_value", value=clip(text))
                     reported.add(column)
                 values[column] = key or text
         system_text = cell_text(values["coord_system"])
         system = normalise_system(system_text)
         if system is None:
-            problem(row_number, "坐标系", "sites.import.unknown_value", value=system_text)
+            problem(row_number, "坐标系", "sites.import.unknown_value", value=clip(system_text))
             reported.add("coord_system")
         values["coord_system"] = system or "WGS84"
         started, ok = _date(values["started_on"])
         if not ok:
             problem(row_number, "开工日期", "sites.error.not_a_date")
             reported.add("started_on")
+        elif started is not None and not RECORDS_FROM <= started <= records_until():
+            problem(row_number, "开工日期", "sites.import.date_out_of_range", start=RECORDS_FROM.isoformat(),
+                    end=records_until().isoformat())
+            reported.add("started_on")
         values["started_on"] = started
         for column in ("area_m2", "longitude", "latitude"):
-            values[column] = _number_text(values[column])
+            values[column], ok = _number(values[column])
+            if not ok:  # nan and inf included: the shared validation would take nan for blank
+                problem(row_number, HEADER_OF[column], "sites.error.not_a_number")
+                reported.add(column)
+        if values["area_m2"] is not None and values["area_m2"] > SITE_AREA_MAX_M2:
+            problem(row_number, "面积(平方米)", "sites.import.area_too_large", max=f"{SITE_AREA_MAX_M2:,.0f}")
+            reported.add("area_m2")
         for column in ("code", "name", "address", "builder_unit", "contractor_unit"):
             values[column] = cell_text(values[column])
         code = values["code"]
         if code and code in seen:
-            problem(row_number, "工地编号", "sites.import.duplicate_code", code=code, first=seen[code])
+            problem(row_number, "工地编号", "sites.import.duplicate_code", code=clip(code), first=seen[code])
             reported.add("code")
         elif code:
             seen[code] = row_number
@@ -255,7 +296,7 @@ def write_sites(rows: Iterable[dict[str, Any]], dest: str | Path | BinaryIO | No
                 value = t(f"sites.type.{value}", "zh")
             elif f == "status" and value:
                 value = t(f"sites.status.{value}", "zh")
-            values.append(value)
+            values.append(neutralise(value))
         sheet.append(values)
     widths = {"工地编号": 12, "工地名称": 34, "地址": 40, "乡镇办": 18, "建设单位": 28, "施工单位": 30,
               "工地类型": 12, "面积(平方米)": 14, "经度": 13, "纬度": 13, "坐标系": 9, "状态": 8, "开工日期": 12}

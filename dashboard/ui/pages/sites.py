@@ -9,7 +9,6 @@ user typed stays on screen.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 from typing import Any
 
@@ -25,6 +24,7 @@ from dashboard.domain.coords import SYSTEMS, from_wgs84
 from dashboard.domain.sites import PLATES, SITE_TYPES, STATUSES
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
+from dashboard.ingest.export import csv_bytes, xlsx_bytes
 from dashboard.ingest.sites_excel import template_bytes
 from dashboard.services import sites as service
 from dashboard.ui.components.datagrid import WRAPPED, data_grid, plate_cell_style
@@ -393,11 +393,8 @@ def register_callbacks(app: dash.Dash) -> None:
         frame = _export_frame(inputs_rows(rows), lang)
         name = f"{t('sites.export.file', lang)}-{stamp}"
         if trigger == "sites-export-csv":
-            # UTF-8 with BOM, so Excel opens the Chinese text correctly.
-            return dcc.send_bytes(frame.to_csv(index=False).encode("utf-8-sig"), f"{name}.csv")
-        buffer = io.BytesIO()
-        frame.to_excel(buffer, index=False, sheet_name=t("sites.export.sheet", lang))
-        return dcc.send_bytes(buffer.getvalue(), f"{name}.xlsx")
+            return dcc.send_bytes(csv_bytes(frame), f"{name}.csv")
+        return dcc.send_bytes(xlsx_bytes(frame, t("sites.export.sheet", lang)), f"{name}.xlsx")
 
     values_out = [Output(_input_id(name), "value") for name in FIELDS]
     errors_out = [Output(_input_id(name), "error") for name, kind in FORM if kind != "segment"]

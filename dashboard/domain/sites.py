@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashboard.domain.coords import SYSTEMS, to_wgs84
+from dashboard.domain.limits import RECORDS_FROM, SITE_AREA_MAX_M2, records_until
 
 SITE_TYPES = ("housing", "public_building", "municipal", "road", "demolition", "land_preparation", "other")
 STATUSES = ("active", "suspended", "completed")
@@ -131,6 +132,8 @@ def validate_site(
     else:
         if area is not None and area <= 0:
             issues.append(SiteIssue("area_m2", "sites.error.area_positive"))
+        elif area is not None and area > SITE_AREA_MAX_M2:
+            issues.append(SiteIssue("area_m2", "sites.error.area_too_large", {"max": f"{SITE_AREA_MAX_M2:,.0f}"}))
 
     system = _text(values.get("coord_system")) or "WGS84"
     if system not in SYSTEMS:
@@ -175,6 +178,9 @@ def validate_site(
     elif started is not None and not isinstance(started, dt.date):
         issues.append(SiteIssue("started_on", "sites.error.not_a_date"))
         started = None
+    if started is not None and not RECORDS_FROM <= started <= records_until():
+        issues.append(SiteIssue("started_on", "sites.error.date_out_of_range",
+                                {"start": RECORDS_FROM.isoformat(), "end": records_until().isoformat()}))
 
     if issues:
         return None, issues

@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from dashboard.domain.coords import from_wgs84, normalise_system
-from dashboard.domain.limits import RECORDS_FROM, SITE_AREA_MAX_M2, records_until
 from dashboard.domain.sites import SITE_TYPES, STATUSES, CleanSite, validate_site
 from dashboard.i18n import t
 from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, shape_issues, sheet_rows
@@ -223,19 +222,12 @@ def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, in
         if not ok:
             problem(row_number, "开工日期", "sites.error.not_a_date")
             reported.add("started_on")
-        elif started is not None and not RECORDS_FROM <= started <= records_until():
-            problem(row_number, "开工日期", "sites.import.date_out_of_range", start=RECORDS_FROM.isoformat(),
-                    end=records_until().isoformat())
-            reported.add("started_on")
         values["started_on"] = started
         for column in ("area_m2", "longitude", "latitude"):
             values[column], ok = _number(values[column])
             if not ok:  # nan and inf included: the shared validation would take nan for blank
                 problem(row_number, HEADER_OF[column], "sites.error.not_a_number")
                 reported.add(column)
-        if values["area_m2"] is not None and values["area_m2"] > SITE_AREA_MAX_M2:
-            problem(row_number, "面积(平方米)", "sites.import.area_too_large", max=f"{SITE_AREA_MAX_M2:,.0f}")
-            reported.add("area_m2")
         for column in ("code", "name", "address", "builder_unit", "contractor_unit"):
             values[column] = cell_text(values[column])
         code = values["code"]

@@ -50,6 +50,11 @@ def test_a_good_site_is_clean():
         ({"longitude": 116.40, "latitude": 39.91}, ("latitude", "sites.error.outside_box")),
         ({"site_type": "castle"}, ("site_type", "sites.error.unknown_choice")),
         ({"started_on": "2025-13-01"}, ("started_on", "sites.error.not_a_date")),
+        # The same ranges as the importer (domain/limits.py): the form cannot store what a file cannot.
+        ({"area_m2": 1e20}, ("area_m2", "sites.error.area_too_large")),
+        ({"area_m2": float("inf")}, ("area_m2", "sites.error.not_a_number")),
+        ({"started_on": "1800-01-01"}, ("started_on", "sites.error.date_out_of_range")),
+        ({"started_on": dt.date(9999, 12, 31)}, ("started_on", "sites.error.date_out_of_range")),
         ({"name": "长" * 129}, ("name", "sites.error.too_long")),
     ],
 )

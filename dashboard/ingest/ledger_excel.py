@@ -60,7 +60,7 @@ class LedgerRow:
     responsible_unit: str
     lead_department: str | None
     deadline: dt.date
-    status: str
+    status: str | None  # None: the file does not say
 
 
 @dataclass(frozen=True)
@@ -223,8 +223,9 @@ def read_ledger(path: str | Path) -> tuple[list[LedgerRow], list[Problem]]:
         elif not RECORDS_FROM <= deadline <= records_until():
             problem("完成时限", f"{deadline} is outside {RECORDS_FROM} … {records_until()}")
         status_text = cell_text(cell(values, "状态"))
-        status = STATUS_BY_LABEL.get(status_text or STATUS_LABELS_ZH["open"])
-        if status is None:
+        # A blank (or absent) 状态 says nothing: a new line starts 未开始, a stored one keeps its own.
+        status = STATUS_BY_LABEL.get(status_text) if status_text else None
+        if status_text and status is None:
             problem("状态", f"{clip(status_text)} is not one of {', '.join(STATUS_LABELS_ZH.values())}")
         if seq is not None and meeting is not None:
             key = (meeting, seq)

@@ -303,7 +303,8 @@ def import_rows(session: Session, rows: list, *, actor_id: int | None, now: dt.d
     new keys are added, existing items get the file's values with one history row per changed
     field, identical ones are left alone (so a second import changes nothing).
 
-    A status set by the file keeps the stored dates when it stays closed; an item the file
+    A blank 状态 leaves a stored item's status alone (new items start open). A status set by
+    the file keeps the stored dates when it stays closed; an item the file
     reopens loses its done / verified stamps. An item the file closes gets no done date (the
     file does not say when), so it never counts as closed on time.
     """
@@ -317,7 +318,6 @@ def import_rows(session: Session, rows: list, *, actor_id: int | None, now: dt.d
             "responsible_unit_id": r.responsible_unit_id,
             "lead_department_id": r.lead_department_id,
             "deadline": line.deadline,
-            "status": line.status,
         }
         item = item_for(session, r.meeting_id, line.seq)
         if item is None:
@@ -332,14 +332,16 @@ def import_rows(session: Session, rows: list, *, actor_id: int | None, now: dt.d
                 deadline=line.deadline,
                 actor_id=actor_id,
                 now=now,
-                status=line.status,
+                status=line.status or "open",
             )
             counts["added"] += 1
             continue
-        if not rules.is_closed(line.status):
-            values |= {"done_at": None, "verified_at": None, "verified_by_id": None}
-        elif line.status == "done":
-            values |= {"verified_at": None, "verified_by_id": None}
+        if line.status is not None:
+            values["status"] = line.status
+            if not rules.is_closed(line.status):
+                values |= {"done_at": None, "verified_at": None, "verified_by_id": None}
+            elif line.status == "done":
+                values |= {"verified_at": None, "verified_by_id": None}
         changed = update_fields(session, item, values, actor_id=actor_id, now=now)
         counts["updated" if changed else "unchanged"] += 1
     session.flush()

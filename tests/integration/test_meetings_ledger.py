@@ -332,6 +332,13 @@ def test_import_adds_then_is_idempotent_and_updates(cli_env, demo_db, tmp_path):
         item = _item(session, 20, 901)
         assert item.status == "done" and item.done_at is None
         assert [h["field"] for h in ledger_store.history(session, item.id)][:1] == ["status"]
+    # A file that leaves 状态 blank says nothing about it: the stored status stays.
+    rows[0][7] = rows[1][7] = None
+    rows[0][2] = "历史台账任务甲（改写）"
+    blank = runner.invoke(main, ["import", "ledger", str(_ledger_file(tmp_path / "old3.xlsx", rows))])
+    assert "0 added, 1 updated, 1 unchanged" in blank.output, blank.output
+    with session_scope(demo_db.database_url) as session:
+        assert _item(session, 20, 901).status == "done" and _item(session, 20, 902).status == "done"
 
 
 def test_a_bad_file_is_refused_whole_with_every_problem(cli_env, demo_db, tmp_path):

@@ -39,7 +39,24 @@ def system_actor():
     return Actor.system()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The top group: a database error in any command is a message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            if not isinstance(exc, SQLAlchemyError):
+                raise
+            raise click.ClickException(
+                f"database error, nothing of this command's last step was saved: "
+                f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:300]}"
+            ) from None
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """大气污染防治攻坚 指挥调度看板 — campaign dashboard for district air-pollution control."""
 

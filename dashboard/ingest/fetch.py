@@ -37,6 +37,27 @@ class FetchError(Exception):
         super().__init__(f"{url}: {reason}")
 
 
+# A CNEMC national day file is about 1.5 MB and an OpenAQ page of 1 000 hours well under 1 MB:
+# a server that sends more than this is broken or hostile, and must not fill the memory.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+
+def _read_bounded(response: requests.Response) -> None:
+    """Read the body into ``response`` (as ``.content`` would), refusing one over the limit."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        raise FetchError(response.url, f"the answer is more than the {MAX_RESPONSE_BYTES:,} bytes accepted "
+                                       f"(it announces {int(declared):,})")
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=1 << 16):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            response.close()
+            raise FetchError(response.url, f"the answer is more than the {MAX_RESPONSE_BYTES:,} bytes accepted")
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what requests itself sets when it reads the body
+
+
 @dataclass
 class HttpClient:
     """GET with timeouts and retries; ``sleep`` is injectable so callers can log waits."""
@@ -58,7 +79,9 @@ class HttpClient:
         for attempt in range(self.retries + 1):
             wait = self.backoff * 2**attempt
             try:
-                response = self.session.get(url, params=params, timeout=(self.timeout, self.timeout))
+                response = self.session.get(url, params=params, timeout=(self.timeout, self.timeout), stream=True)
+                if response.ok:
+                    _read_bounded(response)
             except requests.Timeout:
                 last = f"no answer within {self.timeout:g} s"
             except requests.ConnectionError as exc:

@@ -96,3 +96,19 @@ def test_serve_answers_health(env):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_database_error_is_a_message_not_a_traceback(env, monkeypatch, tmp_path):
+    from sqlalchemy.exc import OperationalError
+
+    from dashboard.services import imports
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("INSERT INTO stations", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(imports.store, "upsert_stations", locked)
+    listing = tmp_path / "站点列表-2019.08.01起.csv"
+    listing.write_text("监测点编码,监测点名称,城市,经度,纬度\n1316A,烟厂,郑州,113.6,34.75\n", encoding="utf-8-sig")
+    result = CliRunner().invoke(main, ["import", "stations", str(listing)])
+    assert result.exit_code == 1 and "database error" in result.output and "database is locked" in result.output
+    assert "Traceback" not in result.output

@@ -186,6 +186,19 @@ def test_stalled_server_times_out(server, env):
     assert readings(url) == 0
 
 
+def test_an_oversized_answer_is_refused_without_reading_it_all(server, env, monkeypatch):
+    from dashboard.ingest import fetch
+
+    url, _ = env
+    monkeypatch.setattr(fetch, "MAX_RESPONSE_BYTES", 10_000)
+    server.routes["/air/china_sites_20191201.csv"] = (200, b"date,hour,type\n" + b"x" * 50_000, {})
+    result = cli("fetch", "cnemc", "--from", "2019-12-01", "--to", "2019-12-01",
+                 "--url-template", server.base + "/air/china_sites_{date:%Y%m%d}.csv", *FAST)
+    assert result.exit_code == 1
+    assert "more than the 10,000 bytes accepted" in result.output
+    assert readings(url) == 0
+
+
 def test_garbage_download_is_refused_and_not_cached(server, env):
     url, tmp = env
     serve_days(server, ["20191202"])

@@ -110,7 +110,9 @@ def site_detail(session: Session, site_id: int, tz: ZoneInfo) -> SiteDetail | No
         ["id", "code", "name", "longitude", "latitude", "plate", "status"]]
     inspections = compliance_store.inspections_frame(session, None, today, tz, site_id=site_id)
     results = compliance_store.results_frame(session, None, today, tz, site_id=site_id)
-    recent = results[[d >= today - dt.timedelta(days=RATE_DAYS - 1) for d in results["date"]]]
+    since = today - dt.timedelta(days=RATE_DAYS - 1)
+    # A boolean Series, not a list: an empty list would select no columns instead of no rows.
+    recent = results[pd.Series([d >= since for d in results["date"]], index=results.index, dtype=bool)]
     rects = store.rectifications(session, site_id)
     open_rects = rects[rects["status"] == "open"].copy()
     open_rects["days_overdue"] = [max(0, (today - d).days) for d in open_rects["deadline"]]

@@ -38,6 +38,10 @@ def _bounds(start: dt.date | None, end: dt.date | None, tz: ZoneInfo) -> list:
     return conditions
 
 
+# Typed even when empty: an empty frame's object columns do not merge with integer ones.
+_ID_TYPES = {"inspection_id": "int64", "site_id": "int64", "township_id": "int64"}
+
+
 def _local_dates(times: pd.Series, tz: ZoneInfo) -> pd.Series:
     if times.empty:
         return pd.Series([], dtype="object")
@@ -60,7 +64,7 @@ def results_frame(session: Session, start: dt.date | None, end: dt.date | None, 
         query = query.where(Inspection.site_id == site_id)
     rows = session.execute(query).all()
     frame = pd.DataFrame(rows, columns=["inspection_id", "site_id", "township_id", "inspected_at", "item_key",
-                                        "result"])
+                                        "result"]).astype(_ID_TYPES)
     frame["date"] = _local_dates(frame["inspected_at"], tz)
     return frame[["inspection_id", "site_id", "township_id", "date", "item_key", "result", "inspected_at"]]
 
@@ -90,7 +94,7 @@ def inspections_frame(session: Session, start: dt.date | None, end: dt.date | No
         query = query.where(Inspection.site_id == site_id)
     rows = session.execute(query).all()
     columns = [c for c in INSPECTION_FRAME_COLUMNS if c != "date"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns).astype(_ID_TYPES)
     frame["date"] = _local_dates(frame["inspected_at"], tz)
     for col in ("n_pass", "n_fail", "n_na"):
         frame[col] = frame[col].astype("int64")

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import dash
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import __version__
 from dashboard.auth import current_language, init_auth
@@ -31,6 +32,11 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     server = Flask("dashboard")
     server.config["DASHBOARD_SETTINGS"] = settings
     server.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    if settings.trusted_proxies:
+        # Only then are X-Forwarded-For/-Proto believed: without a proxy in front, anyone could
+        # set them and choose the address that the login limits count.
+        n = settings.trusted_proxies
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n)
     init_auth(server, settings)
 
     app = _DashboardApp(

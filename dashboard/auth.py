@@ -9,6 +9,8 @@ a logged-in user. Role checks for writes belong inside the callbacks: see ``requ
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -21,6 +23,7 @@ from dashboard.i18n import LANGUAGES, normalise, t
 from dashboard.settings import Settings
 from dashboard.store import users as user_store
 from dashboard.store.db import session_scope
+from dashboard.store.models import utcnow
 
 ROLE_RANK = {"viewer": 0, "inspector": 1, "editor": 2, "admin": 3}
 LANG_COOKIE = "lang"
@@ -145,6 +148,26 @@ LOGIN_TEMPLATE = """<!doctype html>
 </html>"""
 
 
+def _locked_until(session, settings: Settings, username: str, address: str) -> dt.datetime | None:
+    """When the login lock on this user name or client address ends; None if there is none.
+
+    Counted from the audit log, so that every worker (and every server) sees the same failures.
+    A name is locked after ``login_max_failures`` failures within ``login_window`` since its
+    last successful login, an address after ``login_max_failures_per_address`` for any names.
+    Two workers checking at the same instant may each let one more attempt through.
+    """
+    since = utcnow() - settings.login_window
+    user = user_store.find_user(session, username)
+    name_since = max(since, user.last_login_at) if user is not None and user.last_login_at else since
+    ends = []
+    for limit, start, key in ((settings.login_max_failures, name_since, {"username": username}),
+                              (settings.login_max_failures_per_address, since, {"address": address})):
+        at = user_store.nth_latest_failed_login(session, limit, start, **key)
+        if at is not None:
+            ends.append(at + settings.login_window)
+    return max(ends, default=None)
+
+
 def init_auth(server: Flask, settings: Settings) -> None:
     server.config.update(
         SECRET_KEY=settings.secret_key,
@@ -199,17 +222,32 @@ def init_auth(server: Flask, settings: Settings) -> None:
         next_url = _safe_next(request.values.get("next"))
         error = ""
         username = ""
+        status = 200
+        headers = {}
         if request.method == "POST":
             username = request.form.get("username", "").strip()
+            address = request.remote_addr or ""
             with session_scope(settings.database_url) as session:
-                user = user_store.authenticate(session, username, request.form.get("password", ""))
+                locked_until = _locked_until(session, settings, username, address)
+                user = None
+                if locked_until is None:
+                    user = user_store.authenticate(session, username, request.form.get("password", ""))
                 if user is not None:
-                    user_store.audit(session, user.id, "login", "user", user.id)
+                    user_store.audit(session, user.id, "login", "user", user.id, {"address": address})
                     session_user = _session_user(user)
+                else:
+                    # A refused attempt counts too: whoever keeps guessing keeps the name locked.
+                    user_store.record_failed_login(session, username, address,
+                                                   "locked" if locked_until else "credentials")
             if user is not None:
                 login_user(session_user)
                 return redirect(next_url)
-            error = t("login.failed", lang)
+            if locked_until is None:
+                error = t("login.failed", lang)
+            else:
+                wait = max(1, math.ceil((locked_until - utcnow()).total_seconds()))
+                error = t("login.locked", lang, minutes=math.ceil(wait / 60))
+                status, headers = 429, {"Retry-After": str(wait)}
         html = render_template_string(
             LOGIN_TEMPLATE,
             t=t,
@@ -219,7 +257,7 @@ def init_auth(server: Flask, settings: Settings) -> None:
             next_url=next_url,
             languages=LANGUAGES,
         )
-        response = Response(html)
+        response = Response(html, status=status, headers=headers)
         if request.args.get("lang") in LANGUAGES:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
         return response

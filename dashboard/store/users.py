@@ -1,7 +1,10 @@
-"""Users, roles and the audit log."""
+"""Users, roles, failed logins and the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +14,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard.store.models import AuditEntry, User, utcnow
 
 ROLES = ("viewer", "inspector", "editor", "admin")
+LOGIN_FAILED = "login_failed"
+# users.username and audit_log.entity_id are both 64 characters: no longer name can exist.
+_NAME_LENGTH = 64
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -21,13 +27,43 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None. Records the login time."""
+    """The active user with these credentials, or None. Records the login time.
+
+    A password hash is checked whether or not the name exists or the user is active, so that
+    the answer takes as long for a name that does not exist as for one that does.
+    """
     user = find_user(session, username)
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    valid = check_password_hash(user.password_hash if user is not None else _dummy_hash(), password)
+    if user is None or not user.active or not valid:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def record_failed_login(session: Session, username: str, address: str, reason: str) -> None:
+    """Audit a refused login: the name tried (whether or not it exists), the client address, why."""
+    name = username[:_NAME_LENGTH]
+    user = find_user(session, name)
+    audit(session, user.id if user is not None else None, LOGIN_FAILED, "user", name,
+          {"username": name, "address": address, "reason": reason})
+
+
+def nth_latest_failed_login(
+    session: Session, n: int, since: dt.datetime, *, username: str | None = None, address: str | None = None
+) -> dt.datetime | None:
+    """When the ``n``-th most recent failed login after ``since`` for this name or address was."""
+    query = select(AuditEntry.at).where(AuditEntry.action == LOGIN_FAILED, AuditEntry.at > since)
+    if username is not None:
+        query = query.where(AuditEntry.entity_id == username[:_NAME_LENGTH])
+    if address is not None:
+        query = query.where(AuditEntry.detail["address"].as_string() == address)
+    return session.scalar(query.order_by(AuditEntry.at.desc()).offset(n - 1).limit(1))
 
 
 def upsert_user(

@@ -5,16 +5,26 @@ unauthenticated request to a ``/_dash-*`` endpoint gets 401 (JSON), a page reque
 the login form. Dash 4's renderer sends the ``_csrf_token`` cookie back as ``X-CSRFToken`` on
 every callback, which Flask-WTF's CSRFProtect checks, so the cookie is set on every response to
 a logged-in user. Role checks for writes belong inside the callbacks: see ``require_role``.
+
+Sessions are Flask's signed cookies: the server keeps no list of them, so a copied cookie is as
+good as the original until something on the server says otherwise. That something is the user's
+``session_version``, copied into the session at login and compared on every request: logging out,
+a password reset, a role or township change and disabling all raise it (``store.users``), which
+ends *every* session of that user, on every device. That is the price of cookie sessions (a wall
+display should have an account of its own). Sessions also end after ``session_idle`` without a
+request and ``session_max`` after logging in, whatever happens in between.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, jsonify, redirect, request, url_for
+from flask import session as cookie_session
 from flask import render_template_string
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
@@ -77,11 +87,46 @@ def _settings() -> Settings:
     return current_app.config["DASHBOARD_SETTINGS"]
 
 
+# Keys of the session cookie besides Flask-Login's own.
+SESSION_VERSION = "session_version"
+LOGIN_AT = "login_at"
+SEEN_AT = "seen_at"
+# Last-seen is rewritten at most this often, not on every callback (each rewrite is a Set-Cookie).
+SEEN_RESOLUTION = 60
+
+
+def _start_session(user) -> None:
+    cookie_session.clear()  # nothing from before the login survives it, the CSRF token included
+    login_user(_session_user(user))
+    now = int(time.time())
+    cookie_session.update({SESSION_VERSION: user.session_version, LOGIN_AT: now, SEEN_AT: now})
+
+
+def _session_in_time(settings: Settings) -> bool:
+    """Within both lifetimes; notes this request as the last one seen."""
+    now = int(time.time())
+    login_at, seen_at = cookie_session.get(LOGIN_AT), cookie_session.get(SEEN_AT)
+    if not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return False
+    if now - login_at > settings.session_max.total_seconds():
+        return False
+    if now - seen_at > settings.session_idle.total_seconds():
+        return False
+    if now - seen_at >= SEEN_RESOLUTION:
+        cookie_session[SEEN_AT] = now
+    return True
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> SessionUser | None:
-    with session_scope(_settings().database_url) as session:
-        user = user_store.get_user(session, int(user_id))
-        return _session_user(user) if user is not None and user.active else None
+    settings = _settings()
+    if _session_in_time(settings):
+        with session_scope(settings.database_url) as session:
+            user = user_store.get_user(session, int(user_id))
+            if user is not None and user.active and user.session_version == cookie_session.get(SESSION_VERSION):
+                return _session_user(user)
+    cookie_session.clear()  # an ended session: drop it, the browser's cookie too
+    return None
 
 
 def require_role(role: str) -> SessionUser:
@@ -234,13 +279,12 @@ def init_auth(server: Flask, settings: Settings) -> None:
                     user = user_store.authenticate(session, username, request.form.get("password", ""))
                 if user is not None:
                     user_store.audit(session, user.id, "login", "user", user.id, {"address": address})
-                    session_user = _session_user(user)
+                    _start_session(user)
                 else:
                     # A refused attempt counts too: whoever keeps guessing keeps the name locked.
                     user_store.record_failed_login(session, username, address,
                                                    "locked" if locked_until else "credentials")
             if user is not None:
-                login_user(session_user)
                 return redirect(next_url)
             if locked_until is None:
                 error = t("login.failed", lang)
@@ -264,5 +308,12 @@ def init_auth(server: Flask, settings: Settings) -> None:
 
     @server.route("/logout", methods=["POST"])
     def logout():
+        if current_user.is_authenticated:
+            # Clearing this browser's cookie would not stop a copy of it: end them all.
+            with session_scope(settings.database_url) as session:
+                user = user_store.get_user(session, current_user.id)
+                user_store.end_sessions(user)
+                user_store.audit(session, user.id, "logout", "user", user.id)
         logout_user()
+        cookie_session.clear()
         return redirect(url_for("login"))

@@ -1,6 +1,7 @@
 """Login limits, session lifetimes, password length, proxies and the body limit come from settings."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,10 @@ def test_bad_values_are_refused_by_name(env, name, value):
     env.setenv(name, value)
     with pytest.raises(ValueError, match=name):
         load_settings()
+
+
+def test_each_is_documented_in_the_readme_configuration_table():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    for name in NAMES:
+        assert f"| `{name}` |" in table, name

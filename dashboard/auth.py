@@ -4,24 +4,48 @@ Every request needs a logged-in session except ``/login``, ``/health`` and stati
 unauthenticated request to a ``/_dash-*`` endpoint gets 401 (JSON), a page request a redirect to
 the login form. Dash 4's renderer sends the ``_csrf_token`` cookie back as ``X-CSRFToken`` on
 every callback, which Flask-WTF's CSRFProtect checks, so the cookie is set on every response to
-a logged-in user. Role checks for writes belong inside the callbacks: see ``require_role``.
+a logged-in user. Who may write what is decided by ``services/``, on the server.
+
+Sessions are Flask's signed cookies: the server keeps no list of them, so a copied cookie is as
+good as the original until something on the server says otherwise. That something is the user's
+``session_version``, copied into the session at login and compared on every request: logging out,
+a password reset, a role or township change and disabling all raise it (``store.users``), which
+ends *every* session of that user, on every device. That is the price of cookie sessions (a wall
+display should have an account of its own). Sessions also end after ``session_idle`` without a
+request and ``session_max`` after logging in, whatever happens in between.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, jsonify, redirect, render_template_string, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template_string,
+    request,
+    url_for,
+)
+from flask import session as cookie_session
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
+from dashboard.domain import roles
 from dashboard.i18n import LANGUAGES, normalise, t
+from dashboard.services import sessions
+from dashboard.services.access import Actor
 from dashboard.settings import Settings
 from dashboard.store import users as user_store
-from dashboard.store.db import session_scope
+from dashboard.store.db import read_scope
+from dashboard.store.models import utcnow
 
-ROLE_RANK = {"viewer": 0, "inspector": 1, "editor": 2, "admin": 3}
 LANG_COOKIE = "lang"
 CSRF_COOKIE = "_csrf_token"
 PUBLIC_PATHS = {"/login", "/health", "/favicon.ico", "/_favicon.ico"}
@@ -30,10 +54,6 @@ PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-
-
-class Forbidden(PermissionError):
-    """The logged-in user's role does not allow this action."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +75,7 @@ class SessionUser:
         return str(self.id)
 
     def at_least(self, role: str) -> bool:
-        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+        return roles.at_least(self.role, role)
 
 
 def _session_user(user) -> SessionUser:
@@ -73,19 +93,54 @@ def _settings() -> Settings:
     return current_app.config["DASHBOARD_SETTINGS"]
 
 
+# Keys of the session cookie besides Flask-Login's own.
+SESSION_VERSION = "session_version"
+LOGIN_AT = "login_at"
+SEEN_AT = "seen_at"
+# Last-seen is rewritten at most this often, not on every callback (each rewrite is a Set-Cookie).
+SEEN_RESOLUTION = 60
+
+
+def _start_session(user) -> None:
+    cookie_session.clear()  # nothing from before the login survives it, the CSRF token included
+    login_user(_session_user(user))
+    now = int(time.time())
+    cookie_session.update({SESSION_VERSION: user.session_version, LOGIN_AT: now, SEEN_AT: now})
+
+
+def _session_in_time(settings: Settings) -> bool:
+    """Within both lifetimes; notes this request as the last one seen."""
+    now = int(time.time())
+    login_at, seen_at = cookie_session.get(LOGIN_AT), cookie_session.get(SEEN_AT)
+    if not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return False
+    if now - login_at > settings.session_max.total_seconds():
+        return False
+    if now - seen_at > settings.session_idle.total_seconds():
+        return False
+    if now - seen_at >= SEEN_RESOLUTION:
+        cookie_session[SEEN_AT] = now
+    return True
+
+
 @login_manager.user_loader
 def _load_user(user_id: str) -> SessionUser | None:
-    with session_scope(_settings().database_url) as session:
-        user = user_store.get_user(session, int(user_id))
-        return _session_user(user) if user is not None and user.active else None
+    settings = _settings()
+    if _session_in_time(settings):
+        with read_scope(settings.database_url) as session:
+            user = user_store.get_user(session, int(user_id))
+            if user is not None and user.active and user.session_version == cookie_session.get(SESSION_VERSION):
+                return _session_user(user)
+    cookie_session.clear()  # an ended session: drop it, the browser's cookie too
+    return None
 
 
-def require_role(role: str) -> SessionUser:
-    """The current user if their role is at least ``role``; raises ``Forbidden`` otherwise."""
-    user = current_user
-    if not getattr(user, "is_authenticated", False) or not user.at_least(role):
-        raise Forbidden(role)
-    return user
+def current_actor() -> Actor:
+    """The logged-in user as services see them (anonymous outside a request or a login)."""
+    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+        return Actor.anonymous()
+    return Actor(user_id=current_user.id, role=current_user.role, township_id=current_user.township_id,
+                 name=current_user.display_name or current_user.username)
 
 
 def current_language() -> str:
@@ -198,17 +253,22 @@ def init_auth(server: Flask, settings: Settings) -> None:
         next_url = _safe_next(request.values.get("next"))
         error = ""
         username = ""
+        status = 200
+        headers = {}
         if request.method == "POST":
             username = request.form.get("username", "").strip()
-            with session_scope(settings.database_url) as session:
-                user = user_store.authenticate(session, username, request.form.get("password", ""))
-                if user is not None:
-                    user_store.audit(session, user.id, "login", "user", user.id)
-                    session_user = _session_user(user)
-            if user is not None:
-                login_user(session_user)
+            outcome = sessions.log_in(settings, username, request.form.get("password", ""),
+                                      request.remote_addr or "")
+            if outcome.user is not None:
+                _start_session(outcome.user)
                 return redirect(next_url)
-            error = t("login.failed", lang)
+            locked_until = outcome.locked_until
+            if locked_until is None:
+                error = t("login.failed", lang)
+            else:
+                wait = max(1, math.ceil((locked_until - utcnow()).total_seconds()))
+                error = t("login.locked", lang, minutes=math.ceil(wait / 60))
+                status, headers = 429, {"Retry-After": str(wait)}
         html = render_template_string(
             LOGIN_TEMPLATE,
             t=t,
@@ -218,12 +278,16 @@ def init_auth(server: Flask, settings: Settings) -> None:
             next_url=next_url,
             languages=LANGUAGES,
         )
-        response = Response(html)
+        response = Response(html, status=status, headers=headers)
         if request.args.get("lang") in LANGUAGES:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
         return response
 
     @server.route("/logout", methods=["POST"])
     def logout():
+        if current_user.is_authenticated:
+            # Clearing this browser's cookie would not stop a copy of it: end them all.
+            sessions.log_out(settings, current_actor())
         logout_user()
+        cookie_session.clear()
         return redirect(url_for("login"))

@@ -6,6 +6,7 @@ working directory, or the path in ``DASHBOARD_ENV_FILE``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -54,6 +55,18 @@ class Settings:
     openaq_base_url: str = "https://api.openaq.org/v3"
     # Seconds to wait for a connection and for each read of an HTTP response.
     http_timeout: float = 30.0
+    # Failed logins within login_window after which a user name, or a client address, is refused.
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_window: dt.timedelta = dt.timedelta(minutes=15)
+    # A session ends after this long without a request, and this long after logging in.
+    session_idle: dt.timedelta = dt.timedelta(hours=8)
+    session_max: dt.timedelta = dt.timedelta(days=7)
+    password_min_length: int = 10
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (0: none).
+    trusted_proxies: int = 0
+    # Largest request body; a photo travels base64-encoded (4/3 of its size) inside a callback.
+    max_request_bytes: int = 20 * 1024 * 1024
 
     @property
     def tz(self) -> ZoneInfo:
@@ -107,10 +120,22 @@ def load_settings() -> Settings:
         openaq_api_key=env.get("DASHBOARD_OPENAQ_API_KEY") or env.get("OPENAQ_API_KEY", ""),
         openaq_base_url=env.get("DASHBOARD_OPENAQ_BASE_URL") or "https://api.openaq.org/v3",
         http_timeout=_positive_float(env.get("DASHBOARD_HTTP_TIMEOUT"), 30.0, "DASHBOARD_HTTP_TIMEOUT"),
+        login_max_failures=_count(env, "DASHBOARD_LOGIN_MAX_FAILURES", 5, minimum=1),
+        login_max_failures_per_address=_count(env, "DASHBOARD_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1),
+        login_window=dt.timedelta(minutes=_positive_float(
+            env.get("DASHBOARD_LOGIN_WINDOW_MINUTES"), 15, "DASHBOARD_LOGIN_WINDOW_MINUTES", "minutes")),
+        session_idle=dt.timedelta(hours=_positive_float(
+            env.get("DASHBOARD_SESSION_IDLE_HOURS"), 8, "DASHBOARD_SESSION_IDLE_HOURS", "hours")),
+        session_max=dt.timedelta(hours=_positive_float(
+            env.get("DASHBOARD_SESSION_MAX_HOURS"), 7 * 24, "DASHBOARD_SESSION_MAX_HOURS", "hours")),
+        password_min_length=_count(env, "DASHBOARD_PASSWORD_MIN_LENGTH", 10, minimum=1),
+        trusted_proxies=_count(env, "DASHBOARD_TRUSTED_PROXIES", 0, minimum=0),
+        max_request_bytes=int(_positive_float(
+            env.get("DASHBOARD_MAX_REQUEST_MB"), 20, "DASHBOARD_MAX_REQUEST_MB", "megabytes") * 1024 * 1024),
     )
 
 
-def _positive_float(value: str | None, default: float, name: str) -> float:
+def _positive_float(value: str | None, default: float, name: str, unit: str = "seconds") -> float:
     if value is None or value.strip() == "":
         return default
     try:
@@ -118,5 +143,14 @@ def _positive_float(value: str | None, default: float, name: str) -> float:
     except ValueError:
         number = -1.0
     if not number > 0:
-        raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+        raise ValueError(f"{name} must be a positive number of {unit}, not {value!r}")
     return number
+
+
+def _count(env: dict[str, str], name: str, default: int, minimum: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < minimum:
+        raise ValueError(f"{name} must be a whole number of at least {minimum}, not {value!r}")
+    return int(value)

@@ -37,6 +37,11 @@ def _refusal(exc) -> str:
         return f"no township named {exc.details['township']!r}"
     if exc.code == "bad_username":
         return "a user name must be 1 to 64 characters"
+    if exc.code == "bad_password":
+        from dashboard.i18n import t
+
+        return " ".join(t(f"account.password.{p}", "en", min_length=exc.details["min_length"])
+                        for p in exc.details["problems"])
     return f"refused: {exc.code} {exc.details}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dashboard.domain.accounts import password_problems
 from dashboard.domain.errors import CodedError
 from dashboard.i18n import LANGUAGES
 from dashboard.services.access import ROLES, Actor, require
@@ -13,7 +14,8 @@ from dashboard.store.users import audit
 
 
 class InvalidUser(CodedError):
-    """``bad_role``, ``unknown_township``, ``bad_username`` or ``bad_language``."""
+    """``bad_role``, ``unknown_township``, ``bad_username``, ``bad_language`` or ``bad_password``
+    (``problems``: the ``domain.accounts`` reason codes)."""
 
 
 def set_language(settings: Settings, actor: Actor, language: str) -> None:
@@ -29,13 +31,19 @@ def set_language(settings: Settings, actor: Actor, language: str) -> None:
 
 def set_user(settings: Settings, actor: Actor, username: str, *, password: str, role: str,
              display_name: str = "", township: str | None = None) -> None:
-    """Create a user, or reset an existing one's password, role, name and township; admins only."""
+    """Create a user, or reset an existing one's password, role, name and township; admins only.
+
+    The password must meet ``domain.accounts.password_problems``; every session the user had ends.
+    """
     require(actor, "admin")
     username = (username or "").strip()
     if not username or len(username) > 64:
         raise InvalidUser("bad_username")
     if role not in ROLES:
         raise InvalidUser("bad_role", role=role)
+    problems = password_problems(password, username, settings.password_min_length)
+    if problems:
+        raise InvalidUser("bad_password", problems=problems, min_length=settings.password_min_length)
     with session_scope(settings.database_url) as session:
         township_id = None
         if township:

@@ -3,7 +3,9 @@
 Files live under ``<upload_dir>/photos/<first two hex digits>/<hash>``: the same photo uploaded
 twice is one file, a name can never collide with another photo, and a hash is all a database row
 needs to keep. Only JPEG, PNG and WebP are accepted, recognised by their magic bytes (a file name
-or a browser's claimed type proves nothing), up to a size limit (8 MB unless configured).
+or a browser's claimed type proves nothing), up to a size limit (8 MB unless configured) and a
+pixel count read from the image header: a small file can declare a huge image (a decompression
+bomb) that would exhaust the memory of every browser that shows it.
 """
 
 from __future__ import annotations
@@ -13,19 +15,24 @@ import binascii
 import hashlib
 import os
 import re
+import struct
 import tempfile
 from pathlib import Path
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+# 64 megapixels: above a 48 or 50 MP phone camera at full resolution, far below a 30000 × 30000
+# bomb (900 MP); decoded as RGBA it is still 256 MB. The message inspections.photo.pixels names it.
+DEFAULT_MAX_PIXELS = 64_000_000
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
 
 class PhotoRejected(ValueError):
-    """The upload is not a photo we keep. ``code``: empty | type | size | encoding."""
+    """The upload is not a photo we keep. ``code``: empty | type | size | pixels | encoding."""
 
-    def __init__(self, code: str, max_bytes: int | None = None):
+    def __init__(self, code: str, max_bytes: int | None = None, max_pixels: int | None = None):
         self.code = code
         self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
         super().__init__(code)
 
 
@@ -37,6 +44,71 @@ def sniff(data: bytes) -> str | None:
         return "image/png"
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
+    return None
+
+
+# JPEG start-of-frame markers (baseline, progressive, lossless, arithmetic): they carry the size.
+_JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+# Markers that stand alone, without a length: TEM, RST0-7, SOI.
+_JPEG_STANDALONE = {0x01, *range(0xD0, 0xD8), 0xD8}
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker in _JPEG_STANDALONE:
+            pos += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image, or scan data before any frame header
+            return None
+        (length,) = struct.unpack_from(">H", data, pos + 2)
+        if length < 2:
+            return None
+        if marker in _JPEG_SOF:
+            if pos + 9 > len(data):
+                return None
+            height, width = struct.unpack_from(">HH", data, pos + 5)
+            return width, height
+        pos += 2 + length
+    return None
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    kind = data[12:16]
+    if kind == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
+        width, height = struct.unpack_from("<HH", data, 26)
+        return width & 0x3FFF, height & 0x3FFF
+    if kind == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
+        (bits,) = struct.unpack_from("<I", data, 21)
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if kind == b"VP8X" and len(data) >= 30:
+        width = int.from_bytes(data[24:27], "little") + 1
+        height = int.from_bytes(data[27:30], "little") + 1
+        return width, height
+    return None
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG, PNG or WebP header, without decoding; None if unreadable.
+
+    An image whose header cannot be read cannot be drawn by a browser either, so it is no bomb.
+    """
+    kind = sniff(data)
+    if kind == "image/png":
+        # IHDR must be the first chunk: length, type, then width and height.
+        if len(data) >= 24 and data[12:16] == b"IHDR":
+            return struct.unpack_from(">II", data, 16)
+        return None
+    if kind == "image/jpeg":
+        return _jpeg_size(data)
+    if kind == "image/webp":
+        return _webp_size(data)
     return None
 
 
@@ -60,7 +132,8 @@ def decode_upload(contents: str) -> bytes:
         raise PhotoRejected("encoding") from None
 
 
-def store_photo(data: bytes, upload_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+def store_photo(data: bytes, upload_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES,
+                max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
     """Keep the photo (once) and return its hash; raises ``PhotoRejected`` for anything else."""
     if not data:
         raise PhotoRejected("empty")
@@ -68,6 +141,9 @@ def store_photo(data: bytes, upload_dir: Path, max_bytes: int = DEFAULT_MAX_BYTE
         raise PhotoRejected("size", max_bytes)
     if sniff(data) is None:
         raise PhotoRejected("type")
+    size = image_size(data)
+    if size is not None and size[0] * size[1] > max_pixels:
+        raise PhotoRejected("pixels", max_pixels=max_pixels)
     digest = hashlib.sha256(data).hexdigest()
     path = photo_path(upload_dir, digest)
     if path.is_file():

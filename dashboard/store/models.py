@@ -126,6 +126,8 @@ class User(TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str | None] = mapped_column(String(8))
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Copied into the session cookie at login; raising it ends every session of this user.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class AuditEntry(Base):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app, has_request_context
-from flask_login import current_user
+from flask import current_app
 
 from dashboard.analytics import reading
+from dashboard.auth import current_actor
 from dashboard.services.access import Actor
 from dashboard.settings import Settings
 
@@ -26,7 +26,4 @@ def read_session() -> Iterator:
 
 def acting_user() -> Actor:
     """The logged-in user as services see them (anonymous outside a request or a login)."""
-    if not has_request_context() or not getattr(current_user, "is_authenticated", False):
-        return Actor.anonymous()
-    return Actor(user_id=current_user.id, role=current_user.role, township_id=current_user.township_id,
-                 name=current_user.display_name or current_user.username)
+    return current_actor()

@@ -30,14 +30,17 @@ def test_db_upgrade_creates_the_schema(env):
 def test_users_set_and_list(env):
     runner = CliRunner()
     result = runner.invoke(main, ["users", "set", "wang", "--role", "inspector", "--township", "侯寨乡",
-                                  "--password", "pw-123456"])
+                                  "--password", "pw-1234567"])
     assert result.exit_code != 0 and "no township named" in result.output  # empty database: no townships yet
+    for weak, reason in (("pw-123", "at least 10 characters"), ("WANG", "must not be the user name")):
+        result = runner.invoke(main, ["users", "set", "wang", "--role", "editor", "--password", weak])
+        assert result.exit_code != 0 and reason in result.output, result.output
     result = runner.invoke(main, ["users", "set", "wang", "--role", "editor", "--name", "王工",
-                                  "--password", "pw-123456"])
+                                  "--password", "pw-1234567"])
     assert result.exit_code == 0, result.output
     assert "wang" in runner.invoke(main, ["users", "list"]).output
     with session_scope(env) as session:
-        assert authenticate(session, "wang", "pw-123456").role == "editor"
+        assert authenticate(session, "wang", "pw-1234567").role == "editor"
 
 
 def test_demo_builds_the_district_and_prints_working_logins(env):

@@ -44,3 +44,23 @@ def test_markdown_structure_is_kept():
         for n in _walk(root):
             if isinstance(n, (html.Tr, html.Table, html.Tbody, html.Thead, html.Ul)):
                 assert not any(isinstance(c, str) for c in n.children)
+
+
+def _links(nodes) -> list:
+    return [n for root in nodes for n in _walk(root) if isinstance(n, html.A)]
+
+
+def test_only_absolute_web_links_are_links_and_the_rest_keeps_its_words():
+    text = ("[a](//other.host/x) [b](/relative) [c](data:text/html,hi) [d](mailto:x@example.org) "
+            "[e](https:///nohost) [f](http:other.host) [g](/\\other.host) [h](HTTPS://ok.example/p) "
+            "<https://auto.example/>")
+    nodes = markdown_components(text)
+    assert [a.href for a in _links(nodes)] == ["HTTPS://ok.example/p", "https://auto.example/"]
+    # markdown-it leaves a data: link as the literal text; the others keep their words.
+    assert _text(nodes) == "a b [c](data:text/html,hi) d e f g h https://auto.example/"
+
+
+def test_refused_link_keeps_its_formatting():
+    nodes = markdown_components("see [**minutes**](//other.host/evil)")
+    assert _links(nodes) == []
+    assert any(isinstance(n, html.Strong) and n.children == ["minutes"] for root in nodes for n in _walk(root))

@@ -2,14 +2,17 @@
 
 Three layers: markdown-it-py with raw HTML *disabled* (a ``<script>`` typed in the minutes
 becomes the text "<script>"), nh3 sanitising the result against a short allow-list (tags,
-attributes, http(s)/mailto links only), and finally the sanitised HTML is turned into Dash
-``html.*`` components, never injected as HTML: React escapes every text node, so even a
-sanitiser bug could not produce a live element.
+attributes, http(s) links only), and finally the sanitised HTML is turned into Dash ``html.*``
+components, never injected as HTML: React escapes every text node, so even a sanitiser bug could
+not produce a live element. Only absolute http(s) URLs with a host become links; anything else
+(``//other.host``, relative paths, ``javascript:``, ``data:``, ``mailto:``) keeps its text and
+loses the link, because nh3 lets scheme-relative and relative URLs through.
 """
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import nh3
 from dash import html
@@ -54,6 +57,15 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 )
 
 
+def is_web_url(href: str | None) -> bool:
+    """True for an absolute http(s) URL naming a host: the only links people's text may hold."""
+    try:
+        parts = urlsplit(href or "")
+        return parts.scheme.lower() in {"http", "https"} and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
 def sanitized_html(text: str) -> str:
     """Markdown → HTML with raw HTML disabled, then cleaned by nh3."""
     rendered = _md.render(text or "")
@@ -61,7 +73,7 @@ def sanitized_html(text: str) -> str:
         rendered,
         tags=set(_TAGS),
         attributes=_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes={"http", "https"},
         filter_style_properties={"text-align"},
         link_rel="noopener noreferrer",
     )
@@ -77,7 +89,7 @@ class _Builder(HTMLParser):
             return
         props: dict = {}
         for name, value in attrs:
-            if tag == "a" and name == "href" and value:
+            if tag == "a" and name == "href" and is_web_url(value):
                 props["href"], props["target"], props["rel"] = value, "_blank", "noopener noreferrer"
             elif name == "title" and value:
                 props["title"] = value
@@ -100,7 +112,11 @@ class _Builder(HTMLParser):
             name, props, children = self.stack.pop()
             if name in _BLOCK_CONTAINERS:
                 children = [c for c in children if not (isinstance(c, str) and not c.strip())]
-            self.stack[-1][2].append(_TAGS[name](children, **props))
+            if name == "a" and "href" not in props:
+                # A link we refused: its words stay, as plain text.
+                self.stack[-1][2].extend(children)
+            else:
+                self.stack[-1][2].append(_TAGS[name](children, **props))
             if name == tag:
                 break
 

@@ -96,3 +96,24 @@ def test_every_page_and_its_callbacks_work_on_an_empty_database(empty):
                 failures.append(f"{path}: {key}")
     assert called > 20  # the walk found the pages' callbacks
     assert not failures, failures
+
+
+def test_a_page_view_cannot_write(tmp_path):
+    """The sessions of page views refuse a flush and a DML statement alike."""
+    from sqlalchemy import update
+
+    from dashboard.analytics import reading
+    from dashboard.store.db import ReadOnlySession, upgrade
+    from dashboard.store.models import Site
+
+    url = f"sqlite:///{tmp_path / 'ro.db'}"
+    upgrade(url)
+    with session_scope(url) as session:
+        session.add(Township(id=1, code="houzhai", name="侯寨乡", kind="township", position=1))
+    with pytest.raises(ReadOnlySession), reading(url) as session:
+        session.get(Township, 1).name = "改名"
+        session.flush()
+    with pytest.raises(ReadOnlySession), reading(url) as session:
+        session.execute(update(Site).values(name="x"))
+    with session_scope(url) as session:
+        assert session.get(Township, 1).name == "侯寨乡"

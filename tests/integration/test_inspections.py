@@ -332,7 +332,7 @@ def test_opening_the_rectifications_page_shows_the_level_of_the_day_and_writes_n
                                             {"id": "rect-f-item", "property": "value", "value": None}],
                                  "changedPropIds": ["rect-f-status.value"], "state": []})
     assert response.status_code == 200 and "出错" not in text_of(response)
-    shown = next(r for r in response.get_json()["response"]["rect-grid"]["rowData"] if r["id"] == rect_id)
+    shown = next(r for r in response.get_json()["response"]["rect-grid"]["rowData"] if r["id"] == str(rect_id))
     assert shown["level"] == level
     with session_scope(demo_url) as s:
         assert s.get(Rectification, rect_id).escalation_level == 0  # nothing written by the view

@@ -65,7 +65,7 @@ def _rows(frame, lang: str, tz) -> list[dict]:
         local = r.inspected_at.astimezone(tz)
         township = r.township_en or r.township if lang == "en" else r.township
         rows.append({
-            "id": int(r.id),
+            "id": str(int(r.id)),  # AG Grid keys rows by strings (getRowId)
             "time": f"[{local:%Y-%m-%d %H:%M}](/inspections/{r.id})",
             "time_sort": local.isoformat(),
             "site": f"[{_md(r.site_code)} {_md(r.site_name)}](/sites/{r.site_id})",

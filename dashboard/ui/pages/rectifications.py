@@ -72,7 +72,7 @@ def _rows(frame, lang: str, tz) -> list[dict]:
             if r.evidence:
                 closed += " " + t("rectifications.photos", lang, count=len(r.evidence))
         rows.append({
-            "id": int(r.id),
+            "id": str(int(r.id)),  # AG Grid keys rows by strings (getRowId)
             "site": f"[{_md(r.site_code)} {_md(r.site_name)}](/sites/{int(r.site_id)})",
             "site_name": r.site_name,
             "township": (r.township_en or r.township) if lang == "en" else r.township,

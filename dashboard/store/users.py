@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.domain.roles import ROLES
-from dashboard.store.models import AuditEntry, User, utcnow
+from dashboard.store.models import AuditEntry, Township, User, utcnow
 
 LOGIN_FAILED = "login_failed"
 # users.username and audit_log.entity_id are both 64 characters: no longer name can exist.
@@ -133,6 +133,21 @@ def set_active(session: Session, user_id: int, active: bool) -> User:
         end_sessions(user)
     session.flush()
     return user
+
+
+def set_password(session: Session, user_id: int, password: str) -> User:
+    """A new password (checked by the caller); every session of the user ends."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise LookupError(f"no user {user_id}")
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+    session.flush()
+    return user
+
+
+def township_ids(session: Session) -> set[int]:
+    return set(session.scalars(select(Township.id)))
 
 
 def list_users(session: Session) -> list[User]:

@@ -42,12 +42,17 @@ def registered_paths() -> set[str]:
     return {page["path"] for page in dash.page_registry.values()}
 
 
+# Pages only some roles can use: others do not see them in the navigation.
+NAV_ROLES = {"/admin": "admin"}
+
+
 def nav_links(lang: str) -> list:
     paths = registered_paths()
+    actor = acting_user()
     return [
         dmc.NavLink(label=t(key, lang), href=path, active="exact", id=f"nav-{path.strip('/') or 'home'}")
         for path, key in NAV
-        if path in paths
+        if path in paths and actor.at_least(NAV_ROLES.get(path, "viewer"))
     ]
 
 

@@ -1,6 +1,6 @@
 """Every page, and every callback it starts with, on a database with (almost) nothing in it.
 
-A new district starts empty: one township, one site never inspected, one viewer. Each page's
+A new district starts empty: one township, one site never inspected, one user of each role. Each page's
 layout is fetched the way the browser does, then every server callback is called with the
 values the layout put on the page; none may fail (the error handler's "server error" notice
 counts as a failure here).
@@ -22,19 +22,24 @@ from tests.dash_http import callback_body, csrf_header, log_in, text_of
 FAILED = "服务器出错"
 
 
-@pytest.fixture
-def empty(tmp_path):
+ROLES = ("viewer", "inspector", "editor", "admin")
+
+
+@pytest.fixture(params=ROLES)
+def empty(tmp_path, request):
     from dashboard.app import create_app
 
     settings = make_settings(tmp_path)
     app = create_app(settings)
     with session_scope(settings.database_url) as session:
-        upsert_user(session, "vera", "viewer-pass-1", "viewer")
         session.add(Township(id=1, code="houzhai", name="侯寨乡", kind="township", position=1))
+        session.flush()
+        upsert_user(session, "someone", "some-pass-1", request.param,
+                    township_id=1 if request.param == "inspector" else None)
     site = save_site(settings, Actor(None, "editor"), {"code": "GD-0001", "name": "新工地", "township_id": 1,
                                                         "site_type": "road", "area_m2": 100, "status": "active"})
     client = app.server.test_client()
-    log_in(client, "vera", "viewer-pass-1")
+    log_in(client, "someone", "some-pass-1")
     return app, client, site.id
 
 

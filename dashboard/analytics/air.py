@@ -464,6 +464,17 @@ def targets(session) -> dict[str, float]:
     return store.targets(session)
 
 
+def newest_reading_day(session, tz) -> dt.date | None:
+    """The Beijing day of the newest stored reading (hour labels end their hour: 00:00 is the
+    previous day's last), or None without readings."""
+    from dashboard.store.overview import latest_reading_time
+
+    newest = latest_reading_time(session, dt.datetime.max.replace(tzinfo=dt.UTC))
+    if newest is None:
+        return None
+    return (pd.Timestamp(newest) - pd.Timedelta(hours=1)).tz_convert(TIMEZONE).date()
+
+
 def days_with_readings(session, days, tz: str, codes: list[str] | None = None) -> set[dt.date]:
     """Which of ``days`` (local days in ``tz``) already hold readings (of each of ``codes``)."""
     return readings_store.days_with_readings(session, days, tz, codes)

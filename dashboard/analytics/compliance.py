@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from dashboard.analytics.periods import opening_window
 from dashboard.domain import compliance as measures
 from dashboard.store import clock
 from dashboard.store import compliance as store
@@ -47,6 +48,8 @@ def _meeting_dates(frame: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
 def load(session: Session, tz: ZoneInfo, start: dt.date | None = None, end: dt.date | None = None) -> ComplianceData:
     """The records of Beijing days ``start..end`` (default: the campaign so far, up to today)."""
     today = clock.today(session, tz)
+    if start is None and end is None:
+        start, end = default_period(session, tz, today)
     end = min(end or today, today)
     first_day = start or default_start(session, tz, today)
     results = store.results_frame(session, first_day, end, tz)
@@ -63,6 +66,17 @@ def load(session: Session, tz: ZoneInfo, start: dt.date | None = None, end: dt.d
         meetings=_meeting_dates(store.meetings(session, clock.now(session, tz)), tz),
         alerts=store.alerts(session),
     )
+
+
+def default_period(session: Session, tz: ZoneInfo, today: dt.date, max_days: int = 91) -> tuple[dt.date, dt.date]:
+    """The campaign so far (from its first inspection, at most ``max_days`` back) up to today;
+    when the newest inspection is older than that, the ``max_days`` up to it."""
+    last = store.last_inspection_dates(session, tz)
+    newest = max(last) if not last.empty else None
+    start, end = opening_window(today, newest, max_days, through_today=True)
+    if end == today:
+        start = default_start(session, tz, today, max_days)
+    return start, end
 
 
 def default_start(session: Session, tz: ZoneInfo, today: dt.date, max_days: int = 91) -> dt.date:

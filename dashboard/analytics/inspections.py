@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from dashboard.store.compliance import last_inspection_dates
 from dashboard.store.inspections import (
     RESULT_FILTERS,
     ChecklistView,
@@ -16,5 +22,13 @@ from dashboard.store.inspections import (
     townships,
 )
 
-__all__ = ["RESULT_FILTERS", "ChecklistView", "InspectionInput", "InspectionView", "alert_in_force",
-           "checklist_by_id", "checklist_for", "list_inspections", "load_inspection", "site_options", "townships"]
+__all__ = [
+    "RESULT_FILTERS", "ChecklistView", "InspectionInput", "InspectionView", "alert_in_force", "checklist_by_id",
+    "checklist_for", "list_inspections", "load_inspection", "newest_inspection_day", "site_options", "townships",
+]
+
+
+def newest_inspection_day(session: Session, tz: ZoneInfo) -> dt.date | None:
+    """The Beijing day of the newest submitted inspection, or None."""
+    last = last_inspection_dates(session, tz)
+    return max(last) if not last.empty else None

@@ -96,7 +96,9 @@ def township_ranking(results: pd.DataFrame, day: dt.date, window_days: int = RAN
     part = results[(dates >= start) & (dates <= day)]
     rates = _counts(part, ["township_id"])[["township_id", "applicable", "rate"]]
     if townships is not None:
-        rates = pd.DataFrame({"township_id": list(townships)}).merge(rates, on="township_id", how="left")
+        ids = pd.Series(list(townships), dtype="int64")
+        rates = pd.DataFrame({"township_id": ids}).merge(rates.astype({"township_id": "int64"}), on="township_id",
+                                                         how="left")
         rates["applicable"] = rates["applicable"].fillna(0).astype("int64")
     rates["rank"] = rates["rate"].rank(ascending=False, method="min")
     return rates.sort_values(["rank", "township_id"], na_position="last").reset_index(drop=True)

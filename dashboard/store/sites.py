@@ -75,7 +75,8 @@ def townships(session: Session) -> pd.DataFrame:
     rows = session.execute(
         select(Township.id, Township.name, Township.name_en).order_by(Township.position, Township.id)
     ).all()
-    return pd.DataFrame(rows, columns=["id", "name", "name_en"])
+    # Typed even when empty: an empty frame's object column would not merge with integer ids.
+    return pd.DataFrame(rows, columns=["id", "name", "name_en"]).astype({"id": "int64"})
 
 
 def township_ids_by_name(session: Session) -> dict[str, int]:
@@ -107,7 +108,7 @@ def sites_frame(session: Session) -> pd.DataFrame:
         .join(Township, Township.id == Site.township_id)
         .order_by(Township.position, Site.code)
     ).all()
-    return pd.DataFrame(rows, columns=SITE_COLUMNS)
+    return pd.DataFrame(rows, columns=SITE_COLUMNS).astype({"id": "int64", "township_id": "int64"})
 
 
 def get_site(session: Session, site_id: int) -> Site | None:

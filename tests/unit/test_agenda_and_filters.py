@@ -91,3 +91,15 @@ def test_rectification_filters():
     assert list(filtered(frame, "escalated")["escalation_level"]) == [1]
     assert list(filtered(frame, "closed")["township_id"]) == [2]
     assert list(filtered(frame, "open", township_id=2, item_key="hoarding")["days_overdue"]) == [9]
+
+
+def test_pages_open_on_the_newest_data_when_it_is_older_than_their_window():
+    from dashboard.analytics.periods import opening_window
+
+    today = dt.date(2026, 11, 28)
+    recent = opening_window(today, dt.date(2026, 11, 27), 30, through_today=False)
+    assert recent == (dt.date(2026, 10, 29), dt.date(2026, 11, 27))
+    assert opening_window(today, None, 30, through_today=False) == recent  # no data: the usual window
+    archive = opening_window(today, dt.date(2025, 2, 15), 30, through_today=False)
+    assert archive == (dt.date(2025, 1, 17), dt.date(2025, 2, 15))  # last winter's import, not "no data"
+    assert opening_window(today, dt.date(2026, 11, 1), 31, through_today=True) == (dt.date(2026, 10, 29), today)

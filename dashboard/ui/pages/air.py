@@ -16,6 +16,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard import analytics
 from dashboard.analytics import air
+from dashboard.analytics.periods import opening_window
 from dashboard.auth import current_language
 from dashboard.domain.targets import InvalidTarget
 from dashboard.figures import air as figs
@@ -28,11 +29,6 @@ from dashboard.ui.data import acting_user, app_settings, read_session
 
 DEFAULT_DAYS = 30
 TABS = ("series", "calendar", "profiles", "compare", "monthly")
-
-
-def _default_period(today: dt.date) -> tuple[dt.date, dt.date]:
-    """The last 30 whole days before today."""
-    return today - dt.timedelta(days=DEFAULT_DAYS), today - dt.timedelta(days=1)
 
 
 def _presets(today: dt.date, lang: str) -> list[dict]:
@@ -102,7 +98,8 @@ def layout(start=None, end=None, stations=None, pollutant=None, tab=None, **_que
     with read_session() as session:
         today = analytics.today(session, settings.tz)
         targets = air.targets(session)
-    default_start, default_end = _default_period(today)
+        newest = air.newest_reading_day(session, settings.tz)
+    default_start, default_end = opening_window(today, newest, DEFAULT_DAYS, through_today=False)
     start, end = _query_date(start, default_start), _query_date(end, default_end)
     if end < start:
         start, end = end, start

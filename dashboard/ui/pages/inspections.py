@@ -16,6 +16,7 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from dashboard import analytics
 from dashboard.analytics import inspections as store
+from dashboard.analytics.periods import opening_window
 from dashboard.auth import current_language
 from dashboard.i18n import t
 from dashboard.ingest.inspections_excel import template_workbook
@@ -89,11 +90,12 @@ def layout(**_query) -> html.Div:
         today = analytics.today(session, settings.tz)
         towns = store.townships(session)
         sites = store.site_options(session)
+        newest = store.newest_inspection_day(session, settings.tz)
     user = acting_user()
     own = user.township_id if user.role == "inspector" else None
     can_record = user.at_least("inspector")
     is_editor = user.at_least("editor")
-    start = today - dt.timedelta(days=DEFAULT_DAYS)
+    start, end = opening_window(today, newest, DEFAULT_DAYS + 1, through_today=True)
     town_label = "name_en" if lang == "en" else "name"
     filters = dmc.Paper(
         dmc.Group(
@@ -111,7 +113,7 @@ def layout(**_query) -> html.Div:
                 ),
                 dmc.DatePickerInput(
                     id="insp-f-period", label=t("inspections.list.period", lang), type="range",
-                    value=[start.isoformat(), today.isoformat()], maxDate=today.isoformat(),
+                    value=[start.isoformat(), end.isoformat()], maxDate=today.isoformat(),
                     valueFormat="YYYY年M月D日" if lang == "zh" else "D MMM YYYY", w=280, allowSingleDateInRange=True,
                 ),
                 dmc.Stack(

@@ -1,46 +1,92 @@
-"""Every page, and every callback it starts with, on a database with (almost) nothing in it.
+"""Every page, and every callback it starts with, in the states a real district goes through.
 
-A new district starts empty: one township, one site never inspected, one user of each role. Each page's
-layout is fetched the way the browser does, then every server callback is called with the
-values the layout put on the page; none may fail (the error handler's "server error" notice
-counts as a failure here).
+The states are built here, not borrowed from the demo: ``nothing`` (a new database: no township,
+no site, no reading), ``one_site`` (one township and one site never inspected), and ``readings``
+(the real Zhengzhou CNEMC files of January–February 2025 with the official station list, and no
+site at all). For every role, each page's layout is fetched the way the browser does, then every
+server callback is called with the values the layout put on the page; none may fail (the error
+handler's "server error" notice counts as a failure).
 """
 
 from __future__ import annotations
 
 import dash
 import pytest
+from click.testing import CliRunner
 
 from dashboard.services.access import Actor
 from dashboard.services.sites import save_site
 from dashboard.store.db import session_scope
 from dashboard.store.models import Township
 from dashboard.store.users import upsert_user
-from tests.conftest import make_settings
+from tests.conftest import make_settings, shared_data
 from tests.dash_http import callback_body, csrf_header, log_in, text_of
 
 FAILED = "服务器出错"
-
-
 ROLES = ("viewer", "inspector", "editor", "admin")
 
 
-@pytest.fixture(params=ROLES)
-def empty(tmp_path, request):
-    from dashboard.app import create_app
+def _nothing(settings) -> int | None:
+    return None
 
-    settings = make_settings(tmp_path)
-    app = create_app(settings)
+
+def _one_site(settings) -> int | None:
     with session_scope(settings.database_url) as session:
         session.add(Township(id=1, code="houzhai", name="侯寨乡", kind="township", position=1))
-        session.flush()
-        upsert_user(session, "someone", "some-pass-1", request.param,
-                    township_id=1 if request.param == "inspector" else None)
-    site = save_site(settings, Actor(None, "editor"), {"code": "GD-0001", "name": "新工地", "township_id": 1,
-                                                        "site_type": "road", "area_m2": 100, "status": "active"})
+    return save_site(settings, Actor(None, "editor"), {"code": "GD-0001", "name": "新工地", "township_id": 1,
+                                                        "site_type": "road", "area_m2": 100, "status": "active"}).id
+
+
+def _readings(settings) -> int | None:
+    """The real 2025 files through the command line, as a district would load them."""
+    from dashboard.cli import main
+
+    env = {"DATABASE_URL": settings.database_url, "DASHBOARD_DATA_DIR": str(settings.data_dir), "SECRET_KEY": "x"}
+    runner = CliRunner(env=env)
+    listing = shared_data("cnemc", "station_lists", "站点列表-2022.02.13起.csv")
+    for args in (["import", "stations", str(listing)],
+                 ["import", "cnemc", str(shared_data("cnemc", "zhengzhou_wide_2025"))]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 0, result.output
+    return None
+
+
+STATES = {"nothing": _nothing, "one_site": _one_site, "readings": _readings}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Each state's database, built once (copied per test: the readings import takes seconds)."""
+    from dashboard.store.db import upgrade
+
+    out = {}
+    for name, build in STATES.items():
+        folder = tmp_path_factory.mktemp(name)
+        settings = make_settings(folder)
+        upgrade(settings.database_url)
+        out[name] = (folder / "dashboard.db", build(settings))
+    return out
+
+
+@pytest.fixture(params=[(state, role) for state in STATES for role in ROLES], ids=lambda p: f"{p[0]}-{p[1]}")
+def state(request, built, tmp_path):
+    import sqlite3
+
+    from dashboard.app import create_app
+
+    name, role = request.param
+    template, site_id = built[name]
+    settings = make_settings(tmp_path)
+    with sqlite3.connect(template) as src, sqlite3.connect(settings.data_dir / "dashboard.db") as dst:
+        src.backup(dst)
+    with session_scope(settings.database_url) as session:
+        township = session.get(Township, 1)
+        upsert_user(session, "someone", "some-pass-1", role,
+                    township_id=township.id if township is not None and role == "inspector" else None)
+    app = create_app(settings)
     client = app.server.test_client()
     log_in(client, "someone", "some-pass-1")
-    return app, client, site.id
+    return app, client, site_id
 
 
 def page(client, path: str) -> dict:
@@ -76,13 +122,13 @@ def values_on(tree) -> dict[str, object]:
     return found
 
 
-def paths(site_id: int) -> list[str]:
+def paths(site_id: int | None) -> list[str]:
     plain = [p["path"] for p in dash.page_registry.values() if "<" not in p["path"]]
-    return [*plain, f"/sites/{site_id}", "/meetings/1", "/inspections/1"]
+    return [*plain, f"/sites/{site_id or 1}", "/meetings/1", "/inspections/1"]
 
 
-def test_every_page_and_its_callbacks_work_on_an_empty_database(empty):
-    app, client, site_id = empty
+def test_every_page_and_its_callbacks_work_in_every_state_for_every_role(state):
+    app, client, site_id = state
     failures, called = [], 0
     for path in paths(site_id):
         values = values_on(page(client, path))

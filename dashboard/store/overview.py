@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.store.models import ActionItem, Alert, Reading, Site, Township
+from dashboard.store.models import ActionItem, Alert, ChecklistVersion, Reading, Site, Station, Township, User
 
 OPEN_STATUSES = ("open", "in_progress")
 
@@ -75,3 +75,20 @@ def latest_alert(session: Session, before: dt.datetime) -> Alert | None:
 
 def township_id_by_name(session: Session, name: str) -> int | None:
     return session.scalar(select(Township.id).where(Township.name == name))
+
+
+def setup_counts(session: Session) -> dict[str, int]:
+    """How far a district has been set up: rows of what the pages need before they show anything."""
+
+    def count(model, *where) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    return {
+        "townships": count(Township),
+        "checklist_versions": count(ChecklistVersion),
+        "stations": count(Station),
+        "district_stations": count(Station, Station.in_district.is_(True)),
+        "readings": 1 if session.scalar(select(Reading.station_id).limit(1)) is not None else 0,
+        "sites": count(Site),
+        "users": count(User),
+    }

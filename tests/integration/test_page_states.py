@@ -20,7 +20,7 @@ from dashboard.store.db import session_scope
 from dashboard.store.models import Township
 from dashboard.store.users import upsert_user
 from tests.conftest import make_settings, shared_data
-from tests.dash_http import callback_body, csrf_header, log_in, text_of
+from tests.dash_http import callback_body, csrf_header, log_in, text_of, texts
 
 FAILED = "服务器出错"
 ROLES = ("viewer", "inspector", "editor", "admin")
@@ -168,3 +168,26 @@ def test_a_page_view_cannot_write(tmp_path):
         session.execute(update(Site).values(name="x"))
     with session_scope(url) as session:
         assert session.get(Township, 1).name == "侯寨乡"
+
+
+def test_the_home_page_tells_a_new_district_what_to_do_next(built, tmp_path):
+    import sqlite3
+
+    from dashboard.app import create_app
+
+    said = {}
+    for name in ("nothing", "readings"):
+        settings = make_settings(tmp_path / name)
+        settings.data_dir.mkdir()
+        with sqlite3.connect(built[name][0]) as src, sqlite3.connect(settings.data_dir / "dashboard.db") as dst:
+            src.backup(dst)
+        with session_scope(settings.database_url) as session:
+            upsert_user(session, "boss", "boss-pass-1", "admin")
+        client = create_app(settings).server.test_client()
+        log_in(client, "boss", "boss-pass-1")
+        said[name] = "\n".join(texts(page(client, "/")))
+    assert "开始使用" in said["nothing"] and "/admin?tab=district" in said["nothing"]
+    assert "python -m dashboard import stations" in said["nothing"]
+    # With readings imported, the district figure waits for its stations, and says so.
+    assert "尚未选定构成全区数值的站点" in said["readings"]
+    assert "import stations" not in said["readings"]  # done: no longer shown as a command

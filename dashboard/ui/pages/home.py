@@ -7,13 +7,14 @@ import dash_mantine_components as dmc
 from dash import dcc, html
 
 from dashboard.analytics.overview import build_overview
+from dashboard.analytics.setup import SetupStatus, setup_status
 from dashboard.auth import current_language
 from dashboard.domain.aqi import CATEGORIES
 from dashboard.figures.overview import sites_by_township
 from dashboard.figures.theme import AQI_COLOURS, graph_config, text_colour_on
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
-from dashboard.ui.data import app_settings, read_session
+from dashboard.ui.data import acting_user, app_settings, read_session
 
 ALERT_COLOURS = {"blue": "blue", "yellow": "yellow", "orange": "orange", "red": "red"}
 
@@ -55,10 +56,17 @@ def _kpi(label: str, value, element_id: str, colour: str | None = None):
     )
 
 
-def _district_kpi(district, lang: str):
-    """The district's AQI with its category, on the category colour."""
+def _district_kpi(district, lang: str, status: SetupStatus):
+    """The district's AQI with its category, on the category colour; "—" says why when it can."""
     if district is None:
-        return _kpi(t("home.kpi.district_aqi", lang), "—", "kpi-district-aqi")
+        done = {step.key: step.done for step in status.steps}
+        why = ("home.kpi.no_group" if done["readings"] and not done["district_stations"]
+               else "home.kpi.no_readings" if not done["readings"] else None)
+        return dmc.Paper([
+            dmc.Text(t("home.kpi.district_aqi", lang), size="sm", c="dimmed"),
+            dmc.Text("—", fw=700, size="xl", id="kpi-district-aqi"),
+            dmc.Text(t(why, lang), size="xs", c="dimmed", id="kpi-district-why") if why else None,
+        ], withBorder=True, p="md", radius="md")
     level = int(district["category"])
     colour = AQI_COLOURS[level]
     return dmc.Paper(
@@ -80,6 +88,39 @@ def _district_kpi(district, lang: str):
     )
 
 
+def _setup_panel(status: SetupStatus, lang: str):
+    """The steps a new district still has to take, each with where (or how) to take it."""
+    if status.complete:
+        return None
+    admin = acting_user().at_least("admin")
+    items = []
+    for step in status.steps:
+        mark = "✓" if step.done else "○"
+        what = t(f"setup.step.{step.key}", lang)
+        label = dcc.Link(what, href=step.href) if (step.href and admin and not step.done) else html.Span(what)
+        how = None if step.done else dmc.Text(t(f"setup.how.{step.key}", lang), size="xs", c="dimmed",
+                                              ff="monospace" if step.href is None else None)
+        items.append(html.Li([html.Span(mark, className="setup-mark"), label, how],
+                             className="setup-done" if step.done else "setup-todo",
+                             id=f"setup-{step.key}"))
+    return dmc.Paper([
+        dmc.Title(t("setup.title", lang), order=4),
+        dmc.Text(t("setup.intro_admin" if admin else "setup.intro_other", lang), size="sm", c="dimmed", mb="xs"),
+        html.Ol(items, className="setup-steps"),
+    ], withBorder=True, p="md", radius="md", id="home-setup")
+
+
+def _sites_panel(data, lang: str):
+    if data.sites.empty or int(data.sites["sites"].sum()) == 0:
+        body = dmc.Text([t("home.no_sites", lang), " ", dcc.Link(t("home.no_sites_link", lang), href="/sites")],
+                        size="sm", c="dimmed", id="home-no-sites")
+    else:
+        body = dcc.Graph(id="home-sites-by-township", figure=sites_by_township(data.sites, lang),
+                         config=graph_config(lang) | {"displayModeBar": False})
+    return dmc.Paper([dmc.Title(t("home.sites_by_township", lang), order=4), body],
+                     withBorder=True, p="md", radius="md")
+
+
 def _alert_banner(alert, lang: str, tz):
     if alert is None:
         return dmc.Alert(t("home.alert.none", lang), color="gray", id="home-alert")
@@ -97,6 +138,7 @@ def layout(**_query) -> html.Div:
     tz = settings.tz
     with read_session() as session:
         data = build_overview(session, tz)
+        status = setup_status(session)
 
     tiles = [
         _aqi_tile(
@@ -125,10 +167,11 @@ def layout(**_query) -> html.Div:
                 justify="space-between",
                 align="baseline",
             ),
+            _setup_panel(status, lang),
             _alert_banner(data.alert, lang, tz),
             dmc.SimpleGrid(
                 [
-                    _district_kpi(district, lang),
+                    _district_kpi(district, lang, status),
                     _kpi(t("home.kpi.active_sites", lang), active_sites, "kpi-active-sites"),
                     _kpi(t("home.kpi.open_items", lang), data.ledger["open"], "kpi-open-items"),
                     _kpi(t("home.kpi.overdue_items", lang), data.ledger["overdue"], "kpi-overdue-items", "red"),
@@ -164,19 +207,7 @@ def layout(**_query) -> html.Div:
                 p="md",
                 radius="md",
             ),
-            dmc.Paper(
-                [
-                    dmc.Title(t("home.sites_by_township", lang), order=4),
-                    dcc.Graph(
-                        id="home-sites-by-township",
-                        figure=sites_by_township(data.sites, lang),
-                        config=graph_config(lang) | {"displayModeBar": False},
-                    ),
-                ],
-                withBorder=True,
-                p="md",
-                radius="md",
-            ),
+            _sites_panel(data, lang),
         ],
         className="page page-home",
         style={"display": "flex", "flexDirection": "column", "gap": "16px"},

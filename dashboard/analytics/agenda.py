@@ -35,7 +35,8 @@ def _items_line(row, lang: str) -> str:
 
 def agenda_text(draft: MeetingDraft, lang: str, tz, labels: dict) -> str:
     """The agenda the form starts from, in the user's language."""
-    since = format_date(draft.since.astimezone(tz).date(), lang) if draft.since else "—"
+    # The first meeting has no previous one: its agenda covers the campaign so far.
+    since = format_date(draft.since.astimezone(tz).date(), lang) if draft.since else t("meetings.agenda.start", lang)
     d = draft.air.get("district", {})
     ch = draft.air.get("change", {})
     sep = "、" if lang == "zh" else ", "

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from dashboard.store.overview import setup_counts
+from dashboard.store.overview import record_counts
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class SetupStatus:
 
 
 def setup_status(session: Session) -> SetupStatus:
-    counts = setup_counts(session)
+    counts = record_counts(session)
     return SetupStatus((
         Step("townships", counts["townships"] > 0, "/admin?tab=district"),
         Step("checklist", counts["checklist_versions"] > 0, "/admin?tab=checklist"),
@@ -40,3 +40,8 @@ def setup_status(session: Session) -> SetupStatus:
         Step("sites", counts["sites"] > 0, "/sites"),
         Step("users", counts["users"] > 1, "/admin?tab=users"),
     ))
+
+
+def has_records(session: Session, kind: str) -> bool:
+    """Whether any record of ``kind`` (sites, inspections, meetings, action_items, ...) exists."""
+    return record_counts(session)[kind] > 0

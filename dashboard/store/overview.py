@@ -9,7 +9,19 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashboard.store.models import ActionItem, Alert, ChecklistVersion, Reading, Site, Station, Township, User
+from dashboard.store.models import (
+    ActionItem,
+    Alert,
+    ChecklistVersion,
+    Inspection,
+    Meeting,
+    Reading,
+    Rectification,
+    Site,
+    Station,
+    Township,
+    User,
+)
 
 OPEN_STATUSES = ("open", "in_progress")
 
@@ -77,8 +89,8 @@ def township_id_by_name(session: Session, name: str) -> int | None:
     return session.scalar(select(Township.id).where(Township.name == name))
 
 
-def setup_counts(session: Session) -> dict[str, int]:
-    """How far a district has been set up: rows of what the pages need before they show anything."""
+def record_counts(session: Session) -> dict[str, int]:
+    """How many of each kind of record there are: what a district has set up and recorded so far."""
 
     def count(model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
@@ -91,4 +103,9 @@ def setup_counts(session: Session) -> dict[str, int]:
         "readings": 1 if session.scalar(select(Reading.station_id).limit(1)) is not None else 0,
         "sites": count(Site),
         "users": count(User),
+        "inspections": count(Inspection),
+        "rectifications": count(Rectification),
+        "meetings": count(Meeting),
+        "action_items": count(ActionItem),
+        "alerts": count(Alert),
     }

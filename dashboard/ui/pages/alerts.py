@@ -29,6 +29,7 @@ from dashboard.ui.components.datagrid import (
     site_cells,
     site_columns,
 )
+from dashboard.ui.components.empty import when_empty
 from dashboard.ui.data import app_settings, read_session
 from dashboard.ui.inputs import BadInput, int_or_none
 
@@ -140,6 +141,7 @@ def detail(alert_id: int, lang: str):
     ], gap="sm")
 
 
+@when_empty("alerts", "empty.alerts")
 def layout(**_query) -> html.Div:
     lang = current_language()
     tz = app_settings().tz

@@ -24,6 +24,7 @@ from dashboard.i18n import t
 from dashboard.i18n.formats import format_date
 from dashboard.ui import inputs
 from dashboard.ui.components.datagrid import data_grid, site_cells, site_columns
+from dashboard.ui.components.empty import when_empty
 from dashboard.ui.data import app_settings, read_session
 
 COVERAGE_CHOICES = (7, 14, 30)
@@ -198,6 +199,7 @@ def _card(title: str, children, content_id: str, controls=None):
                      p="md", radius="md")
 
 
+@when_empty("inspections", "empty.compliance", [("empty.inspections.new", "/inspections/new")], link_role="inspector")
 def layout(**_query) -> html.Div:
     lang = current_language()
     data = _load(None)

@@ -22,6 +22,7 @@ from dashboard.i18n import t
 from dashboard.ingest.inspections_excel import template_workbook
 from dashboard.services import inspections as service
 from dashboard.ui.components.datagrid import data_grid
+from dashboard.ui.components.empty import when_empty
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, int_or_none, upload_bytes
 
@@ -83,6 +84,8 @@ def _rows(frame, lang: str, tz) -> list[dict]:
     return rows
 
 
+@when_empty("inspections", "empty.inspections", [("empty.inspections.new", "/inspections/new")],
+            "empty.inspections.command", link_role="inspector")
 def layout(**_query) -> html.Div:
     lang = current_language()
     settings = app_settings()

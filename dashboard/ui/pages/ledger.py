@@ -27,6 +27,7 @@ from dashboard.i18n.formats import format_datetime
 from dashboard.services import ledger as service
 from dashboard.services.access import Forbidden
 from dashboard.ui.components.datagrid import WRAPPED, locale_text
+from dashboard.ui.components.empty import when_empty
 from dashboard.ui.components.meeting_parts import meeting_name, meeting_short, status_label, unit_name
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, choice, int_or_none
@@ -147,6 +148,8 @@ def _columns(lang: str, editable: bool) -> list[dict]:
     ]
 
 
+@when_empty("action_items", "empty.ledger", [("empty.meetings.new", "/meetings/new")], "empty.ledger.command",
+            link_role="editor")
 def layout(**_query):
     lang = current_language()
     actor = acting_user()

@@ -347,7 +347,8 @@ def _prep_panel(draft: analytics.MeetingDraft, lang: str, tz, labels: dict):
 
 
 def _prefilled_problems(draft: analytics.MeetingDraft, opts: dict, lang: str, tz, labels: dict) -> list:
-    since = format_date(draft.since.astimezone(tz).date(), lang) if draft.since else "—"
+    # The first meeting has no previous one: its agenda covers the campaign so far.
+    since = format_date(draft.since.astimezone(tz).date(), lang) if draft.since else t("meetings.agenda.start", lang)
     rows = []
     for rank, r in enumerate(draft.worst_townships.head(PREFILLED_TOWNSHIPS).itertuples(), start=1):
         if not r.failed:

@@ -10,6 +10,7 @@ from dashboard.analytics import meetings as analytics
 from dashboard.auth import current_language
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_datetime
+from dashboard.ui.components.empty import when_empty
 from dashboard.ui.components.meeting_parts import category_chips, chair_label, fmt_number, meeting_name, simple_table
 from dashboard.ui.data import acting_user, app_settings, read_session
 
@@ -27,6 +28,7 @@ def _air_cell(summary: dict, lang: str):
     return html.Div([dmc.Text(text, size="xs"), category_chips(summary.get("categories", {}), lang)])
 
 
+@when_empty("meetings", "empty.meetings", [("empty.meetings.new", "/meetings/new")], link_role="editor")
 def layout(**_query):
     lang = current_language()
     settings = app_settings()

@@ -23,6 +23,7 @@ from dashboard.domain.rectification import LEVELS
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date
 from dashboard.ui.components.datagrid import data_grid
+from dashboard.ui.components.empty import when_empty
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, int_or_none
 
@@ -97,6 +98,8 @@ def _kpi(label: str, value: int, kpi_id: str, color: str = "dark") -> dmc.Paper:
     )
 
 
+@when_empty("rectifications", "empty.rectifications", [("empty.inspections.new", "/inspections/new")],
+            link_role="inspector")
 def layout(**_query) -> html.Div:
     lang = current_language()
     settings = app_settings()

@@ -15,6 +15,7 @@ from dashboard.domain.meeting_record import MEASURES
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date
 from dashboard.ui.components.datagrid import WRAPPED, locale_text
+from dashboard.ui.components.empty import when_empty
 from dashboard.ui.components.meeting_parts import unit_name
 from dashboard.ui.data import app_settings, read_session
 
@@ -93,6 +94,7 @@ def _columns(lang: str) -> list[dict]:
     ]
 
 
+@when_empty("action_items", "empty.scorecard", [("empty.meetings.new", "/meetings/new")], link_role="editor")
 def layout(**_query):
     lang = current_language()
     rows, today = _rows("all", lang)

@@ -28,6 +28,7 @@ from dashboard.ingest.export import csv_bytes, xlsx_bytes
 from dashboard.ingest.sites_excel import template_bytes
 from dashboard.services import sites as service
 from dashboard.ui.components.datagrid import WRAPPED, data_grid, plate_cell_style
+from dashboard.ui.components.empty import when_empty
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import choice, ids, strings, upload_bytes
 from dashboard.ui.inputs import rows as inputs_rows
@@ -207,6 +208,7 @@ def _band_options(lang: str) -> list[dict]:
     ]
 
 
+@when_empty("sites", "empty.sites", command_key="empty.sites.command")
 def layout(edit: str | None = None, **_query) -> html.Div:
     lang = current_language()
     settings = app_settings()

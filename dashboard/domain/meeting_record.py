@@ -96,7 +96,8 @@ def _int(value: Any) -> int | None:
     return int(text) if text.isdigit() and len(text) < 10 else None
 
 
-def _date(value: Any) -> dt.date | None:
+def form_date(value: Any) -> dt.date | None:
+    """A date picker's value (an ISO date, maybe with a time) as a date; None when blank or not one."""
     if not value:
         return None
     try:
@@ -131,7 +132,7 @@ def from_form(values: dict[str, Any], tz: ZoneInfo) -> MeetingInput:
     reason) and ``actions`` (task, measures, unit, lead, deadline).
     """
     number = _int(values.get("number"))
-    held_at = _time(_date(values.get("date")), values.get("time"), tz)
+    held_at = _time(form_date(values.get("date")), values.get("time"), tz)
     if number is None:
         raise MeetingError("bad_number")
     if held_at is None:
@@ -163,7 +164,7 @@ def from_form(values: dict[str, Any], tz: ZoneInfo) -> MeetingInput:
         unit = _int(a.get("unit"))
         if unit is None:
             raise MeetingError("action_unit_missing", position=pos)
-        deadline = _date(a.get("deadline"))
+        deadline = form_date(a.get("deadline"))
         if deadline is None:
             raise MeetingError("action_deadline_missing", position=pos)
         actions.append(ActionInput(task, unit, deadline, measures, _int(a.get("lead"))))

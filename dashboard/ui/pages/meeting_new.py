@@ -533,15 +533,6 @@ def _alive(entries) -> list:
             if not (isinstance(e.get("value"), dict) and e["value"].get("display") == "none")]
 
 
-def _date(value) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
 def _rows(states: dict[str, list[dict]], fields: list[str], row_key: str) -> list[dict]:
     values = {f: _by_index(states[f]) for f in fields}
     return [{f: values[f].get(i) for f in fields} for i in _alive(states[row_key])]
@@ -575,7 +566,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
     def _opts(lang: str, deadline: str) -> dict:
         with read_session() as session:
-            return _options(session, lang, _date(deadline) or dt.date.max)
+            return _options(session, lang, meeting_record.form_date(deadline) or dt.date.max)
 
     _adder("problem", "mf-problems", lambda i, lang, d: _problem_row(i, _opts(lang, d), lang))
     _adder("decision", "mf-decisions", lambda i, lang, d: _decision_row(i, lang))

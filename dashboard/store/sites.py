@@ -236,7 +236,8 @@ def upsert_sites(session: Session, cleans: list[CleanSite]) -> dict[str, list[st
 
 # --------------------------------------------------------------------------- plates
 def plate_rules(session: Session) -> PlateRules:
-    """The plate rules: defaults, overridden by the JSON object in app_settings ``plate_rules``."""
+    """The plate rules: defaults, overridden by the valid entries of the JSON object in
+    app_settings ``plate_rules`` (unreadable JSON falls back to the defaults)."""
     row = session.get(AppSetting, PLATE_RULES_KEY)
     if row is None:
         return PlateRules()

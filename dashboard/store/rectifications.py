@@ -47,6 +47,16 @@ def load_rules(session: Session) -> RectificationRules:
     return RectificationRules.from_overrides(overrides)
 
 
+def set_rules(session: Session, rules: RectificationRules) -> None:
+    """Store the rules (checked by ``domain.rules.check_rectification_rules``)."""
+    row = session.get(AppSetting, RULES_KEY)
+    value = json.dumps(rules.as_dict())
+    if row is None:
+        session.add(AppSetting(key=RULES_KEY, value=value))
+    else:
+        row.value = value
+
+
 def item_history(session: Session, site_id: int, item_key: str) -> list[tuple[Observation, list[str]]]:
     """Submitted pass/fail results of one item at one site, with their photos."""
     rows = session.execute(

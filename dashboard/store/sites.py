@@ -248,6 +248,11 @@ def plate_rules(session: Session) -> PlateRules:
     return PlateRules.from_overrides(overrides)
 
 
+def active_site_plates(session: Session) -> dict[int, str]:
+    """Every active site's id → its plate now (the sites a rule change re-rates)."""
+    return dict(session.execute(select(Site.id, Site.plate).where(Site.status == "active").order_by(Site.id)).all())
+
+
 def set_plate_rules(session: Session, rules: PlateRules) -> None:
     row = session.get(AppSetting, PLATE_RULES_KEY)
     value = json.dumps(rules.as_dict())

@@ -182,6 +182,18 @@ def coverage_gaps(sites: pd.DataFrame, last_inspected: pd.Series, today: dt.date
 
 
 # --------------------------------------------------------------------------- plates
+#: The range each count of ``PlateRules`` may take. A window shorter than a week could miss a
+#: weekly-inspected site's only visit (green by absence); a year is the campaign's horizon.
+#: ``yellow_open_rectifications`` 0 means open rectifications alone never make a site yellow.
+PLATE_BOUNDS: dict[str, tuple[int, int]] = {
+    "window_days": (7, 365),
+    "red_failures": (1, 100),
+    "red_overdue_rectifications": (1, 50),
+    "yellow_failures": (1, 100),
+    "yellow_open_rectifications": (0, 50),
+}
+
+
 @dataclass(frozen=True)
 class PlateRules:
     """Thresholds of the plate rules; ``app_settings`` key ``plate_rules`` (JSON) overrides them."""
@@ -195,7 +207,8 @@ class PlateRules:
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any] | None) -> PlateRules:
-        """Defaults with the valid entries of ``overrides`` applied (unknown or bad ones ignored)."""
+        """Defaults with the valid entries of ``overrides`` applied: unknown keys, wrong types and
+        counts outside ``PLATE_BOUNDS`` are ignored, so a bad stored value never breaks a page."""
         rules = cls()
         if not isinstance(overrides, dict):
             return rules
@@ -204,12 +217,13 @@ class PlateRules:
             if f.name not in overrides:
                 continue
             value = overrides[f.name]
-            if f.type in ("bool", bool):
+            if f.name == "red_on_working_during_stop":
                 if isinstance(value, bool):
                     changes[f.name] = value
-            elif (isinstance(value, (int, float)) and not isinstance(value, bool)
-                  and value >= (1 if f.name == "window_days" else 0)):
-                changes[f.name] = int(value)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                low, high = PLATE_BOUNDS[f.name]
+                if low <= value <= high and value == int(value):
+                    changes[f.name] = int(value)
         return replace(rules, **changes)
 
     def as_dict(self) -> dict[str, Any]:

@@ -23,10 +23,25 @@ import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from typing import Any
 
 # Level names by level (index); the UI translates them with "rectifications.level.<name>".
 LEVELS = ("none", "warning", "interview", "accountability")
 RESULTS = ("pass", "fail", "na")
+
+
+#: The range of each number of ``RectificationRules`` (days, strikes, levels). A deadline of 0
+#: days would make a failure overdue on the day it is found; the ladder has levels 1..3.
+RECTIFICATION_BOUNDS: dict[str, tuple[int, int]] = {
+    "deadline_days": (1, 90),
+    "repeat_window_days": (0, 365),
+    "repeat_cap": (0, len(LEVELS) - 1),
+    "max_level": (1, len(LEVELS) - 1),
+}
+#: Days late that each cost a strike, and how many such thresholds there may be: each one is a
+#: step, and a further one could never lift the level past the top of the ladder.
+THRESHOLD_BOUNDS = (0, 365)
+MAX_THRESHOLDS = len(LEVELS) - 1
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,34 @@ class RectificationRules:
         if not 0 <= self.max_level <= len(LEVELS) - 1:
             raise ValueError(f"max_level must be between 0 and {len(LEVELS) - 1}")
         object.__setattr__(self, "late_thresholds", tuple(sorted(int(x) for x in self.late_thresholds)))
+
+    @classmethod
+    def from_overrides(cls, overrides: object) -> RectificationRules:
+        """Defaults with the valid entries of ``overrides`` applied: unknown keys, wrong types and
+        values outside the bounds are ignored, so a bad stored value never breaks a page."""
+        if not isinstance(overrides, dict):
+            return cls()
+        changes: dict[str, Any] = {}
+        for name, (low, high) in RECTIFICATION_BOUNDS.items():
+            if _whole_in(overrides.get(name), low, high):
+                changes[name] = int(overrides[name])
+        thresholds = overrides.get("late_thresholds")
+        if isinstance(thresholds, list) and all(_whole_in(x, *THRESHOLD_BOUNDS) for x in thresholds):
+            days = {int(x) for x in thresholds}
+            if len(days) == len(thresholds) <= MAX_THRESHOLDS:
+                changes["late_thresholds"] = tuple(days)
+        return cls(**changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The rules as JSON-ready values (thresholds as a list)."""
+        return {"deadline_days": self.deadline_days, "repeat_window_days": self.repeat_window_days,
+                "repeat_cap": self.repeat_cap, "late_thresholds": list(self.late_thresholds),
+                "max_level": self.max_level}
+
+
+def _whole_in(value: object, low: int, high: int) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+            and value == int(value))
 
 
 def deadline_for(inspected_on: dt.date, rules: RectificationRules) -> dt.date:

@@ -1,21 +1,113 @@
-"""Rules the staff tune, kept in the database: the campaign's air-quality targets."""
+"""Rules the staff tune, kept in the database: the campaign's air-quality targets, the plate
+rules and the rectification rules. Admins only; every change is audited with before and after.
+
+What a change does to what is already recorded:
+
+- targets: only how pages colour and mark the figures; nothing stored changes.
+- plate rules: every active site is re-rated under the new rules at once, in the same
+  transaction (``services.sites.refresh_plate``: a plate change is recorded with its reason, as
+  after an inspection), so that the plates on every page agree with the rules shown. Suspended
+  and completed sites keep the plate they stopped with, as they always do.
+- rectification rules: a new deadline applies to rectifications opened from now on; those
+  already open keep the deadline they were given (the site was told it). The escalation levels
+  of open rectifications are recomputed under the new ladder at once
+  (``services.rectifications.escalate_open``); closed ones keep the level they closed at.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from dashboard.domain.compliance import PlateRules
+from dashboard.domain.rectification import RectificationRules
+from dashboard.domain.rules import check_plate_rules, check_rectification_rules
 from dashboard.domain.targets import check_targets
 from dashboard.services.access import Actor, require
+from dashboard.services.rectifications import escalate_open
+from dashboard.services.sites import refresh_plate
 from dashboard.settings import Settings
 from dashboard.store import air as air_store
+from dashboard.store import clock
+from dashboard.store import rectifications as rectification_store
+from dashboard.store import sites as site_store
 from dashboard.store.db import session_scope
 from dashboard.store.users import audit
 
 
 def set_targets(settings: Settings, actor: Actor, *, good_day_share: object, pm25: object) -> dict[str, float]:
-    """Save the good-day share (0..1) and the PM2.5 target (µg/m³); editors only. Returns them."""
-    require(actor, "editor")
+    """Save the good-day share (0..1) and the PM2.5 target (µg/m³); admins only. Returns them."""
+    require(actor, "admin")
     clean = check_targets({"target_good_day_share": good_day_share, "target_pm25": pm25})
     with session_scope(settings.database_url) as session:
         before = air_store.targets(session)
         saved = air_store.set_targets(session, clean)
         audit(session, actor.user_id, "update", "app_settings", "targets", {"before": before, "after": saved})
     return saved
+
+
+@dataclass(frozen=True)
+class PlateRulesSaved:
+    """The rules now in force, and the plates that changed: site id → (old plate, new plate)."""
+
+    rules: PlateRules
+    changed: bool
+    plates: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+
+def set_plate_rules(settings: Settings, actor: Actor, values: Mapping[str, object]) -> PlateRulesSaved:
+    """Save the plate rules (``domain.rules.check_plate_rules``) and re-rate every active site
+    under them, in one transaction; admins only. Rules equal to those in force write nothing.
+
+    Raises ``InvalidRule`` or ``Forbidden``; nothing is written then.
+    """
+    require(actor, "admin")
+    rules = check_plate_rules(values)
+    with session_scope(settings.database_url) as session:
+        before = site_store.plate_rules(session)
+        if rules == before:
+            return PlateRulesSaved(rules, changed=False)
+        site_store.set_plate_rules(session, rules)
+        session.flush()
+        today = clock.today(session, settings.tz)
+        plates: dict[int, tuple[str, str]] = {}
+        for site_id, old in site_store.active_site_plates(session).items():
+            new = refresh_plate(session, site_id, today, settings.tz)
+            if new != old:
+                plates[site_id] = (old, new)
+        audit(session, actor.user_id, "update", "app_settings", site_store.PLATE_RULES_KEY,
+              {"before": before.as_dict(), "after": rules.as_dict(), "day": today.isoformat(),
+               "plates": {str(k): list(v) for k, v in plates.items()}})
+    return PlateRulesSaved(rules, changed=True, plates=plates)
+
+
+@dataclass(frozen=True)
+class RectificationRulesSaved:
+    """The rules now in force, and the open rectifications whose level changed: (id, old, new)."""
+
+    rules: RectificationRules
+    changed: bool
+    levels: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+def set_rectification_rules(settings: Settings, actor: Actor, values: Mapping[str, object]) -> RectificationRulesSaved:
+    """Save the rectification rules (``domain.rules.check_rectification_rules``) and bring the
+    levels of open rectifications up to date under them, in one transaction; admins only.
+    Deadlines already given stay. Rules equal to those in force write nothing.
+
+    Raises ``InvalidRule`` or ``Forbidden``; nothing is written then.
+    """
+    require(actor, "admin")
+    rules = check_rectification_rules(values)
+    with session_scope(settings.database_url) as session:
+        before = rectification_store.load_rules(session)
+        if rules == before:
+            return RectificationRulesSaved(rules, changed=False)
+        rectification_store.set_rules(session, rules)
+        session.flush()
+        today = clock.today(session, settings.tz)
+        levels = escalate_open(session, today, settings.tz)
+        audit(session, actor.user_id, "update", "app_settings", rectification_store.RULES_KEY,
+              {"before": before.as_dict(), "after": rules.as_dict(), "day": today.isoformat(),
+               "levels": [list(change) for change in levels]})
+    return RectificationRulesSaved(rules, changed=True, levels=levels)

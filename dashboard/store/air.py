@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from dashboard.domain.targets import DEFAULTS
+from dashboard.domain.targets import DEFAULTS, InvalidTarget, check_targets
 from dashboard.store.models import Alert, AppSetting, Reading, Station
 
 STATION_COLUMNS = ["code", "name", "longitude", "latitude", "is_background", "in_district"]
@@ -118,7 +118,7 @@ def data_version(session: Session, start: dt.datetime, end: dt.datetime) -> tupl
 
 # --------------------------------------------------------------------------- targets
 def targets(session: Session) -> dict[str, float]:
-    """The campaign targets from ``app_settings`` (defaults where unset or unreadable)."""
+    """The campaign targets from ``app_settings`` (defaults where unset, unreadable or out of range)."""
     rows = dict(
         session.execute(
             select(AppSetting.key, AppSetting.value).where(AppSetting.key.in_(list(DEFAULTS)))
@@ -127,8 +127,8 @@ def targets(session: Session) -> dict[str, float]:
     out = {}
     for key, default in DEFAULTS.items():
         try:
-            out[key] = float(rows[key])
-        except (KeyError, TypeError, ValueError):
+            out[key] = check_targets({key: rows[key]})[key]
+        except (KeyError, InvalidTarget):
             out[key] = default
     return out
 

@@ -79,6 +79,7 @@ class ChecklistView:
     valid_to: dt.date | None
     # (key, position, label zh, label en)
     items: tuple[tuple[str, int, str, str], ...]
+    source: str = ""  # the document it comes from
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -162,6 +163,7 @@ def _checklist_view(version: ChecklistVersion) -> ChecklistView:
         valid_from=version.valid_from,
         valid_to=version.valid_to,
         items=tuple((it.key, it.position, it.label, it.label_en) for it in version.items),
+        source=version.source or "",
     )
 
 

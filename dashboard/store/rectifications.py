@@ -35,14 +35,26 @@ Pair = tuple[int, str]  # (site id, item key)
 
 
 def load_rules(session: Session) -> RectificationRules:
-    """The rules in force: defaults, overridden by the ``rectification.rules`` app setting."""
+    """The rules in force: defaults, overridden by the valid entries of the ``rectification.rules``
+    app setting (unreadable JSON or a bad value falls back to the default: a page never breaks)."""
     row = session.get(AppSetting, RULES_KEY)
     if row is None:
         return RectificationRules()
-    values = json.loads(row.value)
-    if "late_thresholds" in values:
-        values["late_thresholds"] = tuple(values["late_thresholds"])
-    return RectificationRules(**values)
+    try:
+        overrides = json.loads(row.value)
+    except (TypeError, ValueError):
+        return RectificationRules()
+    return RectificationRules.from_overrides(overrides)
+
+
+def set_rules(session: Session, rules: RectificationRules) -> None:
+    """Store the rules (checked by ``domain.rules.check_rectification_rules``)."""
+    row = session.get(AppSetting, RULES_KEY)
+    value = json.dumps(rules.as_dict())
+    if row is None:
+        session.add(AppSetting(key=RULES_KEY, value=value))
+    else:
+        row.value = value
 
 
 def item_history(session: Session, site_id: int, item_key: str) -> list[tuple[Observation, list[str]]]:

@@ -237,7 +237,8 @@ def upsert_sites(session: Session, cleans: list[CleanSite]) -> dict[str, list[st
 
 # --------------------------------------------------------------------------- plates
 def plate_rules(session: Session) -> PlateRules:
-    """The plate rules: defaults, overridden by the JSON object in app_settings ``plate_rules``."""
+    """The plate rules: defaults, overridden by the valid entries of the JSON object in
+    app_settings ``plate_rules`` (unreadable JSON falls back to the defaults)."""
     row = session.get(AppSetting, PLATE_RULES_KEY)
     if row is None:
         return PlateRules()
@@ -246,6 +247,11 @@ def plate_rules(session: Session) -> PlateRules:
     except (TypeError, ValueError):
         return PlateRules()
     return PlateRules.from_overrides(overrides)
+
+
+def active_site_plates(session: Session) -> dict[int, str]:
+    """Every active site's id → its plate now (the sites a rule change re-rates)."""
+    return dict(session.execute(select(Site.id, Site.plate).where(Site.status == "active").order_by(Site.id)).all())
 
 
 def set_plate_rules(session: Session, rules: PlateRules) -> None:

@@ -1,15 +1,11 @@
-"""The air-quality page in a real browser: the demo's December episode, tabs, pollutant, targets."""
+"""The air-quality page in a real browser: the demo's December episode, tabs, pollutant (the targets it
+shows are changed on the admin page: tests/browser/test_admin_rules.py)."""
 
 import datetime as dt
 
 import pytest
-from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.analytics import air
-from dashboard.domain.targets import DEFAULTS
-from dashboard.store import air as store
-from dashboard.store.db import session_scope
 from tests.browser.helpers import WAIT, choose, click, no_console_errors
 
 pytestmark = pytest.mark.browser
@@ -52,26 +48,3 @@ def test_air_page_shows_the_december_episode(logged_in, demo_settings):
     duo.wait_for_contains_text("#air-timeseries", "PM2.5 日均值变化", timeout=WAIT)
     assert "24小时平均二级限值 75 µg/m³" in duo.find_element("#air-timeseries").text
     no_console_errors(duo)
-
-
-def test_editor_changes_the_good_day_target(logged_in, demo_settings):
-    duo = logged_in
-    _open_air(duo)
-    assert "目标 70%" in duo.find_element("#air-summary").text
-    try:
-        field = duo.find_element("#air-target-share")
-        field.send_keys(Keys.CONTROL, "a")
-        field.send_keys("80")
-        # The input shows its "%" suffix after the number.
-        WebDriverWait(duo.driver, WAIT).until(lambda _d: field.get_attribute("value").rstrip("%") == "80")
-        click(duo, "#air-target-save")
-        duo.wait_for_text_to_equal("#air-target-status", "目标已保存。", timeout=WAIT)
-        duo.wait_for_contains_text("#air-summary", "目标 80%", timeout=WAIT)
-        with session_scope(demo_settings.database_url) as session:
-            assert store.targets(session)["target_good_day_share"] == pytest.approx(0.80)
-        click(duo, "#air-tab-monthly")
-        duo.wait_for_contains_text("#air-good-days", "目标 80%", timeout=WAIT)
-        no_console_errors(duo)
-    finally:
-        with session_scope(demo_settings.database_url) as session:
-            store.set_targets(session, DEFAULTS)

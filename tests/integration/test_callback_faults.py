@@ -84,8 +84,19 @@ def write_calls(settings) -> dict[str, dict]:
         item_row = {"id": str(item.id), "version": item.version, "status": item.status}
         meeting_ref = {"number": meeting.number, "version": meeting.version}
     return {
-        "air-target-status.children": {"air-target-save.n_clicks": 1, "air-target-share.value": 10,
-                                       "air-target-pm25.value": 400, "air-targets-version.data": 0},
+        "admin-rules-targets-message.children": {"admin-rules-targets-save.n_clicks": 1, "admin-rules-share.value": 10,
+                                                 "admin-rules-pm25.value": 400},
+        "admin-rules-plates-message.children": {
+            "admin-rules-plates-save.n_clicks": 1, "admin-rules-window-days.value": 14,
+            "admin-rules-red-failures.value": 3, "admin-rules-red-overdue-rectifications.value": 1,
+            "admin-rules-yellow-failures.value": 1, "admin-rules-yellow-open-rectifications.value": 1,
+            "admin-rules-red-on-working-during-stop.checked": True},
+        "admin-rules-rect-message.children": {
+            "admin-rules-rect-save.n_clicks": 1, "admin-rules-deadline-days.value": 1,
+            "admin-rules-repeat-window-days.value": 30, "admin-rules-repeat-cap.value": 1,
+            "admin-rules-late-thresholds.value": "0", "admin-rules-max-level.value": "3"},
+        "admin-checklist-load-message.children": {"admin-checklist-load.n_clicks": 1,
+                                                  "admin-checklist-refresh.data": 0},
         "sites-upload-result.children": {"sites-upload.contents": _upload(template_bytes()),
                                          "sites-upload.filename": "sites.xlsx", "sites-refresh.data": 0},
         "insp-import-result.children": {"insp-import-upload.contents": _upload(template_bytes()),
@@ -96,8 +107,10 @@ def write_calls(settings) -> dict[str, dict]:
     }
 
 
-WRITERS = ["air-target-status.children", "sites-upload-result.children", "insp-import-result.children",
-           "ledger-grid.rowTransaction", "meeting-freeze-message.children"]
+WRITERS = ["admin-rules-targets-message.children", "admin-rules-plates-message.children",
+           "admin-rules-rect-message.children", "admin-checklist-load-message.children",
+           "sites-upload-result.children", "insp-import-result.children", "ledger-grid.rowTransaction",
+           "meeting-freeze-message.children"]
 
 
 def test_anonymous_callback_calls_get_401_and_write_nothing(demo):

@@ -1,4 +1,4 @@
-"""The air-quality pages' frames and figures on small hand-made data; targets and their role check."""
+"""The air-quality pages' frames and figures on small hand-made data; the page without readings."""
 
 from __future__ import annotations
 
@@ -309,37 +309,7 @@ def test_english_labels(episode):
     assert not re.search(r"[\u4e00-\u9fff]", fig.layout.title.subtitle.text)
 
 
-# --------------------------------------------------------------------------- targets
-def test_targets_default_store_validate_and_audit(tmp_path):
-    from dashboard.domain.targets import InvalidTarget, check_targets
-    from dashboard.services.access import Actor, Forbidden
-    from dashboard.services.settings import set_targets
-    from dashboard.store import air as store
-    from dashboard.store.db import session_scope, upgrade
-    from dashboard.store.models import AuditEntry
-    from dashboard.store.users import upsert_user
-    from tests.conftest import make_settings
-
-    settings = make_settings(tmp_path)
-    upgrade(settings.database_url)
-    with session_scope(settings.database_url) as session:
-        assert store.targets(session) == {"target_good_day_share": 0.70, "target_pm25": 50.0}
-        editor = Actor(upsert_user(session, "eddie", "editor-pass", "editor").id, "editor")
-    assert set_targets(settings, editor, good_day_share=0.75, pm25="45") == {"target_good_day_share": 0.75,
-                                                                              "target_pm25": 45.0}
-    for share, pm25 in ((1.5, 45), (0.7, float("inf")), (0.7, "很多"), (None, 45), (0.7, 0)):
-        with pytest.raises(InvalidTarget):
-            set_targets(settings, editor, good_day_share=share, pm25=pm25)
-    with pytest.raises(InvalidTarget):
-        check_targets({"target_o3": 100})
-    with pytest.raises(Forbidden):
-        set_targets(settings, Actor(8, "inspector"), good_day_share=0.9, pm25=30)
-    with session_scope(settings.database_url) as session:
-        assert store.targets(session) == {"target_good_day_share": 0.75, "target_pm25": 45.0}
-        (entry,) = session.query(AuditEntry).filter_by(entity="app_settings").all()
-        assert entry.user_id == editor.user_id and entry.detail["before"]["target_pm25"] == 50.0
-
-
+# --------------------------------------------------------------------------- the page
 @pytest.fixture
 def air_client(tmp_path):
     from dashboard.app import create_app
@@ -351,7 +321,6 @@ def air_client(tmp_path):
     app = create_app(settings)
     with session_scope(settings.database_url) as session:
         upsert_user(session, "vera", "viewer-pass", "viewer")
-        upsert_user(session, "eddie", "editor-pass", "editor")
     return app.server.test_client(), settings
 
 
@@ -360,39 +329,6 @@ def _login(client, username, password):
 
     log_in(client, username, password)
     return csrf_header(client)["X-CSRFToken"]
-
-
-def _save_targets(client, token, share, pm25):
-    body = {
-        "output": "..air-target-status.children...air-target-status.c...air-targets-version.data..",
-        "outputs": [{"id": "air-target-status", "property": "children"},
-                    {"id": "air-target-status", "property": "c"},
-                    {"id": "air-targets-version", "property": "data"}],
-        "inputs": [{"id": "air-target-save", "property": "n_clicks", "value": 1}],
-        "changedPropIds": ["air-target-save.n_clicks"],
-        "state": [{"id": "air-target-share", "property": "value", "value": share},
-                  {"id": "air-target-pm25", "property": "value", "value": pm25},
-                  {"id": "air-targets-version", "property": "data", "value": 0}],
-    }
-    return client.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token}).get_json()
-
-
-def test_only_editors_may_save_targets(air_client):
-    from dashboard.store import air as store
-    from dashboard.store.db import session_scope
-    from tests.dash_http import texts
-
-    client, settings = air_client
-    refused = _save_targets(client, _login(client, "vera", "viewer-pass"), 90, 40)
-    assert "没有这项操作的权限" in "".join(texts(refused))
-    with session_scope(settings.database_url) as session:
-        assert store.targets(session)["target_good_day_share"] == 0.70
-
-    client.post("/logout")
-    saved = _save_targets(client, _login(client, "eddie", "editor-pass"), 80, 45)
-    assert saved["response"]["air-targets-version"]["data"] == 1
-    with session_scope(settings.database_url) as session:
-        assert store.targets(session) == {"target_good_day_share": 0.80, "target_pm25": 45.0}
 
 
 def test_page_without_readings_says_so(air_client):
@@ -408,14 +344,16 @@ def test_page_without_readings_says_so(air_client):
         "changedPropIds": ["_pages_location.pathname"], "state": [],
     })
     assert layout.status_code == 200 and "air-stations" in json.dumps(layout.get_json())
+    # The targets are shown; only admins get the link to change them (tests/integration/test_admin_rules.py).
+    assert "攻坚目标：优良天数比例 70%，PM2.5 平均浓度 50 µg/m³。" in text_of(layout)
+    assert "air-targets-admin" not in json.dumps(layout.get_json())
     response = client.post("/_dash-update-component", headers={"X-CSRFToken": token}, json={
         "output": "..air-content.children...air-summary.children..",
         "outputs": [{"id": "air-content", "property": "children"}, {"id": "air-summary", "property": "children"}],
         "inputs": [{"id": "air-stations", "property": "value", "value": ["district"]},
                    {"id": "air-pollutant", "property": "value", "value": "AQI"},
                    {"id": "air-period", "property": "value", "value": ["2025-11-01", "2025-11-30"]},
-                   {"id": "air-tabs", "property": "value", "value": "series"},
-                   {"id": "air-targets-version", "property": "data", "value": 0}],
+                   {"id": "air-tabs", "property": "value", "value": "series"}],
         "changedPropIds": [], "state": [],
     })
     assert response.status_code == 200

@@ -1,8 +1,8 @@
 """Air quality: time series, calendar, profiles, station comparison and map, monthly statistics.
 
 Thin: the callbacks read the controls, ask ``analytics.air`` for frames (cached) and
-``figures.air`` for figures. Only the active tab is drawn. The targets form saves through
-``services.settings``, which checks the role.
+``figures.air`` for figures. Only the active tab is drawn. The campaign targets are shown here
+and changed on the admin page (/admin?tab=rules).
 """
 
 from __future__ import annotations
@@ -12,18 +12,16 @@ import math
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, dcc, html
 
 from dashboard import analytics
 from dashboard.analytics import air
 from dashboard.analytics.periods import opening_window
 from dashboard.auth import current_language
-from dashboard.domain.targets import InvalidTarget
 from dashboard.figures import air as figs
 from dashboard.figures.theme import graph_config
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
-from dashboard.services import settings as settings_service
 from dashboard.ui import inputs
 from dashboard.ui.data import acting_user, app_settings, read_session
 
@@ -58,28 +56,16 @@ def _station_options(stations, lang: str, fallback: bool) -> list[dict]:
     ]
 
 
-def _targets_form(targets: dict, lang: str):
-    return dmc.Paper(
+def _targets_line(targets: dict, lang: str, is_admin: bool) -> dmc.Group:
+    """The campaign targets the page measures against; admins change them on the admin page."""
+    return dmc.Group(
         [
-            dmc.Title(t("air.targets.title", lang), order=5),
-            dmc.Group(
-                [
-                    dmc.NumberInput(
-                        id="air-target-share", label=t("air.targets.good_share", lang),
-                        value=round(targets["target_good_day_share"] * 100, 1), min=0, max=100, step=1,
-                        suffix="%", w=200,
-                    ),
-                    dmc.NumberInput(
-                        id="air-target-pm25", label=t("air.targets.pm25", lang),
-                        value=targets["target_pm25"], min=1, max=500, step=1, w=220,
-                    ),
-                    dmc.Button(t("air.targets.save", lang), id="air-target-save", mt=24),
-                    dmc.Text("", id="air-target-status", size="sm", mt=24),
-                ],
-                align="flex-start",
-            ),
+            dmc.Text(t("air.targets.line", lang, share=f"{targets['target_good_day_share'] * 100:g}%",
+                       pm25=f"{targets['target_pm25']:g} µg/m³"), size="sm", c="dimmed"),
+            dcc.Link(t("air.targets.change", lang), href="/admin?tab=rules", id="air-targets-admin")
+            if is_admin else None,
         ],
-        withBorder=True, p="md", radius="md", id="air-targets-form",
+        gap="sm", id="air-targets",
     )
 
 
@@ -109,7 +95,6 @@ def layout(start=None, end=None, stations=None, pollutant=None, tab=None, **_que
     data = air.load_air_data(settings.database_url, start, end)
     known = set(data.stations["code"]) | {air.DISTRICT}
     selected = [code for code in (stations or "").split(",") if code in known] or [air.DISTRICT]
-    is_editor = acting_user().at_least("editor")
     controls = dmc.Paper(
         dmc.Group(
             [
@@ -150,11 +135,10 @@ def layout(start=None, end=None, stations=None, pollutant=None, tab=None, **_que
                 justify="space-between", align="baseline",
             ),
             controls,
+            _targets_line(targets, lang, acting_user().at_least("admin")),
             html.Div(id="air-summary"),
             tabs,
             dcc.Loading(html.Div(id="air-content", className="air-content"), type="dot", delay_show=300),
-            _targets_form(targets, lang) if is_editor else None,
-            dcc.Store(id="air-targets-version", data=0),
         ],
         className="page page-air",
         style={"display": "flex", "flexDirection": "column", "gap": "16px"},
@@ -288,9 +272,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("air-pollutant", "value"),
         Input("air-period", "value"),
         Input("air-tabs", "value"),
-        Input("air-targets-version", "data"),
     )
-    def _render(selected, choice, period, tab, _version):
+    def _render(selected, choice, period, tab):
         lang = current_language()
         parsed = inputs.period(period)
         if parsed is None:
@@ -309,27 +292,6 @@ def register_callbacks(app: dash.Dash) -> None:
         summary = _summary(data, selected[0], names.get(selected[0], selected[0]), targets, lang)
         return _content(tab or "series", data, list(selected), choice or "AQI", names, targets, lang,
                         settings), summary
-
-    @app.callback(
-        Output("air-target-status", "children"),
-        Output("air-target-status", "c"),
-        Output("air-targets-version", "data"),
-        Input("air-target-save", "n_clicks"),
-        State("air-target-share", "value"),
-        State("air-target-pm25", "value"),
-        State("air-targets-version", "data"),
-        prevent_initial_call=True,
-    )
-    def _save_targets(n_clicks, share, pm25, version):
-        lang = current_language()
-        if not n_clicks:
-            raise dash.exceptions.PreventUpdate
-        share = share / 100 if isinstance(share, (int, float)) and not isinstance(share, bool) else share
-        try:
-            settings_service.set_targets(app_settings(), acting_user(), good_day_share=share, pm25=pm25)
-        except InvalidTarget:
-            return t("air.targets.invalid", lang), "red", dash.no_update
-        return t("air.targets.saved", lang), "teal", (version or 0) + 1
 
 
 dash.register_page(__name__, path="/air", name="air", title="空气质量", layout=layout)

@@ -1,0 +1,26 @@
+"""The rules the staff tune, as they are in force (the admin page's rules tab shows and edits them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from dashboard.domain.compliance import PlateRules
+from dashboard.domain.rectification import RectificationRules
+from dashboard.store import air as air_store
+from dashboard.store import rectifications as rectification_store
+from dashboard.store import sites as site_store
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    targets: dict[str, float]  # target_good_day_share (0..1), target_pm25 (µg/m³)
+    plates: PlateRules
+    rectification: RectificationRules
+
+
+def rules_in_force(session: Session) -> RulesInForce:
+    """The targets, plate rules and rectification rules, with defaults for what is unset or unreadable."""
+    return RulesInForce(air_store.targets(session), site_store.plate_rules(session),
+                        rectification_store.load_rules(session))

@@ -1,0 +1,204 @@
+"""Admin tab 规则: the rules the staff tune, each with what it means and what saving it does —
+the campaign targets, the plate rules and the rectification deadline and escalation ladder.
+
+Saving goes through ``services.settings`` (admins only, audited with before and after); what a
+change does to plates and open rectifications is decided and documented there.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import dash
+import dash_mantine_components as dmc
+from dash import Input, Output, State, html
+
+from dashboard.analytics.rules import rules_in_force
+from dashboard.auth import current_language
+from dashboard.domain.compliance import PLATE_BOUNDS
+from dashboard.domain.rectification import LEVELS, RECTIFICATION_BOUNDS, THRESHOLD_BOUNDS
+from dashboard.domain.rules import InvalidRule
+from dashboard.domain.targets import BOUNDS as TARGET_BOUNDS
+from dashboard.domain.targets import InvalidTarget
+from dashboard.i18n import t
+from dashboard.services import settings as service
+from dashboard.ui.data import acting_user, app_settings, read_session
+
+ORDER = 50
+KEY = "rules"
+
+PLATE_NUMBERS = ("window_days", "red_failures", "red_overdue_rectifications", "yellow_failures",
+                 "yellow_open_rectifications")
+RECT_NUMBERS = ("deadline_days", "repeat_window_days", "repeat_cap")
+
+
+def label(lang: str) -> str:
+    return t("admin.rules.tab", lang)
+
+
+def _number(field: str, value: int, bounds: tuple[int, int], lang: str, prefix: str) -> dmc.NumberInput:
+    low, high = bounds
+    return dmc.NumberInput(id=f"admin-rules-{field.replace('_', '-')}", value=value, min=low, max=high, step=1,
+                           allowDecimal=False, label=t(f"admin.rules.{prefix}.{field}", lang),
+                           description=t(f"admin.rules.{prefix}.{field}.help", lang, low=low, high=high))
+
+
+def _grid(children: list) -> dmc.SimpleGrid:
+    return dmc.SimpleGrid(children, cols={"base": 1, "sm": 2, "lg": 3}, spacing="md", verticalSpacing="sm")
+
+
+def _section(title_key: str, explain_key: str, body: list, save_id: str, message_id: str, lang: str,
+             section_id: str) -> dmc.Paper:
+    return dmc.Paper([
+        dmc.Title(t(title_key, lang), order=4),
+        dmc.Text(t(explain_key, lang), size="sm", c="dimmed", mb="sm"),
+        *body,
+        dmc.Group([dmc.Button(t("admin.rules.save", lang), id=save_id)], mt="md"),
+        html.Div(id=message_id, style={"marginTop": "8px"}),
+    ], withBorder=True, p="md", radius="md", id=section_id)
+
+
+def _subtitle(key: str, lang: str) -> dmc.Text:
+    return dmc.Text(t(key, lang), fw=600, size="sm", mt="md", mb=4)
+
+
+def panel(lang: str) -> html.Div:
+    with read_session() as session:
+        rules = rules_in_force(session)
+    plates, rect = rules.plates, rules.rectification
+    share_low, share_high = TARGET_BOUNDS["target_good_day_share"]
+    pm_low, pm_high = TARGET_BOUNDS["target_pm25"]
+    targets = _section("admin.rules.targets.title", "admin.rules.targets.explain", [_grid([
+        dmc.NumberInput(id="admin-rules-share", label=t("admin.rules.targets.share", lang),
+                        value=round(rules.targets["target_good_day_share"] * 100, 1), min=share_low * 100,
+                        max=share_high * 100, step=1, suffix="%",
+                        description=t("admin.rules.targets.share.help", lang)),
+        dmc.NumberInput(id="admin-rules-pm25", label=t("admin.rules.targets.pm25", lang),
+                        value=rules.targets["target_pm25"], min=pm_low, max=pm_high, step=1,
+                        description=t("admin.rules.targets.pm25.help", lang, low=f"{pm_low:g}", high=f"{pm_high:g}")),
+    ])], "admin-rules-targets-save", "admin-rules-targets-message", lang, "admin-rules-targets")
+    plate = {f: _number(f, getattr(plates, f), PLATE_BOUNDS[f], lang, "plates") for f in PLATE_NUMBERS}
+    plate_section = _section("admin.rules.plates.title", "admin.rules.plates.explain", [
+        _grid([plate["window_days"]]),
+        _subtitle("admin.rules.plates.red", lang),
+        _grid([plate["red_failures"], plate["red_overdue_rectifications"],
+               dmc.Switch(id="admin-rules-red-on-working-during-stop", checked=plates.red_on_working_during_stop,
+                          label=t("admin.rules.plates.red_on_working_during_stop", lang),
+                          description=t("admin.rules.plates.red_on_working_during_stop.help", lang), mt="xs")]),
+        _subtitle("admin.rules.plates.yellow", lang),
+        _grid([plate["yellow_failures"], plate["yellow_open_rectifications"]]),
+    ], "admin-rules-plates-save", "admin-rules-plates-message", lang, "admin-rules-plates")
+    low_level, high_level = RECTIFICATION_BOUNDS["max_level"]
+    levels = [{"value": str(n), "label": t("admin.rules.rect.level_option", lang, n=n,
+                                           name=t(f"rectifications.level.{LEVELS[n]}", lang))}
+              for n in range(low_level, high_level + 1)]
+    rect_section = _section("admin.rules.rect.title", "admin.rules.rect.explain", [_grid([
+        *(_number(f, getattr(rect, f), RECTIFICATION_BOUNDS[f], lang, "rect") for f in RECT_NUMBERS),
+        dmc.TextInput(id="admin-rules-late-thresholds", label=t("admin.rules.rect.late_thresholds", lang),
+                      value=", ".join(str(d) for d in rect.late_thresholds), placeholder="0, 7",
+                      description=t("admin.rules.rect.late_thresholds.help", lang, high=THRESHOLD_BOUNDS[1])),
+        dmc.Select(id="admin-rules-max-level", label=t("admin.rules.rect.max_level", lang), data=levels,
+                   value=str(rect.max_level), allowDeselect=False,
+                   description=t("admin.rules.rect.max_level.help", lang)),
+    ])], "admin-rules-rect-save", "admin-rules-rect-message", lang, "admin-rules-rect")
+    return html.Div([
+        dmc.Text(t("admin.rules.explain", lang), size="sm", c="dimmed"),
+        targets,
+        plate_section,
+        rect_section,
+    ], style={"display": "flex", "flexDirection": "column", "gap": "12px"})
+
+
+def _field_name(field: str, lang: str) -> str:
+    for prefix in ("plates", "rect"):
+        key = f"admin.rules.{prefix}.{field}"
+        text = t(key, lang)
+        if text != key:
+            return text
+    return field
+
+
+def _refusal(exc: InvalidRule, lang: str) -> dmc.Alert:
+    details = dict(exc.details)
+    field = str(details.get("field", ""))
+    details["field"] = _field_name(field, lang)
+    # Which yellow threshold is at or above its red one decides what to say.
+    key = f"admin.rules.error.{exc.code}" + (f".{field}" if exc.code == "yellow_not_below_red" else "")
+    return dmc.Alert(t(key, lang, **details), color="red", className="admin-rules-error")
+
+
+def _saved(text: str) -> dmc.Alert:
+    return dmc.Alert(text, color="teal", className="admin-rules-saved")
+
+
+def _plate_counts(plates: dict[int, tuple[str, str]], lang: str) -> str:
+    counts = Counter(new for _old, new in plates.values())
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(t("admin.rules.plates.now", lang, n=counts[p], plate=t(f"plate.{p}", lang))
+                    for p in ("red", "yellow", "green") if counts[p])
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(
+        Output("admin-rules-targets-message", "children"),
+        Input("admin-rules-targets-save", "n_clicks"),
+        State("admin-rules-share", "value"),
+        State("admin-rules-pm25", "value"),
+        prevent_initial_call=True,
+    )
+    def _save_targets(n_clicks, share, pm25):
+        lang = current_language()
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        # The form shows a percentage; the rule is a fraction.
+        share = share / 100 if isinstance(share, (int, float)) and not isinstance(share, bool) else share
+        try:
+            saved = service.set_targets(app_settings(), acting_user(), good_day_share=share, pm25=pm25)
+        except InvalidTarget:
+            return dmc.Alert(t("admin.rules.targets.invalid", lang), color="red", className="admin-rules-error")
+        return _saved(t("admin.rules.targets.saved", lang, share=f"{saved['target_good_day_share'] * 100:g}",
+                        pm25=f"{saved['target_pm25']:g}"))
+
+    @app.callback(
+        Output("admin-rules-plates-message", "children"),
+        Input("admin-rules-plates-save", "n_clicks"),
+        *(State(f"admin-rules-{f.replace('_', '-')}", "value") for f in PLATE_NUMBERS),
+        State("admin-rules-red-on-working-during-stop", "checked"),
+        prevent_initial_call=True,
+    )
+    def _save_plates(n_clicks, *values):
+        lang = current_language()
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        form = dict(zip((*PLATE_NUMBERS, "red_on_working_during_stop"), values, strict=True))
+        try:
+            saved = service.set_plate_rules(app_settings(), acting_user(), form)
+        except InvalidRule as exc:
+            return _refusal(exc, lang)
+        if not saved.changed:
+            return _saved(t("admin.rules.unchanged", lang))
+        if not saved.plates:
+            return _saved(t("admin.rules.plates.saved_none", lang))
+        return _saved(t("admin.rules.plates.saved", lang, n=len(saved.plates),
+                        counts=_plate_counts(saved.plates, lang)))
+
+    @app.callback(
+        Output("admin-rules-rect-message", "children"),
+        Input("admin-rules-rect-save", "n_clicks"),
+        *(State(f"admin-rules-{f.replace('_', '-')}", "value") for f in RECT_NUMBERS),
+        State("admin-rules-late-thresholds", "value"),
+        State("admin-rules-max-level", "value"),
+        prevent_initial_call=True,
+    )
+    def _save_rectification(n_clicks, *values):
+        lang = current_language()
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        form = dict(zip((*RECT_NUMBERS, "late_thresholds", "max_level"), values, strict=True))
+        try:
+            saved = service.set_rectification_rules(app_settings(), acting_user(), form)
+        except InvalidRule as exc:
+            return _refusal(exc, lang)
+        if not saved.changed:
+            return _saved(t("admin.rules.unchanged", lang))
+        return _saved(t("admin.rules.rect.saved", lang, n=len(saved.levels)))

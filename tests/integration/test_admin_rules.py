@@ -135,7 +135,7 @@ def test_targets_default_store_validate_and_audit(tmp_path):
 
 
 def test_an_admin_sets_the_targets_on_the_rules_tab_and_the_air_page_shows_them(demo):
-    from tests.integration.test_empty_database import page
+    from tests.integration.test_page_states import page
 
     app, settings = demo
     client = admin_client(app)
@@ -291,7 +291,7 @@ def test_the_services_refuse_bad_values_too(demo):
 
 # --------------------------------------------------------------------------- bad stored values
 def test_unreadable_stored_rules_fall_back_to_defaults_and_break_no_page(demo):
-    from tests.integration.test_empty_database import page
+    from tests.integration.test_page_states import page
 
     app, settings = demo
     garbage = {site_store.PLATE_RULES_KEY: '{"window_days": Infinity, "red_failures": 1e400, "yellow_failures": [2]',

@@ -27,7 +27,7 @@ from dashboard.services import inspections as service
 from dashboard.services.access import Forbidden
 from dashboard.storage.photos import PhotoRejected, find_photo, is_photo_hash
 from dashboard.ui.data import acting_user, app_settings, read_session
-from dashboard.ui.inputs import int_or_none, upload_bytes
+from dashboard.ui.inputs import BadInput, int_or_none, upload_bytes
 
 RESULT_COLORS = {"pass": "teal", "fail": "red", "na": "gray"}
 HIDDEN = {"display": "none"}
@@ -411,6 +411,10 @@ def register_callbacks(app: dash.Dash) -> None:
     def _when_changed(date_value, time_value, checklist_id, ids, results, notes, photos):
         lang = current_language()
         tz = app_settings().tz
+        ids, results, notes, photos = (v if isinstance(v, list) else [] for v in (ids, results, notes, photos))
+        if not all(isinstance(i, dict) and "key" in i for i in ids) or len({len(ids), len(results), len(notes),
+                                                                            len(photos)}) > 1:
+            raise BadInput("checklist items")
         when = _parse_when(date_value, time_value, tz)
         if when is None:
             return no_update, no_update, no_update, no_update, no_update

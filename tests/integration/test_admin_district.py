@@ -412,3 +412,19 @@ def test_the_migration_keeps_existing_townships_in_use_on_sqlite(sqlite_url):
 @pytest.mark.postgres
 def test_the_migration_keeps_existing_townships_in_use_on_postgresql(pg_url):
     _upgrade_with_townships(pg_url)
+
+
+def test_a_retired_township_and_its_unit_leave_the_meeting_form_and_the_home_chart(district):
+    from dashboard.analytics.overview import build_overview
+
+    app, settings = district
+    service.set_township_active(settings, ADMIN, 2, False)
+    client = app.server.test_client()
+    log_in(client, "editor", "editor-pass-1")
+    for kind in ("problem", "acc"):
+        added = call(client, app, f"mf-{kind}s.children", {f"mf-add-{kind}.n_clicks": 1})
+        said = text_of(added)
+        assert "侯寨乡" in said and "马寨镇" not in said, kind
+    with reading(settings.database_url) as session:
+        chart = build_overview(session, settings.tz).sites
+    assert list(chart["township"]) == ["侯寨乡"]  # 马寨镇 is retired and has no site

@@ -10,36 +10,28 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.air import GRID, empty_figure
+from dashboard.figures.air import GRID, _label_positions, empty_figure
 from dashboard.figures.theme import base_layout
 from dashboard.i18n import t
 
 GROUP_COLOUR = "#0b7285"
 BACKGROUND_COLOUR = "#e8590c"
 OTHER_COLOUR = "#adb5bd"
-#: Without a chosen station the map shows stations with readings; a national network's would
-#: be a cloud over all China: then the cities of the first ones only.
-MAX_OTHERS = 300
+#: A national network has stations in some 370 cities: a map of them all is a cloud.
+MAX_SHOWN = 300
 
 
 def map_stations(stations: pd.DataFrame) -> pd.DataFrame:
-    """The stations worth drawing: the chosen ones and the others in their cities; with none
-    chosen, those with readings (up to ``MAX_OTHERS``). Rows without coordinates are left out."""
+    """The stations worth drawing: every station in the cities of the group (or, before there
+    is one, in the cities of the stations with readings), up to ``MAX_SHOWN``. Background
+    stations elsewhere (a national list flags hundreds) do not widen the map. Rows without
+    coordinates are left out."""
     placed = stations.dropna(subset=["longitude", "latitude"])
-    chosen = placed["in_district"] | placed["is_background"]
-    if chosen.any():
-        cities = set(placed.loc[chosen, "city"]) - {""}
-        return placed[chosen | placed["city"].isin(cities)]
-    return placed[placed["has_data"]].head(MAX_OTHERS)
-
-
-def _titled(fig: go.Figure, title: str, subtitle: str, lang: str, **layout) -> go.Figure:
-    fig.update_layout(
-        base_layout(lang, margin={"l": 10, "r": 10, "t": 78, "b": 10}, **layout),
-        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 16},
-               "subtitle": {"text": subtitle, "font": {"size": 12, "color": "#495057"}}},
-    )
-    return fig
+    focus = placed[placed["in_district"]]
+    if focus.empty:
+        focus = placed[placed["has_data"]]
+    cities = set(focus["city"]) - {""}
+    return placed[placed.index.isin(focus.index) | placed["city"].isin(cities)].head(MAX_SHOWN)
 
 
 def _kind(row) -> str:
@@ -55,8 +47,6 @@ def station_choice_map(stations: pd.DataFrame, lang: str, tile_url: str = "", at
     places = map_stations(stations)
     if places.empty:
         return empty_figure(t("admin.stations.map_empty", lang), lang)
-    title = t("admin.stations.map_title", lang)
-    note = t("admin.stations.map_note", lang)
     fig = go.Figure()
     styles = {
         "group": {"colour": GROUP_COLOUR, "size": 18, "symbol": "circle"},
@@ -64,6 +54,10 @@ def station_choice_map(stations: pd.DataFrame, lang: str, tile_url: str = "", at
         "other": {"colour": OTHER_COLOUR, "size": 11, "symbol": "circle"},
     }
     kinds = [_kind(r) for r in places.itertuples()]
+    # Labels (the chosen stations') on the side away from their nearest neighbour.
+    named = places[[k != "other" for k in kinds]]
+    sides = dict(zip(named["code"], _label_positions(named["longitude"].to_numpy(dtype=float),
+                                                     named["latitude"].to_numpy(dtype=float))))
     for kind, style in styles.items():
         rows = places[[k == kind for k in kinds]]
         if rows.empty:
@@ -81,9 +75,11 @@ def station_choice_map(stations: pd.DataFrame, lang: str, tile_url: str = "", at
             fig.add_trace(go.Scattermap(lon=rows["longitude"], lat=rows["latitude"], marker=marker,
                                         textposition="top right", **common))
         else:
-            fig.add_trace(go.Scatter(x=rows["longitude"], y=rows["latitude"], textposition="top center",
+            fig.add_trace(go.Scatter(x=rows["longitude"], y=rows["latitude"],
+                                     textposition=[sides.get(c, "top center") for c in rows["code"]],
                                      marker={**marker, "symbol": style["symbol"]}, cliponaxis=False, **common))
-    legend = {"orientation": "h", "y": -0.12, "x": 0}
+    layout = {"height": 440, "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+              "clickmode": "event", "margin": {"l": 10, "r": 10, "t": 30, "b": 10}}
     if tile_url:
         fig.update_layout(map={
             "style": "white-bg",
@@ -92,16 +88,18 @@ def station_choice_map(stations: pd.DataFrame, lang: str, tile_url: str = "", at
             "center": {"lon": float(places["longitude"].mean()), "lat": float(places["latitude"].mean())},
             "zoom": 9,
         })
-        return _titled(fig, title, note, lang, height=460, legend=legend, clickmode="event")
+        fig.update_layout(base_layout(lang, **layout))
+        return fig
     lat0 = float(places["latitude"].mean())
     pad_x = max(0.03, (places["longitude"].max() - places["longitude"].min()) * 0.1)
     pad_y = max(0.03, (places["latitude"].max() - places["latitude"].min()) * 0.12)
-    return _titled(
-        fig, title, note, lang, height=460, legend=legend, clickmode="event",
+    fig.update_layout(base_layout(
+        lang, **layout,
         xaxis={"title": t("air.map.lon", lang), "gridcolor": GRID, "zeroline": False, "ticksuffix": "°",
                "range": [places["longitude"].min() - pad_x, places["longitude"].max() + pad_x]},
         yaxis={"title": t("air.map.lat", lang), "gridcolor": GRID, "zeroline": False, "ticksuffix": "°",
                "scaleanchor": "x", "scaleratio": 1 / math.cos(math.radians(lat0)),
                "range": [places["latitude"].min() - pad_y, places["latitude"].max() + pad_y]},
         plot_bgcolor="#f8f9fa",
-    )
+    ))
+    return fig

@@ -78,8 +78,8 @@ def _name_section(lang: str) -> dmc.Paper:
 
 def _township_section(lang: str) -> dmc.Paper:
     columns = [
-        {"field": "position", "headerName": t("admin.district.col.position", lang), "width": 80, "sort": "asc"},
-        {"field": "code", "headerName": t("admin.district.col.code", lang), "width": 130},
+        {"field": "position", "headerName": t("admin.district.col.position", lang), "width": 90, "sort": "asc",
+         "filter": False},
         {"field": "name", "headerName": t("admin.district.col.name", lang), "flex": 1, "minWidth": 150},
         {"field": "name_en", "headerName": t("admin.district.col.name_en", lang), "flex": 1, "minWidth": 170},
         {"field": "kind_label", "headerName": t("admin.district.col.kind", lang), "width": 100},
@@ -88,6 +88,8 @@ def _township_section(lang: str) -> dmc.Paper:
                                             "style": {"color": "#c92a2a", "fontWeight": 600}}]}},
         {"field": "sites", "headerName": t("admin.district.col.sites", lang), "width": 120},
         {"field": "users", "headerName": t("admin.district.col.users", lang), "width": 90},
+        # Codes are for files and links: last, so a phone shows the names first.
+        {"field": "code", "headerName": t("admin.district.col.code", lang), "width": 140},
     ]
     kinds = [{"value": k, "label": t(f"district.kind.{k}", lang)} for k in TOWNSHIP_KINDS]
     form = dmc.Paper([

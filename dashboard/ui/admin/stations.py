@@ -30,8 +30,9 @@ ORDER = 30
 KEY = "stations"
 NO_UPDATE = dash.no_update
 COLUMN = {"display": "flex", "flexDirection": "column", "gap": "10px"}
-#: Codes a summary lists by name; the rest are counted.
+#: Stations a summary lists by name; the rest are counted.
 SHOWN = 30
+BACKGROUND_SHOWN = 10
 
 
 def label(lang: str) -> str:
@@ -46,10 +47,9 @@ def _stations() -> pd.DataFrame:
 
 
 def _grid_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
-    """The grid's rows: the chosen stations first, then those with readings, by city and code."""
+    """The grid's rows: the group first, then the stations with readings, by city and code."""
     tz = app_settings().tz
-    ordered = frame.assign(rank=[0 if d or b else (1 if h else 2) for d, b, h in
-                                 zip(frame["in_district"], frame["is_background"], frame["has_data"])])
+    ordered = frame.assign(rank=[0 if d else (1 if h else 2) for d, h in zip(frame["in_district"], frame["has_data"])])
     ordered = ordered.sort_values(["rank", "city", "code"], kind="stable")
     return [{
         "code": r.code, "name": r.name, "city": r.city,
@@ -76,10 +76,10 @@ def _chosen(data: list[dict]) -> tuple[list[str], list[str]]:
 
 
 # --------------------------------------------------------------------------- summary and map
-def _names(frame: pd.DataFrame, codes: list[str]) -> str:
+def _names(frame: pd.DataFrame, codes: list[str], shown: int = SHOWN) -> str:
     names = dict(zip(frame["code"], frame["name"]))
-    shown = [f"{names.get(c, c)}（{c}）" for c in codes[:SHOWN]]
-    return "、".join(shown) + ("…" if len(codes) > SHOWN else "")
+    listed = [f"{names.get(c, c)}（{c}）" for c in codes[:shown]]
+    return "、".join(listed) + ("…" if len(codes) > shown else "")
 
 
 def _summary(frame: pd.DataFrame, group: list[str], background: list[str], lang: str) -> list:
@@ -102,8 +102,11 @@ def _summary(frame: pd.DataFrame, group: list[str], background: list[str], lang:
     else:
         parts.append(dmc.Alert(t("admin.stations.no_group", lang), color="yellow", id="adm-s-no-group"))
     if background:
+        # A national list flags hundreds: name those of the group's cities, count the rest.
+        cities = set(frame.loc[frame["code"].isin(members), "city"])
+        near = [c for c in background if c in set(frame.loc[frame["city"].isin(cities), "code"])]
         parts.append(dmc.Text(t("admin.stations.background_is", lang, n=len(background),
-                                names=_names(frame, background)), size="sm", c="dimmed"))
+                                names=_names(frame, near or background, BACKGROUND_SHOWN)), size="sm", c="dimmed"))
     silent = frame[frame["code"].isin(members) & ~frame["has_data"]]["code"].tolist()
     if silent:
         parts.append(dmc.Alert(t("admin.stations.without_readings", lang, names=_names(frame, silent)),
@@ -132,20 +135,24 @@ def panel(lang: str) -> html.Div:
     data = _grid_rows(frame, lang)
     group, background = _chosen(data)
     columns = [
-        {"field": "in_district", "headerName": t("admin.stations.col.group", lang), "width": 100,
-         "cellDataType": "boolean", "editable": True, "pinned": "left"},
-        {"field": "is_background", "headerName": t("admin.stations.col.background", lang), "width": 100,
-         "cellDataType": "boolean", "editable": True, "pinned": "left"},
-        {"field": "city", "headerName": t("admin.stations.col.city", lang), "width": 110},
-        {"field": "name", "headerName": t("admin.stations.col.name", lang), "flex": 1, "minWidth": 150},
+        # Narrow enough that a phone still shows the name beside the two pinned boxes.
+        {"field": "in_district", "headerName": t("admin.stations.col.group", lang), "width": 86, "minWidth": 70,
+         "cellDataType": "boolean", "editable": True, "pinned": "left", "filter": False},
+        {"field": "is_background", "headerName": t("admin.stations.col.background", lang), "width": 86,
+         "minWidth": 70, "cellDataType": "boolean", "editable": True, "pinned": "left", "filter": False},
+        {"field": "name", "headerName": t("admin.stations.col.name", lang), "flex": 1, "minWidth": 130},
         {"field": "code", "headerName": t("admin.stations.col.code", lang), "width": 100},
+        {"field": "city", "headerName": t("admin.stations.col.city", lang), "width": 110},
         {"field": "longitude", "headerName": t("admin.stations.col.longitude", lang), "width": 110},
         {"field": "latitude", "headerName": t("admin.stations.col.latitude", lang), "width": 110},
         {"field": "readings", "headerName": t("admin.stations.col.readings", lang), "width": 100},
         {"field": "latest", "headerName": t("admin.stations.col.latest", lang), "width": 160},
     ]
-    empty = [dmc.Alert(t("admin.stations.empty", lang), color="yellow", id="adm-s-empty",
-                       title=t("admin.stations.empty_title", lang))] if frame.empty else []
+    commands = [dmc.Code(t(f"admin.stations.cmd_{what}", lang), block=True,
+                         style={"whiteSpace": "pre-wrap", "wordBreak": "break-all"})
+                for what in ("stations", "readings")]
+    empty = [dmc.Alert([dmc.Text(t("admin.stations.empty", lang), size="sm", mb="xs"), *commands], color="yellow",
+                       id="adm-s-empty", title=t("admin.stations.empty_title", lang))] if frame.empty else []
     return html.Div([
         dmc.Text(t("admin.stations.explain", lang), size="sm", c="dimmed"),
         *empty,
@@ -169,9 +176,12 @@ def panel(lang: str) -> html.Div:
                 ], gap="sm"),
                 html.Div(id="adm-s-message"),
             ], withBorder=True, p="md", radius="md", style=COLUMN),
-            dmc.Paper(dcc.Graph(id="adm-s-map", figure=_map(frame, group, background, lang),
-                                config=graph_config(lang) | {"displayModeBar": False}),
-                      withBorder=True, p="xs", radius="md"),
+            dmc.Paper([
+                dmc.Title(t("admin.stations.map_title", lang), order=4),
+                dmc.Text(t("admin.stations.map_note", lang), size="sm", c="dimmed"),
+                dcc.Graph(id="adm-s-map", figure=_map(frame, group, background, lang),
+                          config=graph_config(lang) | {"displayModeBar": False}),
+            ], withBorder=True, p="md", radius="md", style=COLUMN),
         ], cols={"base": 1, "lg": 2}, spacing="md"),
     ], style={"display": "flex", "flexDirection": "column", "gap": "12px"})
 

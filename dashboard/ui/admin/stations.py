@@ -2,9 +2,10 @@
 background stations (对照点, left out of every mean), ticked on a list or clicked on a map and
 saved at once through ``services.district.set_station_group``.
 
-The grid holds the page's state: ticking a box edits its rows, which AG Grid sends back as
-``rowData``; the summary, the preview of the district figure and the map follow it, and saving
-sends the ticked codes. Station details and readings are always read from the database.
+The grid holds the page's state: ticking a box edits its row (AG Grid changes the row object in
+place and sends the edit as ``cellValueChanged``); the summary, the preview of the district
+figure and the map follow the rows, and saving sends the ticked codes. Station details and
+readings are always read from the database.
 """
 
 from __future__ import annotations
@@ -197,13 +198,16 @@ def register_callbacks(app: dash.Dash) -> None:
         patch["quickFilterText"] = text or ""
         return patch
 
+    # A ticked box changes its row in place, so to Dash the rows look unchanged: the edit event
+    # is what fires. New rows (a map click, a save) fire through rowData itself.
     @app.callback(
         Output("adm-s-summary", "children"),
         Output("adm-s-map", "figure"),
+        Input("adm-s-grid", "cellValueChanged"),
         Input("adm-s-grid", "rowData"),
         prevent_initial_call=True,
     )
-    def _follow(data):
+    def _follow(_edited, data):
         lang = current_language()
         group, background = _chosen(rows(data))
         frame = _stations()

@@ -193,10 +193,16 @@ def test_townships_are_added_renamed_moved_and_keep_their_unit(district):
                  changed=["adm-d-town-down.n_clicks"])
     assert moved.status_code == 200
     assert [t[1] for t in _townships(url)] == ["侯寨乡", "樱桃沟景区管委会", "马寨镇"]
+    # The grid keeps the selected row's old data (position 1): the place comes from the store.
+    call(client, app, "adm-d-town-action-message.children",
+         {"adm-d-town-down.n_clicks": 2, "adm-d-townships-grid.selectedRows": [
+             {"id": str(new_id), "position": 1, "active": True, "name": "樱桃沟景区管委会"}]},
+         changed=["adm-d-town-down.n_clicks"])
+    assert [t[1] for t in _townships(url)] == ["侯寨乡", "马寨镇", "樱桃沟景区管委会"]
     with session_scope(url) as session:
         actions = session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "township")
                                   .order_by(AuditEntry.id)).all()
-    assert actions == ["create", "update", "move"]
+    assert actions == ["create", "update", "move", "move"]
 
 
 def test_a_retired_township_keeps_its_history_and_leaves_the_site_form(district):
@@ -208,7 +214,8 @@ def test_a_retired_township_keeps_its_history_and_leaves_the_site_form(district)
     log_in(client, "admin", "admin-pass-1")
     row = {"id": "1", "position": 1, "active": True, "name": "侯寨乡", "active_sites": 1}
     retired = call(client, app, "adm-d-town-action-message.children",
-                   {"adm-d-town-retire.n_clicks": 1, "adm-d-townships-grid.selectedRows": [row]},
+                   {"adm-d-town-retire.n_clicks": 1, "adm-d-townships-grid.selectedRows": [row],
+                    "adm-d-town-retire.children": "撤销"},
                    changed=["adm-d-town-retire.n_clicks"])
     said = text_of(retired)
     assert "“侯寨乡”已撤销" in said and "1 个在建工地" in said and "恢复" in said
@@ -245,8 +252,8 @@ def test_a_retired_township_keeps_its_history_and_leaves_the_site_form(district)
     assert [o["label"] for o in filters] == ["侯寨乡（已撤销）", "马寨镇"]
 
     restored = call(client, app, "adm-d-town-action-message.children",
-                    {"adm-d-town-retire.n_clicks": 2,
-                     "adm-d-townships-grid.selectedRows": [row | {"active": False}]},
+                    {"adm-d-town-retire.n_clicks": 2, "adm-d-townships-grid.selectedRows": [row],
+                     "adm-d-town-retire.children": "恢复"},
                     changed=["adm-d-town-retire.n_clicks"])
     assert "已恢复使用" in text_of(restored)
     assert _townships(url)[0][5] is True

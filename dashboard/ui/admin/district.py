@@ -293,31 +293,35 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("adm-d-town-down", "n_clicks"),
         Input("adm-d-town-retire", "n_clicks"),
         State("adm-d-townships-grid", "selectedRows"),
+        State("adm-d-town-retire", "children"),
         prevent_initial_call=True,
     )
-    def _move_or_retire(_up, _down, _retire, selected):
+    def _move_or_retire(_up, _down, _retire, selected, button):
         lang = current_language()
         trigger = dash.ctx.triggered_id
         selected = rows(selected)
         if trigger is None or not selected:
             raise dash.exceptions.PreventUpdate
         row = selected[0]
-        township_id, position = int_or_none(row.get("id")), int_or_none(row.get("position"))
-        if township_id is None or position is None:
-            raise BadInput("township row")
-        # The page's state decides: the button said 撤销 for a township shown as in use.
-        active = row.get("active") is not False
+        township_id = int_or_none(row.get("id"))
+        # The selected row keeps the data it was selected with: the place comes from the store.
+        stored = next((r for r in _township_rows(lang) if r["id"] == str(township_id)), None)
+        if stored is None:
+            return _refused(service.NotFound("not_found"), lang, "adm-d-town-action-error"), NO_UPDATE, \
+                NO_UPDATE, NO_UPDATE, NO_UPDATE
+        # What the button said when clicked decides, so a double click does not undo itself.
+        active = button != t("admin.district.restore", lang)
         try:
             if trigger == "adm-d-town-retire":
                 service.set_township_active(app_settings(), acting_user(), township_id, not active)
-                sites = int_or_none(row.get("active_sites")) or 0
-                message = (t("admin.district.retired_with_sites", lang, name=row.get("name", ""), n=sites)
+                sites = stored["active_sites"]
+                message = (t("admin.district.retired_with_sites", lang, name=stored["name"], n=sites)
                            if active and sites else
                            t("admin.district.retired" if active else "admin.district.restored", lang,
-                             name=row.get("name", "")))
+                             name=stored["name"]))
             else:
                 service.move_township(app_settings(), acting_user(), township_id,
-                                      max(1, position + (-1 if trigger == "adm-d-town-up" else 1)))
+                                      max(1, stored["position"] + (-1 if trigger == "adm-d-town-up" else 1)))
                 message = None
         except (service.InvalidDistrict, service.NotFound) as exc:
             return _refused(exc, lang, "adm-d-town-action-error"), NO_UPDATE, NO_UPDATE, NO_UPDATE, NO_UPDATE

@@ -298,6 +298,21 @@ def test_an_export_imports_back_unchanged_and_an_import_is_idempotent(district):
     assert table_hash(url) == after
 
 
+def test_the_pages_export_is_the_list_and_imports_back(district):
+    import base64
+
+    app, settings = district
+    client = app.server.test_client()
+    log_in(client, "admin", "admin-pass-1")
+    sent = call(client, app, "adm-d-town-download.data", {"adm-d-town-export.n_clicks": 1}).get_json()
+    download = sent["response"]["adm-d-town-download"]["data"]
+    assert download["filename"].startswith("乡镇办-") and download["filename"].endswith(".xlsx")
+    content = base64.b64decode(download["content"])
+    before = table_hash(settings.database_url)
+    assert service.import_townships(settings, ADMIN, content, download["filename"])["unchanged"] == ["侯寨乡", "马寨镇"]
+    assert table_hash(settings.database_url) == before
+
+
 def test_two_townships_can_swap_names_in_one_file(district):
     _app, settings = district
     service.import_townships(settings, ADMIN, _workbook([["houzhai", "马寨镇", "", "乡"],

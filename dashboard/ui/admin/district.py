@@ -78,11 +78,12 @@ def _name_section(lang: str) -> dmc.Paper:
 
 def _township_section(lang: str) -> dmc.Paper:
     columns = [
-        {"field": "position", "headerName": t("admin.district.col.position", lang), "width": 90, "sort": "asc",
+        {"field": "position", "headerName": t("admin.district.col.position", lang), "width": 100, "sort": "asc",
          "filter": False},
         {"field": "name", "headerName": t("admin.district.col.name", lang), "flex": 1, "minWidth": 150},
         {"field": "name_en", "headerName": t("admin.district.col.name_en", lang), "flex": 1, "minWidth": 170},
-        {"field": "kind_label", "headerName": t("admin.district.col.kind", lang), "width": 100},
+        {"field": "kind_label", "headerName": t("admin.district.col.kind", lang), "width": 140,
+         "tooltipField": "kind_label"},
         {"field": "state", "headerName": t("admin.district.col.state", lang), "width": 100,
          "cellStyle": {"styleConditions": [{"condition": "params.data.active === false",
                                             "style": {"color": "#c92a2a", "fontWeight": 600}}]}},

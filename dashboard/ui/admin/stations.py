@@ -77,10 +77,10 @@ def _chosen(data: list[dict]) -> tuple[list[str], list[str]]:
 
 
 # --------------------------------------------------------------------------- summary and map
-def _names(frame: pd.DataFrame, codes: list[str], shown: int = SHOWN) -> str:
+def _names(frame: pd.DataFrame, codes: list[str], lang: str, shown: int = SHOWN) -> str:
     names = dict(zip(frame["code"], frame["name"]))
-    listed = [f"{names.get(c, c)}（{c}）" for c in codes[:shown]]
-    return "、".join(listed) + ("…" if len(codes) > shown else "")
+    listed = [f"{names.get(c, c)}（{c}）" if lang == "zh" else f"{names.get(c, c)} ({c})" for c in codes[:shown]]
+    return ("、" if lang == "zh" else ", ").join(listed) + ("…" if len(codes) > shown else "")
 
 
 def _summary(frame: pd.DataFrame, group: list[str], background: list[str], lang: str) -> list:
@@ -90,7 +90,7 @@ def _summary(frame: pd.DataFrame, group: list[str], background: list[str], lang:
     members = [c for c in group if c in known and c not in background]
     parts: list = []
     if members:
-        parts.append(dmc.Text(t("admin.stations.group_is", lang, n=len(members), names=_names(frame, members)),
+        parts.append(dmc.Text(t("admin.stations.group_is", lang, n=len(members), names=_names(frame, members, lang)),
                               id="adm-s-group"))
         with read_session() as session:
             figure = analytics.group_figure(session, members)
@@ -105,12 +105,13 @@ def _summary(frame: pd.DataFrame, group: list[str], background: list[str], lang:
     if background:
         # A national list flags hundreds: name those of the group's cities, count the rest.
         cities = set(frame.loc[frame["code"].isin(members), "city"])
-        near = [c for c in background if c in set(frame.loc[frame["city"].isin(cities), "code"])]
+        nearby = set(frame.loc[frame["city"].isin(cities), "code"])
+        named = [c for c in background if c in nearby] or background
         parts.append(dmc.Text(t("admin.stations.background_is", lang, n=len(background),
-                                names=_names(frame, near or background, BACKGROUND_SHOWN)), size="sm", c="dimmed"))
+                                names=_names(frame, named, lang, BACKGROUND_SHOWN)), size="sm", c="dimmed"))
     silent = frame[frame["code"].isin(members) & ~frame["has_data"]]["code"].tolist()
     if silent:
-        parts.append(dmc.Alert(t("admin.stations.without_readings", lang, names=_names(frame, silent)),
+        parts.append(dmc.Alert(t("admin.stations.without_readings", lang, names=_names(frame, silent, lang)),
                                color="orange", id="adm-s-warning"))
     both = sorted(set(group) & set(background))
     if both:
@@ -135,11 +136,12 @@ def panel(lang: str) -> html.Div:
     frame = _stations()
     data = _grid_rows(frame, lang)
     group, background = _chosen(data)
+    box = 86 if lang == "zh" else 110
     columns = [
         # Narrow enough that a phone still shows the name beside the two pinned boxes.
-        {"field": "in_district", "headerName": t("admin.stations.col.group", lang), "width": 86, "minWidth": 70,
+        {"field": "in_district", "headerName": t("admin.stations.col.group", lang), "width": box, "minWidth": 70,
          "cellDataType": "boolean", "editable": True, "pinned": "left", "filter": False},
-        {"field": "is_background", "headerName": t("admin.stations.col.background", lang), "width": 86,
+        {"field": "is_background", "headerName": t("admin.stations.col.background", lang), "width": box,
          "minWidth": 70, "cellDataType": "boolean", "editable": True, "pinned": "left", "filter": False},
         {"field": "name", "headerName": t("admin.stations.col.name", lang), "flex": 1, "minWidth": 130},
         {"field": "code", "headerName": t("admin.stations.col.code", lang), "width": 100},

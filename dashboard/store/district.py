@@ -100,10 +100,6 @@ def set_positions(session: Session, order: list[int]) -> None:
     session.flush()
 
 
-def active_township_ids(session: Session) -> set[int]:
-    return set(session.scalars(select(Township.id).where(Township.active)))
-
-
 # --------------------------------------------------------------------------- units
 def units_table(session: Session) -> pd.DataFrame:
     """Every responsible unit with whether its township is in use and its ledger items."""

@@ -67,6 +67,7 @@ from dashboard.i18n import t as translate
 from dashboard.paths import DATA_DIR
 
 DEMO_TODAY = date(2025, 12, 11)
+DISTRICT_NAME = "二七区"
 DEFAULT_SEED = 2025
 
 BJ = timezone(timedelta(hours=8), "CST")

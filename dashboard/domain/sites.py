@@ -87,6 +87,7 @@ def validate_site(
     *,
     taken_codes: set[str] | frozenset[str] = frozenset(),
     township_ids: set[int] | frozenset[int] | None = None,
+    retired_township_ids: set[int] | frozenset[int] = frozenset(),
     box: tuple[float, float, float, float] = DISTRICT_BOX,
 ) -> tuple[CleanSite | None, list[SiteIssue]]:
     """Check one site's values; return the clean site (or None) and every issue found.
@@ -95,6 +96,8 @@ def validate_site(
     latitude are in ``coord_system`` (WGS84 | GCJ02 | BD09, default WGS84) and are stored as
     WGS-84. Coordinates are optional, but both or neither; converted, they must fall inside
     ``box`` (lon_min, lon_max, lat_min, lat_max). ``taken_codes`` are the codes of *other* sites.
+    ``retired_township_ids``: townships that take no site they do not already hold (the caller
+    leaves out the township a site being edited is in).
     """
     issues: list[SiteIssue] = []
     text = {name: _text(values.get(name)) for name in MAX_LENGTHS}
@@ -116,6 +119,8 @@ def validate_site(
             township_id = None
         if township_id is None or (township_ids is not None and township_id not in township_ids):
             issues.append(SiteIssue("township_id", "sites.error.unknown_township"))
+        elif township_id in retired_township_ids:
+            issues.append(SiteIssue("township_id", "sites.error.retired_township"))
 
     site_type = _text(values.get("site_type"))
     if site_type and site_type not in SITE_TYPES:

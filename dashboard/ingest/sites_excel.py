@@ -148,12 +148,15 @@ def _date(value: Any) -> tuple[dt.date | None, bool]:
 
 
 def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, int], file: str | None = None,
-               lang: str = "zh") -> SitesFile:
+               lang: str = "zh", retired: dict[int, set[str]] | None = None) -> SitesFile:
     """Read and check a sites workbook; every problem names file, row, column and reason.
 
     ``township_ids``: township name → id. Codes repeated within the file are problems; codes
-    already in the database are not (the import updates those sites).
+    already in the database are not (the import updates those sites). ``retired``: retired
+    township id → codes of the sites it holds; a row may keep such a site there (so an export
+    imports back), but no other site may be put in a retired township.
     """
+    retired = retired or {}
     name = file or (str(source) if isinstance(source, (str, Path)) else "upload.xlsx")
     report = SitesFile(file=name)
 
@@ -236,7 +239,8 @@ def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, in
             reported.add("code")
         elif code:
             seen[code] = row_number
-        clean, issues = validate_site(values, township_ids=set(township_ids.values()))
+        closed = {tid for tid, codes in retired.items() if code not in codes}
+        clean, issues = validate_site(values, township_ids=set(township_ids.values()), retired_township_ids=closed)
         for issue in issues:
             if issue.field not in reported:
                 problem(row_number, HEADER_OF.get(issue.field, issue.field), issue.key, **issue.params)

@@ -82,8 +82,12 @@ def save_site(settings: Settings, actor: Actor, values: dict[str, Any], target: 
     with session_scope(settings.database_url) as session:
         site_id = edit[0] if edit else None
         taken = {code for code, sid in store.site_codes(session).items() if sid != site_id}
-        townships = set(store.townships(session)["id"])
-        clean, issues = validate_site(values, taken_codes=taken, township_ids=townships)
+        townships = store.townships(session)
+        # A retired township keeps the sites it has, and takes no new one.
+        stored = store.get_site(session, site_id) if site_id is not None else None
+        retired = set(townships.loc[~townships["active"], "id"]) - {stored.township_id if stored else None}
+        clean, issues = validate_site(values, taken_codes=taken, township_ids=set(townships["id"]),
+                                      retired_township_ids=retired)
         if issues or clean is None:
             raise InvalidSite(issues)
         if edit is None:
@@ -136,7 +140,8 @@ def import_sites(settings: Settings, actor: Actor, source: bytes | Path, file_na
     """
     require(actor, "editor")
     with session_scope(settings.database_url) as session:
-        checked = read_sites(source, store.township_ids_by_name(session), file=file_name, lang=lang)
+        checked = read_sites(source, store.township_ids_by_name(session), file=file_name, lang=lang,
+                             retired=store.retired_township_sites(session))
         if not checked.ok:
             raise SitesRefused(checked)
         result = store.upsert_sites(session, checked.sites)

@@ -3,9 +3,10 @@
 The only place where the demo meets SQL. Inside the caller's transaction it deletes every domain
 row (all tables of ``models.py`` except ``users``, ``audit_log`` and Alembic's version table),
 bulk-inserts the district with its explicit ids, pins the demo clock in ``app_settings``
-(``frozen_today``, ``demo_seed``) and returns row counts per table. Loading twice gives the
-same database. Works on SQLite and PostgreSQL (on PostgreSQL the id sequences are moved past
-the inserted ids, so rows created later by the app do not collide).
+(``frozen_today``, ``demo_seed``; also the district's name, ``district.name``) and returns row
+counts per table. Loading twice gives the same database. Works on SQLite and PostgreSQL (on
+PostgreSQL the id sequences are moved past the inserted ids, so rows created later by the app
+do not collide).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import numpy as np
 from sqlalchemy import Table, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from dashboard.demo.generate import DemoDistrict, bj
+from dashboard.demo.generate import DISTRICT_NAME, DemoDistrict, bj
+from dashboard.domain.district import DISTRICT_NAME_KEY
 from dashboard.store import models as M
 
 DEMO_SOURCE = "demo"
@@ -144,6 +146,7 @@ def load_demo(session: Session, district: DemoDistrict) -> dict[str, int]:
     settings = [
         {"key": "frozen_today", "value": district.today.isoformat()},
         {"key": "demo_seed", "value": str(district.seed)},
+        {"key": DISTRICT_NAME_KEY, "value": DISTRICT_NAME},
     ]
     session.execute(insert(_table(M.AppSetting)), settings)
     counts["app_settings"] = len(settings)

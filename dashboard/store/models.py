@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -91,6 +92,9 @@ class Township(Base):
     # street (街道), town (镇), township (乡), zone (管委会)
     kind: Mapped[str] = mapped_column(String(16))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Retired (撤销, merged) townships are never deleted: their sites and history keep pointing at
+    # them, but forms for new records no longer offer them.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     sites: Mapped[list[Site]] = relationship(back_populates="township")
 

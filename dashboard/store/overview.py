@@ -27,7 +27,8 @@ OPEN_STATUSES = ("open", "in_progress")
 
 
 def sites_by_township(session: Session) -> pd.DataFrame:
-    """Active sites per township and plate colour (townships without sites included)."""
+    """Active sites per township and plate colour (townships in use without sites included; a
+    retired township only while it still has active sites)."""
     counts = (
         select(Site.township_id, Site.plate, func.count().label("sites"))
         .where(Site.status == "active")
@@ -44,6 +45,7 @@ def sites_by_township(session: Session) -> pd.DataFrame:
             counts.c.sites,
         )
         .outerjoin(counts, counts.c.township_id == Township.id)
+        .where(Township.active | counts.c.sites.is_not(None))
         .order_by(Township.position)
     ).all()
     frame = pd.DataFrame(

@@ -120,8 +120,11 @@ def upsert_stations(session: Session, frame: pd.DataFrame, valid_from: dt.date) 
     (re-importing the same list overwrites that version, so it is idempotent). A station's
     current name, city, coordinates and background flag follow its newest version, so importing
     an older list after a newer one only adds history. ``Station.valid_from`` is the earliest
-    list the station is in. Returns counts: stations created, versions added, versions updated,
-    stations whose current name, city, coordinates or flag changed.
+    list the station is in. The background flag (对照点) is the exception: an admin may set it
+    (``services.district.set_station_group``), so it follows the newest list only where that
+    list says something new about it (a new version, or a changed flag), and importing a list
+    again leaves the admin's choice alone. Returns counts: stations created, versions added,
+    versions updated, stations whose current name, city, coordinates or flag changed.
     """
     counts = {"stations_created": 0, "versions_added": 0, "versions_updated": 0, "stations_updated": 0}
     before = station_ids(session)
@@ -130,12 +133,15 @@ def upsert_stations(session: Session, frame: pd.DataFrame, valid_from: dt.date) 
     station_id = frame["code"].map(ids)
 
     existing = {
-        (sid, vf): vid
-        for vid, sid, vf in session.execute(
-            select(StationVersion.id, StationVersion.station_id, StationVersion.valid_from)
+        (sid, vf): (vid, background)
+        for vid, sid, vf, background in session.execute(
+            select(StationVersion.id, StationVersion.station_id, StationVersion.valid_from,
+                   StationVersion.is_background)
         )
     }
     new_rows, changed_rows = [], []
+    # Stations whose flag this list states anew: only theirs may follow it.
+    flag_news: set[int] = set()
     for sid, rec in zip(station_id.tolist(), frame.to_dict("records")):
         row = {
             "station_id": sid,
@@ -146,11 +152,14 @@ def upsert_stations(session: Session, frame: pd.DataFrame, valid_from: dt.date) 
             "latitude": _number(rec.get("latitude")),
             "is_background": bool(rec.get("is_background", False)),
         }
-        vid = existing.get((sid, valid_from))
-        if vid is None:
+        found = existing.get((sid, valid_from))
+        if found is None:
             new_rows.append(row)
+            flag_news.add(sid)
         else:
-            changed_rows.append({"id": vid, **row})
+            changed_rows.append({"id": found[0], **row})
+            if found[1] != row["is_background"]:
+                flag_news.add(sid)
     if new_rows:
         session.execute(StationVersion.__table__.insert(), new_rows)
     if changed_rows:
@@ -176,7 +185,9 @@ def upsert_stations(session: Session, frame: pd.DataFrame, valid_from: dt.date) 
         station = stations.get(version.station_id)
         if station is None:
             continue
-        target = (version.name, version.city, version.longitude, version.latitude, version.is_background)
+        background = version.is_background if version.valid_from == valid_from and version.station_id in flag_news \
+            else station.is_background
+        target = (version.name, version.city, version.longitude, version.latitude, background)
         now = (station.name, station.city, station.longitude, station.latitude, station.is_background)
         if target != now:
             station.name, station.city, station.longitude, station.latitude, station.is_background = target

@@ -71,16 +71,26 @@ class DuplicateCode(Exception):
 
 # --------------------------------------------------------------------------- queries
 def townships(session: Session) -> pd.DataFrame:
-    """Every township: id, name, name_en, in display order."""
+    """Every township, retired ones included: id, name, name_en, active, in display order."""
     rows = session.execute(
-        select(Township.id, Township.name, Township.name_en).order_by(Township.position, Township.id)
+        select(Township.id, Township.name, Township.name_en, Township.active).order_by(Township.position, Township.id)
     ).all()
     # Typed even when empty: an empty frame's object column would not merge with integer ids.
-    return pd.DataFrame(rows, columns=["id", "name", "name_en"]).astype({"id": "int64"})
+    frame = pd.DataFrame(rows, columns=["id", "name", "name_en", "active"]).astype({"id": "int64"})
+    frame["active"] = frame["active"].astype(bool)
+    return frame
 
 
 def township_ids_by_name(session: Session) -> dict[str, int]:
     return {name: tid for tid, name in session.execute(select(Township.id, Township.name))}
+
+
+def retired_township_sites(session: Session) -> dict[int, set[str]]:
+    """Each retired township → the codes of the sites it holds (which may stay there)."""
+    out: dict[int, set[str]] = {tid: set() for tid in session.scalars(select(Township.id).where(~Township.active))}
+    for tid, code in session.execute(select(Site.township_id, Site.code).where(Site.township_id.in_(list(out)))):
+        out[tid].add(code)
+    return out
 
 
 def site_codes(session: Session) -> dict[str, int]:

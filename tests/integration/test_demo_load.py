@@ -44,7 +44,7 @@ def test_load_and_reload(tmp_path, district) -> None:
 
     with session_scope(url) as s:
         settings = dict(s.execute(select(M.AppSetting.key, M.AppSetting.value)).all())
-        assert settings == {"frozen_today": "2025-12-11", "demo_seed": "2025"}
+        assert settings == {"frozen_today": "2025-12-11", "demo_seed": "2025", "district.name": "二七区"}
         m27 = s.scalars(select(M.Meeting).where(M.Meeting.number == 27)).one()
         assert m27.chair_title == "区长" and m27.held_at.isoformat() == "2025-12-05T01:00:00+00:00"
         assert m27.problems and m27.decisions and m27.accountability

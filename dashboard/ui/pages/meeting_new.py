@@ -17,6 +17,7 @@ import dash
 import dash_mantine_components as dmc
 from dash import ALL, MATCH, Input, Output, Patch, State, ctx, dcc, html
 
+from dashboard.analytics import district
 from dashboard.analytics import meetings as analytics
 from dashboard.analytics.agenda import agenda_text
 from dashboard.auth import current_language
@@ -43,21 +44,27 @@ HIDDEN = {"display": "none"}
 
 
 # --------------------------------------------------------------------------- options
-def _options(session, lang: str, on: dt.date) -> dict:
-    units = analytics.units(session)
+def _options(session, lang: str, on: dt.date, keep: frozenset[int] = frozenset()) -> dict:
+    """The form's choices. Retired townships and their units are not offered, except the
+    townships in ``keep`` (those the draft's pre-filled problems name: their sites remain)."""
+    retired_units = district.retired_unit_ids(session)
+    units = [u for u in analytics.units(session) if u.id not in retired_units]
     groups = []
     for kind in ("township", "department", "company"):
         items = [{"value": str(u.id), "label": unit_name(u.name, u.name_en, lang)} for u in units if u.kind == kind]
         if items:
             groups.append({"group": t(f"meetings.unit_kind.{kind}", lang), "items": items})
-    townships = analytics.townships(session)
-    tnames = {tw.id: unit_name(tw.name, tw.name_en, lang) for tw in townships}
+    every = analytics.townships(session)
+    tnames = {tw.id: unit_name(tw.name, tw.name_en, lang) for tw in every}
+    townships = [tw for tw in every if tw.active or tw.id in keep]
     return {
         "units": groups,
         "departments": [
             {"value": str(u.id), "label": unit_name(u.name, u.name_en, lang)} for u in units if u.kind == "department"
         ],
-        "townships": [{"value": str(tw.id), "label": tnames[tw.id]} for tw in townships],
+        "townships": [{"value": str(tw.id), "label": tnames[tw.id] + ("" if tw.active else
+                                                                      t("sites.retired_suffix", lang))}
+                      for tw in townships],
         "sites": [
             {"value": str(s.id), "label": f"{s.name}（{tnames.get(s.township_id, '')}）"}
             for s in analytics.sites(session)
@@ -386,7 +393,10 @@ def layout(**_query):
     with read_session() as session:
         draft = analytics.draft_next_meeting(session, tz)
         day = draft.held_at.date()
-        opts = _options(session, lang, day)
+        named = {int(r.township_id) for frame in (draft.worst_townships.head(PREFILLED_TOWNSHIPS),
+                                                  draft.worst_sites.head(PREFILLED_SITES))
+                 for r in frame.itertuples()}
+        opts = _options(session, lang, day, frozenset(named))
         labels = analytics.item_labels(session)
         agenda = agenda_text(draft, lang, tz, labels)
         prep = _prep_panel(draft, lang, tz, labels)

@@ -17,6 +17,7 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import ALL, Input, Output, Patch, State, dcc, html
 
+from dashboard.analytics import district
 from dashboard.analytics import sites as analytics
 from dashboard.analytics.sites import COMPLIANCE_BANDS, NO_RATE_BAND, filter_sites, site_table
 from dashboard.auth import current_language
@@ -122,10 +123,16 @@ def _column_defs(lang: str) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- form
+def _township_options(lang: str, townships: pd.DataFrame) -> list[dict]:
+    """Townships as choices; a retired one (only ever a filter's, or an edited site's own) says so."""
+    return [{"value": str(r.id), "label": (r.name if lang == "zh" else r.name_en)
+             + ("" if r.active else t("sites.retired_suffix", lang))} for r in townships.itertuples()]
+
+
 def _options(lang: str, townships: pd.DataFrame) -> dict[str, list[dict]]:
+    """The form's choices: ``townships`` are those a site may be put in (``analytics.township_choices``)."""
     return {
-        "township_id": [{"value": str(r.id), "label": r.name if lang == "zh" else r.name_en}
-                        for r in townships.itertuples()],
+        "township_id": _township_options(lang, townships),
         "site_type": [{"value": k, "label": t(f"sites.type.{k}", lang)} for k in SITE_TYPES],
         "status": [{"value": k, "label": t(f"sites.status.{k}", lang)} for k in STATUSES],
         "coord_system": [{"value": k, "label": t(f"sites.coord.{k}", lang)} for k in SYSTEMS],
@@ -224,7 +231,8 @@ def layout(edit: str | None = None, **_query) -> html.Div:
                 loaded = _jsonable(stored)
                 initial = {"id": int(edit), "version": version, "loaded": loaded, "started_from": loaded,
                            "values": form_values(stored)}
-    options = _options(lang, townships)
+        choices = district.township_choices(session, keep=initial["loaded"]["township_id"] if initial else None)
+    options = _options(lang, choices)
     values = initial["values"] if initial else form_values(None)
     target = {k: initial[k] for k in ("id", "version", "loaded", "started_from")} if initial else None
 
@@ -232,7 +240,7 @@ def layout(edit: str | None = None, **_query) -> html.Div:
         dmc.TextInput(id="sites-search", placeholder=t("sites.filter.search", lang), w=220,
                       label=t("sites.filter.search_label", lang)),
         dmc.MultiSelect(id="sites-filter-township", label=t("sites.filter.township", lang),
-                        data=options["township_id"], value=[], clearable=True, searchable=True, w=260,
+                        data=_township_options(lang, townships), value=[], clearable=True, searchable=True, w=260,
                         placeholder=t("sites.filter.any", lang), nothingFoundMessage=t("sites.form.nothing", lang)),
         dmc.MultiSelect(id="sites-filter-status", label=t("sites.filter.status", lang), data=options["status"],
                         value=[], clearable=True, w=200, placeholder=t("sites.filter.any", lang)),
@@ -407,6 +415,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("site-form-title", "children"),
         Output("site-form-target", "data"),
         Output("site-form-message", "hide"),
+        Output(_input_id("township_id"), "data"),
         *values_out,
         *errors_out,
         Output("sites-message", "children"),
@@ -420,12 +429,13 @@ def register_callbacks(app: dash.Dash) -> None:
         no_errors = [""] * len(errors_out)
         if dash.ctx.triggered_id == "sites-edit":
             if not selected:
-                keep = [dash.no_update] * (3 + len(values_out) + len(errors_out))
+                keep = [dash.no_update] * (4 + len(values_out) + len(errors_out))
                 return (False, *keep, dmc.Alert(t("sites.select_first", lang), color="yellow"))
             with read_session() as session:
                 found = analytics.site_for_edit(session, int(selected[0]["id"]))
-            if found is None:
-                raise dash.exceptions.PreventUpdate
+                if found is None:
+                    raise dash.exceptions.PreventUpdate
+                choices = district.township_choices(session, keep=found[0]["township_id"])
             loaded, version = found
             target = {"id": int(selected[0]["id"]), "version": version, "loaded": _jsonable(loaded),
                       "started_from": _jsonable(loaded)}
@@ -434,9 +444,11 @@ def register_callbacks(app: dash.Dash) -> None:
         else:
             with read_session() as session:
                 values = form_values(None, analytics.next_code(session))
+                choices = district.township_choices(session)
             target = None
             title = t("sites.form.new_title", lang)
-        return (True, title, target, True, *[values.get(name) for name in FIELDS], *no_errors, None)
+        return (True, title, target, True, _township_options(lang, choices), *[values.get(name) for name in FIELDS],
+                *no_errors, None)
 
     @app.callback(Output("site-form-drawer", "opened", allow_duplicate=True),
                   Input("site-form-cancel", "n_clicks"), prevent_initial_call=True)

@@ -3,7 +3,18 @@
 ``groups`` holds the click groups; each module here attaches the commands of one area to them.
 """
 
-from dashboard.cli import air, database, demo, inspections, ledger, rectifications, server, sites, users  # noqa: F401
+from dashboard.cli import (  # noqa: F401  (each attaches its commands to the groups)
+    air,
+    database,
+    demo,
+    inspections,
+    ledger,
+    rectifications,
+    server,
+    setup,
+    sites,
+    users,
+)
 from dashboard.cli.groups import main
 
 __all__ = ["main"]

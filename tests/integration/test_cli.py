@@ -115,3 +115,32 @@ def test_a_database_error_is_a_message_not_a_traceback(env, monkeypatch, tmp_pat
     result = CliRunner().invoke(main, ["import", "stations", str(listing)])
     assert result.exit_code == 1 and "database error" in result.output and "database is locked" in result.output
     assert "Traceback" not in result.output
+
+
+def test_setup_makes_a_new_district_ready_and_refuses_to_run_twice(env):
+    from dashboard.store.models import AppSetting, ChecklistVersion, Station, User
+    from tests.conftest import shared_data
+
+    listing = shared_data("cnemc", "station_lists", "站点列表-2022.02.13起.csv")
+    result = CliRunner().invoke(main, ["setup", "--district", "二七区", "--admin", "boss", "--password", "boss-pass-123",
+                                       "--station-list", str(listing), "--stations", "1322A,1323A",
+                                       "--background", "1324A"])
+    assert result.exit_code == 0, result.output
+    with session_scope(env) as session:
+        assert session.get(AppSetting, "district.name").value == "二七区"
+        assert authenticate(session, "boss", "boss-pass-123").role == "admin"
+        assert session.query(ChecklistVersion).count() == 3
+        group = {s.code for s in session.query(Station).filter(Station.in_district.is_(True))}
+        assert group == {"1322A", "1323A"}
+        assert session.query(Station).filter_by(code="1324A").one().is_background
+        assert session.query(User).count() == 1
+    again = CliRunner().invoke(main, ["setup", "--district", "别的区", "--admin", "eve", "--password", "eve-pass-1234"])
+    assert again.exit_code != 0 and "already has users" in again.output
+
+
+def test_setup_refuses_a_weak_password_and_unknown_stations_clearly(env):
+    weak = CliRunner().invoke(main, ["setup", "--district", "二七区", "--admin", "boss", "--password", "short"])
+    assert weak.exit_code != 0 and "at least 10 characters" in weak.output and "Traceback" not in weak.output
+    unknown = CliRunner().invoke(main, ["setup", "--district", "二七区", "--admin", "ann", "--password", "ann-pass-1234",
+                                        "--stations", "9999Z"])
+    assert unknown.exit_code != 0 and "the station group" in unknown.output and "Traceback" not in unknown.output

@@ -179,7 +179,7 @@ LOGIN_TEMPLATE = """<!doctype html>
 <body class="login-page">
 <main class="login-card">
   <h1>{{ t('app.title', lang) }}</h1>
-  <p class="login-sub">{{ t('app.subtitle', lang) }}</p>
+  <p class="login-sub">{{ t('app.subtitle', lang, district=(district + ' · ') if district else '') }}</p>
   {% if error %}<p class="login-error" role="alert">{{ error }}</p>{% endif %}
   <form method="post" action="/login">
     <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
@@ -197,6 +197,13 @@ LOGIN_TEMPLATE = """<!doctype html>
 </main>
 </body>
 </html>"""
+
+
+def _district_name(settings: Settings) -> str:
+    from dashboard.analytics.district import district_name
+
+    with read_scope(settings.database_url) as session:
+        return district_name(session)
 
 
 def init_auth(server: Flask, settings: Settings) -> None:
@@ -277,6 +284,7 @@ def init_auth(server: Flask, settings: Settings) -> None:
             username=username,
             next_url=next_url,
             languages=LANGUAGES,
+            district=_district_name(settings),
         )
         response = Response(html, status=status, headers=headers)
         if request.args.get("lang") in LANGUAGES:

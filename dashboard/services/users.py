@@ -87,13 +87,14 @@ def save_user(settings: Settings, actor: Actor, *, user_id: int | None, username
     if user_id is not None and user_id == actor.user_id and (not active or role != "admin"):
         raise InvalidUser("self_lockout")
     with session_scope(settings.database_url) as session:
-        if township_id is not None and township_id not in store.township_ids(session):
+        found = store.get_user(session, user_id) if user_id is not None else None
+        kept = found is not None and found.township_id == township_id
+        if township_id is not None and township_id not in store.township_ids(session, active_only=not kept):
             raise InvalidUser("unknown_township")
         other = store.find_user(session, username)
         if other is not None and other.id != user_id:
             raise InvalidUser("username_taken", username=username)
         before = None
-        found = store.get_user(session, user_id) if user_id is not None else None
         if user_id is None:
             user = store.upsert_user(session, username, password, role, display_name, township_id)
         elif found is None:

@@ -146,8 +146,9 @@ def set_password(session: Session, user_id: int, password: str) -> User:
     return user
 
 
-def township_ids(session: Session) -> set[int]:
-    return set(session.scalars(select(Township.id)))
+def township_ids(session: Session, active_only: bool = False) -> set[int]:
+    query = select(Township.id)
+    return set(session.scalars(query.where(Township.active.is_(True)) if active_only else query))
 
 
 def list_users(session: Session) -> list[User]:

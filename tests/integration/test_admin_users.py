@@ -77,3 +77,28 @@ def test_nobody_but_an_admin_manages_users(admin_app):
                               township_id=None, active=True, password="a-long-password")
     with session_scope(settings.database_url) as session:
         assert session.scalar(select(User).where(User.username.in_(["wang", "x"]))) is None
+
+
+def test_a_retired_township_takes_no_new_people_but_keeps_those_it_has(admin_app):
+    app, settings, _admin = admin_app
+    admin = Actor(None, "admin")
+    with session_scope(settings.database_url) as session:
+        session.add(Township(id=2, code="mazhai", name="马寨镇", kind="town", position=2, active=False))
+        kept = upsert_user(session, "old", "old-pass-123", "inspector", township_id=2).id
+    with pytest.raises(service.InvalidUser) as refused:
+        service.save_user(settings, admin, user_id=None, username="new", display_name="", role="inspector",
+                          township_id=2, active=True, password="a-long-password")
+    assert refused.value.code == "unknown_township"
+    service.save_user(settings, admin, user_id=kept, username="old", display_name="老巡查员", role="inspector",
+                      township_id=2, active=True)
+    with session_scope(settings.database_url) as session:
+        assert session.get(User, kept).display_name == "老巡查员"
+
+
+def test_the_login_page_names_the_district(admin_app):
+    from dashboard.services.district import set_district_name
+
+    app, settings, _admin = admin_app
+    assert "二七区" not in app.server.test_client().get("/login").get_data(as_text=True)
+    set_district_name(settings, Actor(None, "admin"), "二七区")
+    assert "二七区 · 工地扬尘" in app.server.test_client().get("/login").get_data(as_text=True)

@@ -122,9 +122,9 @@ def test_setup_makes_a_new_district_ready_and_refuses_to_run_twice(env):
     from tests.conftest import shared_data
 
     listing = shared_data("cnemc", "station_lists", "站点列表-2022.02.13起.csv")
-    result = CliRunner().invoke(main, ["setup", "--district", "二七区", "--admin", "boss", "--password", "boss-pass-123",
-                                       "--station-list", str(listing), "--stations", "1322A,1323A",
-                                       "--background", "1324A"])
+    result = CliRunner().invoke(main, ["setup", "--district", "二七区", "--admin", "boss",
+                                       "--password", "boss-pass-123", "--station-list", str(listing),
+                                       "--stations", "1322A,1323A", "--background", "1324A"])
     assert result.exit_code == 0, result.output
     with session_scope(env) as session:
         assert session.get(AppSetting, "district.name").value == "二七区"
@@ -141,6 +141,6 @@ def test_setup_makes_a_new_district_ready_and_refuses_to_run_twice(env):
 def test_setup_refuses_a_weak_password_and_unknown_stations_clearly(env):
     weak = CliRunner().invoke(main, ["setup", "--district", "二七区", "--admin", "boss", "--password", "short"])
     assert weak.exit_code != 0 and "at least 10 characters" in weak.output and "Traceback" not in weak.output
-    unknown = CliRunner().invoke(main, ["setup", "--district", "二七区", "--admin", "ann", "--password", "ann-pass-1234",
-                                        "--stations", "9999Z"])
+    unknown = CliRunner().invoke(main, ["setup", "--district", "二七区", "--admin", "ann",
+                                        "--password", "ann-pass-1234", "--stations", "9999Z"])
     assert unknown.exit_code != 0 and "the station group" in unknown.output and "Traceback" not in unknown.output

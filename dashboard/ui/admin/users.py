@@ -44,8 +44,9 @@ def _rows(lang: str) -> list[dict]:
 def _township_options(lang: str) -> list[dict]:
     with read_session() as session:
         towns = townships(session)
+    # A retired township takes no new people; one already assigned is kept by saving the user.
     return [{"value": str(r.id), "label": (r.name_en or r.name) if lang == "en" else r.name}
-            for r in towns.itertuples()]
+            for r in towns.itertuples() if r.active]
 
 
 def panel(lang: str) -> html.Div:

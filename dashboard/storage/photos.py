@@ -10,8 +10,6 @@ bomb) that would exhaust the memory of every browser that shows it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import os
 import re
@@ -121,15 +119,6 @@ def photo_path(upload_dir: Path, digest: str) -> Path:
     if not is_photo_hash(digest):
         raise ValueError("not a photo hash")
     return Path(upload_dir) / "photos" / digest[:2] / digest
-
-
-def decode_upload(contents: str) -> bytes:
-    """The bytes of a dcc.Upload ``data:<type>;base64,<data>`` string."""
-    try:
-        _, _, payload = contents.partition(",")
-        return base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError, AttributeError):
-        raise PhotoRejected("encoding") from None
 
 
 def store_photo(data: bytes, upload_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES,

@@ -1,9 +1,10 @@
 """Take the README's screenshots of the real app in headless Chromium.
 
-    python docs/screenshots.py [--out docs/screenshots] [PATH ...]
+    python docs/screenshots.py [--out docs/screenshots] [--user admin] [PATH ...]
 
 Builds the demo district in a temporary SQLite database, serves it on a free local port, logs in
-as the demo editor and saves one PNG per page and language (``home-zh.png``, ``air-en.png``, …).
+as the demo editor (``--user`` another role) and saves one PNG per page and language
+(``home-zh.png``, ``air-en.png``, …).
 Needs Debian's chromium and chromium-driver and a CJK font (fonts-wqy-microhei).
 """
 
@@ -58,6 +59,8 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=1360)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--full", action="store_true", help="capture the whole page height")
+    parser.add_argument("--user", default="editor", choices=["viewer", "inspector", "editor", "admin"],
+                        help="the demo login to take them as (the admin page needs admin)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -66,7 +69,7 @@ def main() -> None:
     env = dict(os.environ, DASHBOARD_DATA_DIR=str(tmp), DATABASE_URL=f"sqlite:///{tmp / 'demo.db'}")
     demo = subprocess.run([sys.executable, "-m", "dashboard", "demo"], env=env, capture_output=True,
                           text=True, check=True).stdout
-    password = next(line.split()[-1] for line in demo.splitlines() if "user editor" in line)
+    password = next(line.split()[-1] for line in demo.splitlines() if f"user {args.user} " in line)
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -81,7 +84,7 @@ def main() -> None:
         driver = _browser(args.width, args.height)
         try:
             driver.get(base + "/login")
-            driver.find_element(By.ID, "username").send_keys("editor")
+            driver.find_element(By.ID, "username").send_keys(args.user)
             driver.find_element(By.ID, "password").send_keys(password)
             driver.find_element(By.ID, "login-submit").click()
             for lang in ("zh", "en"):

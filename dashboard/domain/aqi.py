@@ -232,13 +232,23 @@ def _iaqi_fast(ind: str, c: np.ndarray, ok: np.ndarray, std: str) -> tuple[np.nd
     return val, valid
 
 
-def _iaqi_np(ind: str, conc, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+class _Standards:
+    """Per-row standard codes with their masks, worked out once for all the pollutants of a call."""
+
+    def __init__(self, codes: np.ndarray):
+        self.codes = codes
+        self.has = [codes == code for code in (1, 2)]
+        self.any = [bool(h.any()) for h in self.has]
+
+
+def _iaqi_np(ind: str, conc, codes: np.ndarray | _Standards) -> tuple[np.ndarray, np.ndarray]:
     """IAQI under a per-row standard code: (int64 values, valid mask)."""
+    std = codes if isinstance(codes, _Standards) else _Standards(codes)
+    codes = std.codes
     c = _as_float(conc)
     ok = np.isfinite(c) & (c >= 0)
     c = np.minimum(np.where(ok, c, 0.0), _CLIP)
-    has = [(codes == code) for code in (1, 2)]
-    any12 = [h.any() for h in has]
+    has, any12 = std.has, std.any
     if not any(any12):
         return np.zeros(len(c), dtype=np.int64), np.zeros(len(c), dtype=bool)
     if any12[0] and any12[1] and not _same_rule(ind):
@@ -348,7 +358,7 @@ def _combine(index, columns: dict[str, tuple[np.ndarray, np.ndarray]], codes: np
     # AQI is capped at 500 by the tables, so the category is a lookup too
     out["category"] = _to_int64_array(_CATEGORY_LUT[np.clip(aqi, 0, 500)], has_aqi)
     out["standard"] = pd.Categorical.from_codes(codes, categories=_STD_NAMES)
-    return pd.DataFrame(out, index=index)
+    return pd.DataFrame(out, index=index, copy=False)  # fresh arrays: no need to copy them again
 
 
 _COLUMN_KEY = {"PM2.5": "pm25", "PM10": "pm10", "O3": "o3", "NO2": "no2", "SO2": "so2", "CO": "co"}
@@ -378,20 +388,21 @@ def hourly_aqi(frame: pd.DataFrame, standard=None) -> pd.DataFrame:
     primary_pollutants, over_standard, category, standard.
     """
     codes = _frame_codes(frame, standard, "time")
+    std = _Standards(codes)
     so2 = _column(frame, "SO2")
     cols = {
-        "PM2.5": _iaqi_np("PM2.5_24h", _column(frame, "PM2.5"), codes),  # 1h value, 24h table
-        "PM10": _iaqi_np("PM10_24h", _column(frame, "PM10"), codes),
-        "O3": _iaqi_np("O3_1h", _column(frame, "O3"), codes),
-        "NO2": _iaqi_np("NO2_1h", _column(frame, "NO2"), codes),
-        "SO2": _iaqi_np("SO2_1h", so2, codes),
-        "CO": _iaqi_np("CO_1h", _column(frame, "CO"), codes),
+        "PM2.5": _iaqi_np("PM2.5_24h", _column(frame, "PM2.5"), std),  # 1h value, 24h table
+        "PM10": _iaqi_np("PM10_24h", _column(frame, "PM10"), std),
+        "O3": _iaqi_np("O3_1h", _column(frame, "O3"), std),
+        "NO2": _iaqi_np("NO2_1h", _column(frame, "NO2"), std),
+        "SO2": _iaqi_np("SO2_1h", so2, std),
+        "CO": _iaqi_np("CO_1h", _column(frame, "CO"), std),
     }
     # HJ 633-2012: SO2 1h above 800 has no 1h IAQI; report the SO2 24h IAQI instead
     so2_val, so2_ok = cols["SO2"]
     fallback = (so2 > 800) & (codes == 1)
     if fallback.any():
-        v24, ok24 = _iaqi_np("SO2_24h", _column(frame, "SO2_24h"), codes)
+        v24, ok24 = _iaqi_np("SO2_24h", _column(frame, "SO2_24h"), std)
         cols["SO2"] = (np.where(fallback, v24, so2_val), np.where(fallback, ok24, so2_ok))
     return _combine(frame.index, cols, codes)
 

@@ -24,7 +24,6 @@ from dashboard.store.models import AppSetting, AuditEntry, ChecklistItem, Checkl
 from dashboard.store.users import upsert_user
 from tests.conftest import TEST_PASSWORDS, make_settings
 from tests.dash_http import call, callback_body, csrf_header, log_in, text_of
-from tests.integration.inspection_db import copy_demo
 from tests.integration.test_callback_faults import table_hash
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -47,17 +46,6 @@ def empty(tmp_path):
             upsert_user(session, role, TEST_PASSWORDS[role], role)
     yield app, settings
     engine_for(settings.database_url).dispose()
-
-
-@pytest.fixture
-def demo(tmp_path_factory, tmp_path):
-    from dashboard.app import create_app
-
-    url = next(copy_demo(tmp_path_factory, tmp_path))
-    settings = make_settings(tmp_path, database_url=url)
-    app = create_app(settings)
-    yield app, settings
-    engine_for(url).dispose()
 
 
 def client_for(app, username: str, password: str | None = None):

@@ -28,28 +28,15 @@ from dashboard.store import air as air_store
 from dashboard.store import inspections as inspection_store
 from dashboard.store import rectifications as rect_store
 from dashboard.store import sites as site_store
-from dashboard.store.db import engine_for, session_scope
+from dashboard.store.db import session_scope
 from dashboard.store.models import AppSetting, AuditEntry, PlateChange, Rectification, Site
 from tests.conftest import TEST_PASSWORDS, make_settings
 from tests.dash_http import call, log_in, text_of
-from tests.integration.inspection_db import copy_demo
 from tests.integration.test_callback_faults import table_hash
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2025, 12, 11)  # the demo's pinned day
 NOT_ADMINS = ("viewer", "inspector", "editor")
-
-
-@pytest.fixture
-def demo(tmp_path_factory, tmp_path):
-    """A private copy of the demo district (these tests write) and an app on it."""
-    from dashboard.app import create_app
-
-    url = next(copy_demo(tmp_path_factory, tmp_path))
-    settings = make_settings(tmp_path, database_url=url)
-    app = create_app(settings)
-    yield app, settings
-    engine_for(url).dispose()
 
 
 def admin_client(app, role: str = "admin"):

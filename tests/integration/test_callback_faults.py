@@ -17,25 +17,12 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from dashboard.store.db import engine_for, session_scope
-from tests.conftest import TEST_PASSWORDS, make_settings
+from tests.conftest import TEST_PASSWORDS
 from tests.dash_http import call, callback_body, csrf_header, log_in, text_of
-from tests.integration.inspection_db import copy_demo
 
 # A value of each shape a crafted request can carry, for every input and state of a callback.
 CRAFTED = [None, "", "x" * 5000, -1, 10**20, 3.5, True, [], ["a", None], {}, {"id": "1 OR 1=1"},
            "../../etc/passwd", "<script>alert(1)</script>", "data:;base64,!!!", float("nan")]
-
-
-@pytest.fixture
-def demo(tmp_path_factory, tmp_path):
-    """A private demo database and an app on it (these tests try to write)."""
-    from dashboard.app import create_app
-
-    url = next(copy_demo(tmp_path_factory, tmp_path))
-    settings = make_settings(tmp_path, database_url=url)
-    app = create_app(settings)
-    yield app, settings
-    engine_for(url).dispose()
 
 
 def table_hash(url: str) -> str:

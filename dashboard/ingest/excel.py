@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -23,6 +23,7 @@ from zipfile import BadZipFile, ZipFile
 
 from dashboard.i18n import t
 from dashboard.ingest.formulas import unneutralise
+from dashboard.ingest.report import clip
 
 # Sites, inspections and ledger workbooks are tens of KB (a few hundred rows): 10 MB is a
 # hundred times that and still parses in seconds.
@@ -214,3 +215,52 @@ def cell_text(value: Any) -> str:
 def is_blank(value: Any) -> bool:
     """An empty cell, or one holding only spaces."""
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def column_name(header: tuple, index: int) -> str:
+    """A column as messages name it: its header, or its letter when it has none."""
+    from openpyxl.utils import get_column_letter
+
+    text = cell_text(header[index]) if index < len(header) else ""
+    return clip(text) if text else get_column_letter(index + 1)
+
+
+def checked_sheet(source, sheet: str, *, headers: Sequence[str], required: Sequence[str],
+                  header_key: Callable[[Any], str], prefix: str, problem: Callable[..., None],
+                  note: Callable[[str], None], lang: str,
+                  **unknown_params: Any) -> tuple[list[tuple], dict[str, int]] | None:
+    """A template-shaped sheet's rows and where each known header stands, once the file opens
+    and its header is right; None when not, every problem reported through ``problem(row,
+    column, key, **params)`` (keys ``<prefix>.not_xlsx``, ``.empty``, ``.unknown_column``,
+    ``.missing_column``, and the shape keys) or ``note(text)`` (a workbook over the limits)."""
+    try:
+        rows = sheet_rows(source, sheet)
+    except WorkbookTooLarge as exc:
+        note(exc.message(lang))
+        return None
+    except NotAnExcelFile:
+        problem(None, None, f"{prefix}.not_xlsx")
+        return None
+    if not rows:
+        problem(1, None, f"{prefix}.empty")
+        return None
+    wanted = {header_key(h): h for h in headers}
+    bad = False
+    for issue in shape_issues(rows, header_key):
+        problem(issue.row, column_name(rows[0], issue.column), issue.key, **issue.params)
+        bad = True
+    for index, cell in enumerate(rows[0]):
+        if header_key(cell) and header_key(cell) not in wanted:
+            problem(1, column_name(rows[0], index), f"{prefix}.unknown_column", **unknown_params)
+            bad = True
+    if bad:
+        return None
+    position: dict[str, int] = {}
+    for index, cell in enumerate(rows[0]):
+        header = wanted.get(header_key(cell))
+        if header is not None and header not in position:
+            position[header] = index
+    missing = [h for h in required if h not in position]
+    for header in missing:
+        problem(1, header, f"{prefix}.missing_column")
+    return None if missing else (rows, position)

@@ -38,7 +38,7 @@ from typing import Any, BinaryIO
 from dashboard.domain.coords import from_wgs84, normalise_system
 from dashboard.domain.sites import SITE_TYPES, STATUSES, CleanSite, validate_site
 from dashboard.i18n import t
-from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, shape_issues, sheet_rows
+from dashboard.ingest.excel import cell_text, checked_sheet, is_blank
 from dashboard.ingest.formulas import neutralise
 from dashboard.ingest.report import Problem, clip
 
@@ -120,12 +120,6 @@ def _number(value: Any) -> tuple[float | None, bool]:
     return (number, True) if math.isfinite(number) else (None, False)
 
 
-def _column(header: tuple, index: int) -> str:
-    """A column as messages name it: its header, or its letter when it has none."""
-    from openpyxl.utils import get_column_letter
-
-    text = cell_text(header[index]) if index < len(header) else ""
-    return clip(text) if text else get_column_letter(index + 1)
 
 
 def _date(value: Any) -> tuple[dt.date | None, bool]:
@@ -163,35 +157,12 @@ def read_sites(source: str | Path | bytes | BinaryIO, township_ids: dict[str, in
     def problem(row: int | None, column: str | None, key: str, **params: Any) -> None:
         report.problems.append(Problem(name, row, column, t(key, lang, **params)))
 
-    try:
-        rows = sheet_rows(source, SHEET)
-    except WorkbookTooLarge as exc:
-        report.problems.append(Problem(name, None, None, exc.message(lang)))
+    checked = checked_sheet(source, SHEET, headers=HEADERS, required=REQUIRED_HEADERS, header_key=_header_key,
+                            prefix="sites.import", problem=problem, lang=lang,
+                            note=lambda text: report.problems.append(Problem(name, None, None, text)))
+    if checked is None:
         return report
-    except NotAnExcelFile:
-        problem(None, None, "sites.import.not_xlsx")
-        return report
-    if not rows:
-        problem(1, None, "sites.import.empty")
-        return report
-    wanted = {_header_key(h): h for h in HEADERS}
-    for issue in shape_issues(rows, _header_key):
-        problem(issue.row, _column(rows[0], issue.column), issue.key, **issue.params)
-    for index, cell in enumerate(rows[0]):
-        if _header_key(cell) and _header_key(cell) not in wanted:
-            problem(1, _column(rows[0], index), "sites.import.unknown_column")
-    if report.problems:
-        return report
-    position: dict[str, int] = {}
-    for index, cell in enumerate(rows[0]):
-        header = wanted.get(_header_key(cell))
-        if header is not None and header not in position:
-            position[header] = index
-    missing = [h for h in REQUIRED_HEADERS if h not in position]
-    for header in missing:
-        problem(1, header, "sites.import.missing_column")
-    if missing:
-        return report
+    rows, position = checked
 
     seen: dict[str, int] = {}
     for row_number, row in enumerate(rows[1:], start=2):

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 from dashboard.domain.district import POSITION_MAX, TOWNSHIP_KINDS, check_township
 from dashboard.i18n import t
-from dashboard.ingest.excel import NotAnExcelFile, WorkbookTooLarge, cell_text, is_blank, shape_issues, sheet_rows
+from dashboard.ingest.excel import cell_text, checked_sheet, is_blank
 from dashboard.ingest.formulas import neutralise
 from dashboard.ingest.report import Problem, clip
 
@@ -110,11 +110,6 @@ def _position(value: Any) -> tuple[int | None, bool]:
     return value, True
 
 
-def _column(header: tuple, index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    text = cell_text(header[index]) if index < len(header) else ""
-    return clip(text) if text else get_column_letter(index + 1)
 
 
 def read_townships(source: str | Path | bytes | BinaryIO, file: str | None = None, lang: str = "zh") -> TownshipsFile:
@@ -125,31 +120,13 @@ def read_townships(source: str | Path | bytes | BinaryIO, file: str | None = Non
     def problem(row: int | None, column: str | None, key: str, **params: Any) -> None:
         report.problems.append(Problem(name, row, column, t(key, lang, **params)))
 
-    try:
-        rows = sheet_rows(source, SHEET)
-    except WorkbookTooLarge as exc:
-        report.problems.append(Problem(name, None, None, exc.message(lang)))
+    checked = checked_sheet(source, SHEET, headers=HEADERS, required=REQUIRED_HEADERS, header_key=_header_key,
+                            prefix="district.import", problem=problem, lang=lang,
+                            note=lambda text: report.problems.append(Problem(name, None, None, text)),
+                            expected="、".join(HEADERS))
+    if checked is None:
         return report
-    except NotAnExcelFile:
-        problem(None, None, "district.import.not_xlsx")
-        return report
-    if not rows:
-        problem(1, None, "district.import.empty")
-        return report
-    wanted = {_header_key(h): h for h in HEADERS}
-    for issue in shape_issues(rows, _header_key):
-        problem(issue.row, _column(rows[0], issue.column), issue.key, **issue.params)
-    for index, cell in enumerate(rows[0]):
-        if _header_key(cell) and _header_key(cell) not in wanted:
-            problem(1, _column(rows[0], index), "district.import.unknown_column", expected="、".join(HEADERS))
-    if report.problems:
-        return report
-    position = {wanted[_header_key(cell)]: i for i, cell in enumerate(rows[0]) if _header_key(cell) in wanted}
-    missing = [h for h in REQUIRED_HEADERS if h not in position]
-    for header in missing:
-        problem(1, header, "district.import.missing_column")
-    if missing:
-        return report
+    rows, position = checked
 
     names: dict[str, int] = {}
     codes: dict[str, int] = {}

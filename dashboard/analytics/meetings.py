@@ -1,7 +1,8 @@
 """What the meeting, ledger and scorecard pages show, computed from the store with the domain rules.
 
 Air quality of a meeting. A meeting reviews the Beijing days since the previous meeting
-(``domain.meetings.review_period``) and compares them with the previous meeting's period. Daily
+(``analytics.meeting_periods``, the rule in ``domain.meetings``) and compares them with the
+previous meeting's period. Daily
 values follow the air pages exactly (``analytics.air``: HJ 663 daily values per station, the
 district as the mean of its stations' daily values, HJ 633 daily AQI), so a meeting's PM2.5 is
 the air page's PM2.5 for the same days. The figures are computed and *frozen* into
@@ -28,6 +29,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from dashboard.analytics import air as air_analytics
+from dashboard.analytics import meeting_periods
 from dashboard.analytics import rectifications as rectification_analytics
 from dashboard.analytics.overview import wide_hourly
 from dashboard.domain import compliance
@@ -211,15 +213,10 @@ def cached_daily(
 def periods_for(
     session: Session, held_at: dt.datetime, tz: ZoneInfo
 ) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
-    """The days a meeting at ``held_at`` reviews, and the period they are compared with."""
-    prev = store.previous_meeting(session, held_at)
-    prev_day = prev.held_at.astimezone(tz).date() if prev else None
-    period = calendar.review_period(held_at.astimezone(tz).date(), prev_day)
-    prev_first = None
-    if prev is not None:
-        prev2 = store.previous_meeting(session, prev.held_at)
-        prev_first = calendar.review_period(prev_day, prev2.held_at.astimezone(tz).date() if prev2 else None)[0]
-    return period, calendar.period_before(*period, previous_first=prev_first)
+    """The days a meeting at ``held_at`` reviews (``analytics.meeting_periods``), and the period
+    they are compared with."""
+    period = meeting_periods.period_at(session, held_at, tz)
+    return (period.first, period.last), meeting_periods.before(session, period, tz)
 
 
 def compute_air_quality(session: Session, held_at: dt.datetime, tz: ZoneInfo, now: dt.datetime) -> dict[str, Any]:
@@ -257,11 +254,12 @@ def air_summaries(
             missing.append(m)
     if missing:
         times = [m.held_at for m in meetings]
+        yesterday = clock.today(session, tz) - dt.timedelta(days=1)
         spans = {}
         for m in missing:
             prev = max((t for t in times if t < m.held_at), default=None)
             prev_day = prev.astimezone(tz).date() if prev else None
-            spans[m.number] = calendar.review_period(m.held_at.astimezone(tz).date(), prev_day)
+            spans[m.number] = calendar.review_period(m.held_at.astimezone(tz).date(), prev_day, yesterday)
         first = min(s[0] for s in spans.values())
         last = max(s[1] for s in spans.values())
         daily, _ = cached_daily(session, database_url, first, last)
@@ -473,16 +471,15 @@ def since(session: Session, database_url: str, meeting: Meeting, tz: ZoneInfo) -
     now = clock.now(session, tz)
     today = clock.today(session, tz)
     nxt = store.next_meeting(session, meeting.held_at)
-    end = min(nxt.held_at, now) if nxt else now
     prev = store.previous_meeting(session, meeting.held_at)
+    period = meeting_periods.since(session, meeting, tz)
+    end = period.end_at
 
     own = meeting_air_quality(session, database_url, meeting, tz).record
     air_before = own.get("district", {})
     day = meeting.held_at.astimezone(tz).date()
-    # Whole days after the meeting up to yesterday (or the day before the next meeting); none yet
-    # for a meeting recorded ahead of its time or held today.
-    last = min(end.astimezone(tz).date(), today) - dt.timedelta(days=1)
-    after_period = (day, last) if end > meeting.held_at and last >= day else None
+    # None for a meeting recorded ahead of its time or held today: no whole day after it yet.
+    after_period = period.dates if end > meeting.held_at else None
     if after_period:
         daily, _ = cached_daily(session, database_url, *after_period)
         air_after = period_summary(daily, DISTRICT, *after_period)
@@ -542,7 +539,7 @@ def draft_next_meeting(session: Session, tz: ZoneInfo, top: int = 3) -> MeetingD
     last = store.latest_meeting(session)
     day = calendar.next_working_day(today)
     held_at = dt.datetime.combine(day, dt.time(calendar.DEFAULT_HOUR), tz)
-    since_at = last.held_at if last else now - dt.timedelta(days=calendar.DEFAULT_PERIOD_DAYS)
+    since_at = meeting_periods.period_at(session, held_at, tz).start_at
     results = store.results_between(session, since_at, now)
     ledger = ledger_table(session, today, tz)
     open_items = ledger[~ledger["status"].isin(rules.CLOSED_STATUSES)] if not ledger.empty else ledger

@@ -1,9 +1,20 @@
 """Calendar rules of dispatch meetings (调度会): when the next one is held, which days it reviews.
 
-Pure Python. A meeting reviews the *period since the previous meeting*: the Beijing days from the
-previous meeting's day up to the day before this meeting (the previous meeting's own day is
-mostly after it, this meeting's day mostly before any data of it exists). Without a previous
-meeting the period is the ``DEFAULT_PERIOD_DAYS`` days before the meeting.
+Pure Python. The one definition of a meeting's period, used by every page, the briefing, its PDF
+and the agenda (``analytics.meeting_periods`` applies it to the stored meetings):
+
+- Meeting N reviews the Beijing days from the day of meeting N−1 up to the day before meeting N,
+  both inclusive. A meeting's own day belongs to the period *after* it: meetings are held in the
+  morning, so nearly all of that day's air comes after the meeting.
+- Without a previous meeting (or with one on the same day) the period is the
+  ``DEFAULT_PERIOD_DAYS`` days before the meeting.
+- Only whole days count: a period is cut at the last complete day (yesterday), so a period still
+  running ("since the last meeting") or a meeting recorded ahead of its day covers the days so
+  far, never a part of today. A period that has no whole day yet is empty (``last < first``).
+- Whether a day has a value at all is HJ 663's rule (a daily mean needs 20 hourly values), applied
+  where daily values are computed: a period reports its calendar days and its valid days apart.
+- Inspections, ledger changes and other events are instants: they count from the time meeting N−1
+  started to the time meeting N started (or now).
 """
 
 from __future__ import annotations
@@ -23,12 +34,19 @@ def next_working_day(day: dt.date) -> dt.date:
     return nxt
 
 
-def review_period(meeting_day: dt.date, previous_day: dt.date | None) -> tuple[dt.date, dt.date]:
-    """First and last Beijing day a meeting on ``meeting_day`` reviews (both inclusive)."""
+def review_period(meeting_day: dt.date, previous_day: dt.date | None,
+                  last_complete: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """First and last Beijing day a meeting on ``meeting_day`` reviews (both inclusive), cut at
+    ``last_complete`` (the last whole day, yesterday) when given; ``last < first`` when no day of
+    the period is over yet."""
     last = meeting_day - dt.timedelta(days=1)
     if previous_day is None or previous_day > last:
-        return meeting_day - dt.timedelta(days=DEFAULT_PERIOD_DAYS), last
-    return previous_day, last
+        first = meeting_day - dt.timedelta(days=DEFAULT_PERIOD_DAYS)
+    else:
+        first = previous_day
+    if last_complete is not None and last_complete < last:
+        last = max(last_complete, first - dt.timedelta(days=1))
+    return first, last
 
 
 def period_before(first: dt.date, last: dt.date, previous_first: dt.date | None = None) -> tuple[dt.date, dt.date]:

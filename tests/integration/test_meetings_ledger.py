@@ -210,7 +210,8 @@ def test_a_new_meeting_carries_open_items_and_freezes_its_air_quality(demo_db):
     with session_scope(url) as session:
         meeting = meeting_store.get_meeting(session, 28)
         frozen = dict(meeting.air_quality)
-        assert frozen["period"] == {"start": "2025-12-05", "end": "2025-12-11", "days": 7}
+        # Recorded on 11 December for the 12th: the whole days so far, today (the 11th) left out.
+        assert frozen["period"] == {"start": "2025-12-05", "end": "2025-12-10", "days": 6}
         assert frozen["district"]["n_valid"] >= 6 and frozen["computed_at"]
         ledger = analytics.meeting_ledger(session, meeting, TZ, clock.today(session, TZ))
         new = ledger[ledger["kind"] == "new"]

@@ -175,6 +175,23 @@ def test_review_period_ends_the_day_before_the_meeting(day, previous):
     assert before[1] == first - dt.timedelta(days=1) and (before[1] - before[0]) == (last - first)
 
 
+@given(dates, st.one_of(st.none(), dates), dates)
+def test_review_period_counts_only_whole_days(day, previous, yesterday):
+    first, last = calendar.review_period(day, previous, yesterday)
+    assert (first, max(last, first)) <= (first, calendar.review_period(day, previous)[1])
+    assert last <= max(yesterday, first - dt.timedelta(days=1))
+    assert last >= first - dt.timedelta(days=1)
+
+
+def test_review_period_cut_at_yesterday_worked_by_hand():
+    # Previous meeting Friday 5 December, next one Friday 12th, today Thursday 11th.
+    assert calendar.review_period(dt.date(2025, 12, 12), dt.date(2025, 12, 5), dt.date(2025, 12, 10)) == (
+        dt.date(2025, 12, 5), dt.date(2025, 12, 10))
+    # Meeting held today: nothing whole yet.
+    assert calendar.review_period(dt.date(2025, 12, 20), dt.date(2025, 12, 11), dt.date(2025, 12, 10)) == (
+        dt.date(2025, 12, 11), dt.date(2025, 12, 10))
+
+
 @pytest.mark.parametrize(
     "text,number",
     [

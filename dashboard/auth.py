@@ -18,9 +18,11 @@ request and ``session_max`` after logging in, whatever happens in between.
 from __future__ import annotations
 
 import math
+import secrets
+import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Flask,
@@ -106,6 +108,41 @@ def _start_session(user) -> None:
     login_user(_session_user(user))
     now = int(time.time())
     cookie_session.update({SESSION_VERSION: user.session_version, LOGIN_AT: now, SEEN_AT: now})
+
+
+ONE_TIME_PARAM = "one_time_login"
+
+
+def new_one_time_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def grant_one_login(server: Flask, user_id: int, token: str, lang: str | None = None) -> None:
+    """Let ``token`` (``new_one_time_token``) log ``user_id`` in on ``server`` once (``?one_time_login=…``).
+
+    For a page this process renders itself (``dashboard.printing``): only code that holds the
+    server object can grant one, the token is good for one request, and the server that serves
+    users never grants any."""
+    spent = threading.Event()
+
+    def _one_time_login():
+        given = request.args.get(ONE_TIME_PARAM)
+        if given is None or spent.is_set() or not secrets.compare_digest(given, token):
+            return None
+        spent.set()
+        with read_scope(_settings().database_url) as session:
+            user = user_store.get_user(session, user_id)
+            if user is None or not user.active:
+                return None
+            _start_session(user)
+        rest = {k: v for k, v in request.args.items() if k != ONE_TIME_PARAM}
+        response = redirect(request.path + ("?" + urlencode(rest) if rest else ""))
+        if lang in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, lang, samesite="Lax")
+        return response
+
+    # First in line: the login guard would otherwise send the request to the login form.
+    server.before_request_funcs.setdefault(None, []).insert(0, _one_time_login)
 
 
 def _session_in_time(settings: Settings) -> bool:

@@ -85,3 +85,14 @@ def texts(value: Any) -> list[str]:
 def text_of(response) -> str:
     """All strings of a JSON response joined by newlines, for "does it say X" assertions."""
     return "\n".join(texts(response.get_json()))
+
+
+def page_layout(client, path: str, search: str = ""):
+    """The JSON layout of the page at ``path`` as the browser's router asks for it (the response)."""
+    return client.post("/_dash-update-component", headers=csrf_header(client), json={
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                   {"id": "_pages_location", "property": "search", "value": search}],
+        "changedPropIds": ["_pages_location.pathname"], "state": [],
+    })

@@ -105,13 +105,19 @@ def upcoming(session: Session, tz: ZoneInfo, after: Meeting | None = None) -> Me
                          after.held_at, max(after.held_at, now))
 
 
-def before(session: Session, period: MeetingPeriod, tz: ZoneInfo) -> tuple[dt.date, dt.date]:
-    """The days ``period`` is compared with: the period of the meeting it starts at (when there is
-    one), else as many days just before it."""
+def previous(session: Session, period: MeetingPeriod, tz: ZoneInfo) -> MeetingPeriod:
+    """The period ``period`` is compared with: the period of the meeting it starts at (when there
+    is one), else as many days just before it."""
     opening = store.get_meeting(session, period.after) if period.after is not None else None
-    prev_first = None
     if opening is not None:
-        prev = store.previous_meeting(session, opening.held_at)
-        prev_first = calendar.review_period(period.first, _day(prev, tz))[0]
+        return period_of(session, opening, tz)
     last = period.last if period.days else period.first
-    return calendar.period_before(period.first, last, previous_first=prev_first)
+    first, end = calendar.period_before(period.first, last)
+    start_at = dt.datetime.combine(first, dt.time(), tz)
+    return MeetingPeriod(None, None, first, end, end, start_at, period.start_at)
+
+
+def before(session: Session, period: MeetingPeriod, tz: ZoneInfo) -> tuple[dt.date, dt.date]:
+    """The days of ``previous(period)``."""
+    p = previous(session, period, tz)
+    return p.first, p.last

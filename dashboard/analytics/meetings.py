@@ -32,7 +32,7 @@ from dashboard.analytics import air as air_analytics
 from dashboard.analytics import meeting_periods
 from dashboard.analytics import rectifications as rectification_analytics
 from dashboard.analytics.overview import wide_hourly
-from dashboard.domain import compliance
+from dashboard.domain import compliance, evaluation
 from dashboard.domain import ledger as rules
 from dashboard.domain import meetings as calendar
 from dashboard.domain.aqi import STANDARD_2012, TIMEZONE, standard_for
@@ -117,6 +117,7 @@ def period_summary(daily: pd.DataFrame, series: str, first: dt.date, last: dt.da
     return {
         "pm25": _num(rows["PM2.5"].astype(float).mean()) if not rows.empty else None,
         "pm10": _num(rows["PM10"].astype(float).mean()) if not rows.empty else None,
+        "composite": _composite(rows),
         "n_valid": n_valid,
         "n_good": n_good,
         "good_share": round(n_good / n_valid, 4) if n_valid else None,
@@ -125,11 +126,22 @@ def period_summary(daily: pd.DataFrame, series: str, first: dt.date, last: dt.da
     }
 
 
+def _composite(rows: pd.DataFrame) -> float | None:
+    """综合指数 of the days given (HJ 663 statistics over the span, Σ C_i/S_i); None unless every
+    pollutant has a value."""
+    if rows.empty:
+        return None
+    values = rows[list(evaluation.DAILY_COLUMNS)].astype(float).assign(series="x")
+    stats = evaluation.span_stats(values, by="series")
+    return _num(evaluation.composite_index(stats.iloc[0])["composite"], 2)
+
+
 def _change(now: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
     share_now, share_before = now.get("good_share"), before.get("good_share")
     return {
         "pm25_pct": _pct_change(now.get("pm25"), before.get("pm25")),
         "pm10_pct": _pct_change(now.get("pm10"), before.get("pm10")),
+        "composite_pct": _pct_change(now.get("composite"), before.get("composite")),
         "good_share_pts": None
         if share_now is None or share_before is None
         else round((share_now - share_before) * 100, 1),

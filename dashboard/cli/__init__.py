@@ -5,6 +5,7 @@
 
 from dashboard.cli import (  # noqa: F401  (each attaches its commands to the groups)
     air,
+    briefing,
     database,
     demo,
     inspections,

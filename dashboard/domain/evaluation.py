@@ -151,6 +151,23 @@ def required_days(period: pd.Series) -> np.ndarray:
     return np.where(p.month == 2, MIN_DAYS_FEBRUARY, MIN_DAYS_MONTH)
 
 
+def _statistics(g) -> pd.DataFrame:
+    out = g[["SO2", "NO2", "PM10", "PM2.5"]].mean()
+    out["CO_p95"] = g["CO"].quantile(0.95, interpolation="linear")
+    out["O3_8h_p90"] = g["O3_8h"].quantile(0.90, interpolation="linear")
+    counts = g[list(PERIOD_STATISTICS.values())].count()
+    for stat, col in PERIOD_STATISTICS.items():
+        out[f"n_{stat}"] = counts[col]
+    return out
+
+
+def span_stats(daily: pd.DataFrame, by: str = "station") -> pd.DataFrame:
+    """The ``period_stats`` statistics per ``by`` over all the valid daily values given (a run
+    of days such as a meeting period: HJ 663 sets no minimum of days for it, so ``n_*`` says
+    how many were used)."""
+    return _statistics(daily.groupby(by, sort=True)).reset_index()
+
+
 def period_stats(daily: pd.DataFrame, freq: str = "M", by: str = "station", date: str = "date") -> pd.DataFrame:
     """Monthly ("M") or annual ("Y") statistics per ``by`` from valid daily values.
 
@@ -160,13 +177,7 @@ def period_stats(daily: pd.DataFrame, freq: str = "M", by: str = "station", date
     values but ``valid`` is False.
     """
     df = daily.assign(period=_period(daily[date], freq))
-    g = df.groupby([by, "period"], sort=True)
-    out = g[["SO2", "NO2", "PM10", "PM2.5"]].mean()
-    out["CO_p95"] = g["CO"].quantile(0.95, interpolation="linear")
-    out["O3_8h_p90"] = g["O3_8h"].quantile(0.90, interpolation="linear")
-    counts = g[list(PERIOD_STATISTICS.values())].count()
-    for stat, col in PERIOD_STATISTICS.items():
-        out[f"n_{stat}"] = counts[col]
+    out = _statistics(df.groupby([by, "period"], sort=True))
     out["required_days"] = required_days(out.index.get_level_values("period"))
     n_cols = [f"n_{s}" for s in PERIOD_STATISTICS]
     out["valid"] = out[n_cols].ge(out["required_days"], axis=0).all(axis=1)

@@ -20,7 +20,7 @@ from dashboard.store.db import session_scope
 from dashboard.store.models import Township
 from dashboard.store.users import upsert_user
 from tests.conftest import make_settings, shared_data
-from tests.dash_http import callback_body, csrf_header, log_in, text_of, texts
+from tests.dash_http import callback_body, csrf_header, log_in, page_layout, text_of, texts
 
 FAILED = "服务器出错"
 ROLES = ("viewer", "inspector", "editor", "admin")
@@ -90,13 +90,7 @@ def state(request, built, tmp_path):
 
 
 def page(client, path: str) -> dict:
-    response = client.post("/_dash-update-component", headers=csrf_header(client), json={
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                   {"id": "_pages_location", "property": "search", "value": ""}],
-        "changedPropIds": ["_pages_location.pathname"], "state": [],
-    })
+    response = page_layout(client, path)
     assert response.status_code == 200, path
     assert FAILED not in text_of(response), path
     return response.get_json()
@@ -124,7 +118,7 @@ def values_on(tree) -> dict[str, object]:
 
 def paths(site_id: int | None) -> list[str]:
     plain = [p["path"] for p in dash.page_registry.values() if "<" not in p["path"]]
-    return [*plain, f"/sites/{site_id or 1}", "/meetings/1", "/inspections/1"]
+    return [*plain, f"/sites/{site_id or 1}", "/meetings/1", "/inspections/1", "/briefing/1"]
 
 
 def test_every_page_and_its_callbacks_work_in_every_state_for_every_role(state):

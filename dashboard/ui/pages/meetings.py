@@ -68,9 +68,13 @@ def layout(**_query):
             dmc.Group(
                 [
                     dmc.Title(t("meetings.list.title", lang), order=2),
-                    dcc.Link(dmc.Button(t("meetings.new", lang), id="meetings-new-button"), href="/meetings/new")
-                    if can_create
-                    else None,
+                    dmc.Group([
+                        dcc.Link(dmc.Button(t("meetings.briefing", lang), variant="light",
+                                            id="meetings-briefing-button"), href="/briefing"),
+                        dcc.Link(dmc.Button(t("meetings.new", lang), id="meetings-new-button"), href="/meetings/new")
+                        if can_create
+                        else None,
+                    ], gap="sm"),
                 ],
                 justify="space-between",
             ),

@@ -17,6 +17,8 @@ from dashboard.services.access import Actor, Forbidden
 from dashboard.store.db import session_scope
 from dashboard.store.models import AuditEntry, Site, TownshipStation
 from dashboard.store.overview import township_id_by_name
+from tests.conftest import TEST_PASSWORDS
+from tests.dash_http import call, log_in, text_of
 from tests.integration.test_callback_faults import table_hash
 
 ADMIN = Actor(None, "admin", name="test admin")
@@ -157,3 +159,46 @@ def test_a_save_over_a_change_the_page_did_not_show_is_refused(demo):
     service.recompute_township_stations(settings, ADMIN)
     with pytest.raises(service.AssignmentConflict):
         service.set_township_stations(settings, ADMIN, other, ["1316A"], seen=stale)
+
+
+def test_the_section_saves_for_an_admin_and_refuses_others_through_the_endpoint(demo):
+    app, settings = demo
+    houzhai = _ids(settings)["侯寨乡"]
+    token = _row(settings, houzhai).token
+    selected = {"id": houzhai, "token": token, "name": "侯寨乡"}
+    save = {"adm-ts-save.n_clicks": 1, "adm-ts-selected.data": selected, "adm-ts-stations.value": ["1323A"]}
+    clients = {}
+    for role in ("viewer", "editor"):
+        clients[role] = app.server.test_client()
+        log_in(clients[role], role, TEST_PASSWORDS[role])
+    before = table_hash(settings.database_url)  # after logging in, which records the login
+    for role, client in clients.items():
+        assert "权限" in text_of(call(client, app, "adm-ts-message.children", save)), role
+        assert "权限" in text_of(call(client, app, "adm-ts-recompute-message.children",
+                                      {"adm-ts-recompute.n_clicks": 1})), role
+    assert table_hash(settings.database_url) == before
+
+    admin = app.server.test_client()
+    log_in(admin, "admin", TEST_PASSWORDS["admin"])
+    loaded = call(admin, app, "adm-ts-form-title.children", {"adm-ts-grid.selectedRows": [{"id": str(houzhai)}]})
+    form = loaded.get_json()["response"]
+    assert form["adm-ts-form-title"]["children"] == "侯寨乡 的代表站点"
+    options = [o["value"] for o in form["adm-ts-stations"]["data"]]
+    assert options[0] == "1322A" and "1324A" not in options  # nearest first, no background station
+    assert form["adm-ts-selected"]["data"]["token"] == token
+
+    saved = call(admin, app, "adm-ts-message.children", save)
+    assert "已保存：侯寨乡 的代表站点为 河医大（1323A）" in text_of(saved)
+    grid = saved.get_json()["response"]["adm-ts-grid"]["rowData"]
+    row = next(r for r in grid if r["id"] == str(houzhai))
+    assert (row["codes"], row["source"]) == (["1323A"], "管理员设定")
+    assert "按坐标计算为：市监测站（1322A）" in row["note"]
+    again = call(admin, app, "adm-ts-message.children", save | {"adm-ts-stations.value": ["1316A"]})
+    assert "未保存：在您打开后" in text_of(again)  # the old fingerprint: refused, not overwritten
+    assert _stored(settings)[houzhai] == [("1323A", "admin")]
+    unknown = call(admin, app, "adm-ts-message.children",
+                   save | {"adm-ts-selected.data": saved.get_json()["response"]["adm-ts-selected"]["data"],
+                           "adm-ts-stations.value": ["9999Z"]})
+    assert "站点不存在：9999Z" in text_of(unknown)
+    recomputed = call(admin, app, "adm-ts-recompute-message.children", {"adm-ts-recompute.n_clicks": 1})
+    assert "17 个乡镇的站点已更新，1 个乡镇保留管理员设定" in text_of(recomputed)

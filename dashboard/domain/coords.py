@@ -134,3 +134,16 @@ def normalise_system(text: str | None) -> str | None:
         "BD09": "BD09", "BD09LL": "BD09", "百度": "BD09",
     }
     return aliases.get(key)
+
+
+#: The IUGG mean Earth radius. A sphere instead of the WGS-84 ellipsoid errs by at most ~0.5% in
+#: a distance, the same for every candidate station of one site, so nearest stays nearest.
+EARTH_RADIUS_KM = 6371.0088
+
+
+def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in km between two WGS-84 points (haversine, stable at short range)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))

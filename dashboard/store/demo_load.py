@@ -50,6 +50,7 @@ _TABLES: dict[str, type[M.Base]] = {
 
 # Children before parents.
 _DELETE_ORDER: tuple[type[M.Base], ...] = (
+    M.TownshipStation,
     M.ActionItemChange,
     M.ActionItem,
     M.AccountabilityRecord,

@@ -505,3 +505,21 @@ class AppSetting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class TownshipStation(Base):
+    """A station that speaks for a township's air (its air is the mean of its stations).
+
+    ``source`` says who decided: ``computed`` (the rule of ``domain.township_stations``, stored
+    when an admin asked to recompute) or ``admin`` (chosen by hand; a recompute keeps it). A
+    township without rows has its computed stations worked out on the fly.
+    """
+
+    __tablename__ = "township_stations"
+    __table_args__ = (CheckConstraint("source IN ('computed', 'admin')", name="source"),)
+
+    township_id: Mapped[int] = mapped_column(ForeignKey("townships.id", ondelete="CASCADE"), primary_key=True)
+    station_code: Mapped[str] = mapped_column(ForeignKey("stations.code", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

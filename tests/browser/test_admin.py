@@ -110,3 +110,33 @@ def test_an_admin_ticks_a_station_into_the_group_and_saves(private_demo, dash_du
     dash_duo.wait_for_element("#kpi-district-aqi", timeout=WAIT)
     assert dash_duo.find_element("#kpi-district-aqi").text.isdigit()
     no_console_errors(dash_duo)
+
+
+def test_an_admin_sets_a_townships_stations_and_recomputes(private_demo, dash_duo):
+    from dashboard.store.models import TownshipStation
+    from dashboard.store.overview import township_id_by_name
+
+    app, settings = private_demo
+    with session_scope(settings.database_url) as session:
+        houzhai = township_id_by_name(session, "侯寨乡")
+    start(dash_duo, app)
+    login(dash_duo, "admin")
+    dash_duo.driver.get(dash_duo.server_url + "/admin?tab=stations")
+    row = f"#adm-ts-grid .ag-center-cols-container .ag-row[row-id='{houzhai}']"
+    dash_duo.wait_for_contains_text(f"{row} [col-id='stations']", "市监测站（1322A）", timeout=WAIT)
+    dash_duo.wait_for_contains_text(f"{row} [col-id='source']", "计算（实时）", timeout=WAIT)
+
+    _click_in_grid(dash_duo, f"{row} [col-id='stations']")
+    dash_duo.wait_for_contains_text("#adm-ts-form-title", "侯寨乡 的代表站点", timeout=WAIT)
+    choose(dash_duo, dash_duo.find_element("#adm-ts-stations"), "河医大（1323A）")
+    click(dash_duo, "#adm-ts-save")
+    dash_duo.wait_for_contains_text("#adm-ts-saved", "市监测站（1322A）、河医大（1323A）", timeout=WAIT)
+    dash_duo.wait_for_contains_text(f"{row} [col-id='source']", "管理员设定", timeout=WAIT)
+
+    click(dash_duo, "#adm-ts-recompute")
+    dash_duo.wait_for_contains_text("#adm-ts-recomputed", "1 个乡镇保留管理员设定", timeout=WAIT)
+    with session_scope(settings.database_url) as session:
+        stored = sorted(session.execute(select(TownshipStation.station_code, TownshipStation.source)
+                                        .where(TownshipStation.township_id == houzhai)).all())
+    assert stored == [("1322A", "admin"), ("1323A", "admin")]
+    no_console_errors(dash_duo)

@@ -70,6 +70,12 @@ def write_calls(settings) -> dict[str, dict]:
         meeting = s.scalar(select(Meeting).order_by(Meeting.number.desc()))
         item_row = {"id": str(item.id), "version": item.version, "status": item.status}
         meeting_ref = {"number": meeting.number, "version": meeting.version}
+    from dashboard.analytics import reading
+    from dashboard.analytics.township_air import assignment_table
+
+    with reading(settings.database_url) as s:
+        township = assignment_table(s)[0][0]
+    selected = {"id": township.township_id, "token": township.token, "name": township.name}
     return {
         "admin-rules-targets-message.children": {"admin-rules-targets-save.n_clicks": 1, "admin-rules-share.value": 10,
                                                  "admin-rules-pm25.value": 400},
@@ -91,13 +97,16 @@ def write_calls(settings) -> dict[str, dict]:
         "ledger-grid.rowTransaction": {"ledger-grid.cellValueChanged": [{
             "colId": "status_label", "value": "已完成", "data": {**item_row, "status_label": "推进中"}}]},
         "meeting-freeze-message.children": {"meeting-freeze-air.n_clicks": 1, "meeting-ref.data": meeting_ref},
+        "adm-ts-recompute-message.children": {"adm-ts-recompute.n_clicks": 1},
+        "adm-ts-message.children": {"adm-ts-save.n_clicks": 1, "adm-ts-selected.data": selected,
+                                    "adm-ts-stations.value": ["1316A"]},
     }
 
 
 WRITERS = ["admin-rules-targets-message.children", "admin-rules-plates-message.children",
            "admin-rules-rect-message.children", "admin-checklist-load-message.children",
            "sites-upload-result.children", "insp-import-result.children", "ledger-grid.rowTransaction",
-           "meeting-freeze-message.children"]
+           "meeting-freeze-message.children", "adm-ts-recompute-message.children", "adm-ts-message.children"]
 
 
 def test_anonymous_callback_calls_get_401_and_write_nothing(demo):

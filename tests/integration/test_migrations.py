@@ -20,7 +20,8 @@ def _check_schema(url: str) -> None:
     assert diff == []
     tables = set(inspect(engine).get_table_names())
     assert {"sites", "inspections", "inspection_results", "rectifications", "meetings", "action_items",
-            "stations", "readings", "alerts", "users", "audit_log", "checklist_items"} <= tables
+            "stations", "readings", "alerts", "users", "audit_log", "checklist_items",
+            "township_stations"} <= tables
     # Times come back timezone-aware and equal to what was stored.
     start = dt.datetime(2019, 12, 19, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     with session_scope(url) as session:

@@ -1,6 +1,7 @@
 """Admin tab 监测站点: which imported stations form the district's figure (区站组) and which are
 background stations (对照点, left out of every mean), ticked on a list or clicked on a map and
-saved at once through ``services.district.set_station_group``.
+saved at once through ``services.district.set_station_group``; below them, which stations speak
+for each township (``_township_stations``).
 
 The grid holds the page's state: ticking a box edits its row (AG Grid changes the row object in
 place and sends the edit as ``cellValueChanged``); the summary, the preview of the district
@@ -23,6 +24,7 @@ from dashboard.figures.theme import graph_config
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_datetime
 from dashboard.services import district as service
+from dashboard.ui.admin import _township_stations as township_stations
 from dashboard.ui.components.datagrid import data_grid, locale_text
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, rows
@@ -186,11 +188,14 @@ def panel(lang: str) -> html.Div:
                           config=graph_config(lang) | {"displayModeBar": False}),
             ], withBorder=True, p="md", radius="md", style=COLUMN),
         ], cols={"base": 1, "lg": 2}, spacing="md"),
+        township_stations.section(lang, no_stations=frame.empty),
     ], style={"display": "flex", "flexDirection": "column", "gap": "12px"})
 
 
 # --------------------------------------------------------------------------- callbacks
 def register_callbacks(app: dash.Dash) -> None:
+    township_stations.register_callbacks(app)
+
     @app.callback(Output("adm-s-grid", "dashGridOptions"), Input("adm-s-search", "value"),
                   prevent_initial_call=True)
     def _search(text):

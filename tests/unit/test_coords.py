@@ -49,7 +49,16 @@ def test_bd09_round_trips_are_exact_well_below_1e_5_degrees(point):
     assert coords.bd09_to_wgs84(*coords.wgs84_to_bd09(*point)) == pytest.approx(point, abs=1e-8)
 
 
-@given(world, st.sampled_from(coords.SYSTEMS))
+def _off_the_box_edge(point, margin: float = 0.01) -> bool:
+    """Away from the edge of GCJ-02's box: within a shift (~0.003°) of it, a point just inside
+    can shift out of the box and one just outside is its own image, so the two readings of a
+    GCJ-02 coordinate there cannot be told apart (the edges lie at sea or in the mountains)."""
+    lon, lat = point
+    return all(abs(lon - edge) > margin for edge in (72.004, 137.8347)) and all(
+        abs(lat - edge) > margin for edge in (0.8293, 55.8271))
+
+
+@given(world.filter(_off_the_box_edge), st.sampled_from(coords.SYSTEMS))
 def test_to_and_from_wgs84_are_inverse_for_every_system(point, system):
     assert coords.to_wgs84(*coords.from_wgs84(*point, system), system) == pytest.approx(point, abs=1e-5)
 

@@ -3,7 +3,8 @@ rules and the rectification rules. Admins only; every change is audited with bef
 
 What a change does to what is already recorded:
 
-- targets: only how pages colour and mark the figures; nothing stored changes.
+- targets (the original two, and each year's own, ``set_year_targets``): only how pages colour
+  and mark the figures and the polluted-day budget; nothing stored changes.
 - plate rules: every active site is re-rated under the new rules at once, in the same
   transaction (``services.sites.refresh_plate``: a plate change is recorded with its reason, as
   after an inspection), so that the plates on every page agree with the rules shown. Suspended
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from dashboard.domain.compliance import PlateRules
 from dashboard.domain.rectification import RectificationRules
 from dashboard.domain.rules import check_plate_rules, check_rectification_rules
-from dashboard.domain.targets import check_targets
+from dashboard.domain.targets import YearTargets, check_targets, check_year, check_year_targets
 from dashboard.services.access import Actor, require
 from dashboard.services.rectifications import escalate_open
 from dashboard.services.sites import refresh_plate
@@ -44,6 +45,37 @@ def set_targets(settings: Settings, actor: Actor, *, good_day_share: object, pm2
         saved = air_store.set_targets(session, clean)
         audit(session, actor.user_id, "update", "app_settings", "targets", {"before": before, "after": saved})
     return saved
+
+
+@dataclass(frozen=True)
+class YearTargetsSaved:
+    """The year's targets now in force, and whether anything was written."""
+
+    year: int
+    targets: YearTargets
+    changed: bool
+
+
+def set_year_targets(settings: Settings, actor: Actor, year: object,
+                     values: Mapping[str, object]) -> YearTargetsSaved:
+    """Save one calendar year's targets (PM2.5 and PM10 annual means in µg/m³, the good-day
+    share 0..1, heavy-pollution days); admins only. The audit entry holds the year's targets
+    before (its own, or the defaults it ran on) and after. Targets equal to the year's own
+    write nothing.
+
+    Raises ``InvalidTarget`` (the field and the reason) or ``Forbidden``; nothing is written then.
+    """
+    require(actor, "admin")
+    with session_scope(settings.database_url) as session:
+        year = check_year(year, clock.today(session, settings.tz))
+        clean = check_year_targets(values)
+        before = air_store.targets_of_year(session, year)
+        if before == clean:
+            return YearTargetsSaved(year, before, changed=False)
+        saved = air_store.set_year_targets(session, year, clean)
+        audit(session, actor.user_id, "update", "app_settings", f"air_targets.{year}",
+              {"year": year, "before": before.as_dict(), "before_own": before.own, "after": saved.as_dict()})
+    return YearTargetsSaved(year, saved, changed=True)
 
 
 @dataclass(frozen=True)

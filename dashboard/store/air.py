@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 
 import pandas as pd
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from dashboard.domain.targets import DEFAULTS, InvalidTarget, check_targets
+from dashboard.domain.targets import (
+    DEFAULTS,
+    YEAR_TARGETS_KEY,
+    InvalidTarget,
+    YearTargets,
+    check_targets,
+    dump_year_targets,
+    parse_year_targets,
+    targets_for_year,
+)
 from dashboard.store.models import Alert, AppSetting, Reading, Station
 
 STATION_COLUMNS = ["code", "name", "longitude", "latitude", "is_background", "in_district"]
 ALERT_COLUMNS = ["id", "level", "starts_at", "ends_at"]
-
-#: Campaign targets (app_settings keys) and their defaults: the share of good days
-#: (优良天数比例, 0..1) and the PM2.5 mean (µg/m³) the district aims for.
 
 
 def stations(session: Session) -> pd.DataFrame:
@@ -143,3 +150,29 @@ def set_targets(session: Session, values: dict[str, float]) -> dict[str, float]:
             row.value = repr(value)
     session.flush()
     return targets(session)
+
+
+def year_targets(session: Session) -> dict[int, YearTargets]:
+    """The years that have targets of their own (``air_targets``; unreadable entries left out)."""
+    row = session.get(AppSetting, YEAR_TARGETS_KEY)
+    return parse_year_targets(row.value if row else None)
+
+
+def targets_of_year(session: Session, year: int) -> YearTargets:
+    """The year's targets: its own, else the original two keys and the defaults."""
+    return targets_for_year(year_targets(session), year, targets(session))
+
+
+def set_year_targets(session: Session, year: int, values: YearTargets) -> YearTargets:
+    """Store one year's targets (checked by ``domain.targets.check_year_targets``), keeping the
+    other years' (an unreadable entry, which already counts as unset, is dropped)."""
+    stored = year_targets(session)
+    stored[year] = replace(values, own=True)
+    text = dump_year_targets(stored)
+    row = session.get(AppSetting, YEAR_TARGETS_KEY)
+    if row is None:
+        session.add(AppSetting(key=YEAR_TARGETS_KEY, value=text))
+    else:
+        row.value = text
+    session.flush()
+    return stored[year]

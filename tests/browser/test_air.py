@@ -48,3 +48,18 @@ def test_air_page_shows_the_december_episode(logged_in, demo_settings):
     duo.wait_for_contains_text("#air-timeseries", "PM2.5 日均值变化", timeout=WAIT)
     assert "24小时平均二级限值 75 µg/m³" in duo.find_element("#air-timeseries").text
     no_console_errors(duo)
+
+
+def test_a_viewer_sees_the_year_against_its_targets(browser_ready, dash_duo, demo_app):
+    from tests.conftest import login, start
+
+    start(dash_duo, demo_app)
+    login(dash_duo, "viewer")
+    _open_air(dash_duo)
+    # The demo's 2025 to 10 Dec: 101 valid days, 87 good; 21 days to come (see tests/unit/test_targets.py).
+    dash_duo.wait_for_contains_text("#air-targets-budget", "今年还可有 22 个污染天（AQI > 100）", timeout=WAIT)
+    assert dash_duo.find_element("#air-targets-good-day-share").text == "86.1%"
+    dash_duo.wait_for_element("#air-targets-path .main-svg", timeout=WAIT)
+    dash_duo.wait_for_element("#air-targets-months .main-svg", timeout=WAIT)
+    assert dash_duo.find_elements("#air-targets-admin") == []  # only admins get the link
+    no_console_errors(dash_duo)

@@ -20,7 +20,7 @@ from dashboard.domain.compliance import PlateRules
 from dashboard.domain.inspection import ItemEntry
 from dashboard.domain.rectification import RectificationRules
 from dashboard.domain.rules import InvalidRule
-from dashboard.domain.targets import InvalidTarget
+from dashboard.domain.targets import InvalidTarget, YearTargets
 from dashboard.services import settings as service
 from dashboard.services.access import Actor, Forbidden
 from dashboard.services.inspections import record
@@ -37,6 +37,7 @@ from tests.integration.test_callback_faults import table_hash
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2025, 12, 11)  # the demo's pinned day
 NOT_ADMINS = ("viewer", "inspector", "editor")
+YEAR = {"pm25": 45, "pm10": 75, "good_day_share": 0.72, "heavy_days": 8}
 
 
 def admin_client(app, role: str = "admin"):
@@ -60,6 +61,13 @@ def rect_form(**changes) -> dict:
     return values | {f"admin-rules-{k.replace('_', '-')}.value": v for k, v in changes.items()}
 
 
+def target_form(year="2025", **changes) -> dict:
+    values = {"admin-rules-targets-save.n_clicks": 1, "admin-rules-target-year.value": year,
+              "admin-rules-target-pm25.value": 45, "admin-rules-target-pm10.value": 75,
+              "admin-rules-target-share.value": 72, "admin-rules-target-heavy.value": 8}
+    return values | {f"admin-rules-target-{k}.value": v for k, v in changes.items()}
+
+
 def audits(session, entity_id: str) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).where(AuditEntry.entity == "app_settings",
                                                          AuditEntry.entity_id == entity_id)))
@@ -76,6 +84,8 @@ def test_every_rules_service_refuses_non_admins_and_writes_nothing(demo):
         with pytest.raises(Forbidden):
             service.set_targets(settings, actor, good_day_share=0.8, pm25=40)
         with pytest.raises(Forbidden):
+            service.set_year_targets(settings, actor, 2025, YEAR)
+        with pytest.raises(Forbidden):
             service.set_plate_rules(settings, actor, plates)
         with pytest.raises(Forbidden):
             service.set_rectification_rules(settings, actor, rect)
@@ -87,8 +97,7 @@ def test_an_editor_calling_the_callbacks_is_refused_and_nothing_changes(demo):
     client = admin_client(app, "editor")
     before = table_hash(settings.database_url)
     for output, values in (
-        ("admin-rules-targets-message.children", {"admin-rules-targets-save.n_clicks": 1,
-                                                  "admin-rules-share.value": 80, "admin-rules-pm25.value": 40}),
+        ("admin-rules-targets-message.children", target_form(share=80)),
         ("admin-rules-plates-message.children", plate_form(red_failures=3)),
         ("admin-rules-rect-message.children", rect_form(deadline_days=5)),
     ):
@@ -121,23 +130,67 @@ def test_targets_default_store_validate_and_audit(tmp_path):
         assert entry.detail["before"]["target_pm25"] == 50.0 and entry.detail["after"]["target_pm25"] == 45.0
 
 
-def test_an_admin_sets_the_targets_on_the_rules_tab_and_the_air_page_shows_them(demo):
+def test_yearly_targets_fall_back_then_store_validate_and_audit(tmp_path):
+    from dashboard.store.db import upgrade
+    from dashboard.store.users import upsert_user
+
+    settings = make_settings(tmp_path)
+    upgrade(settings.database_url)
+    with session_scope(settings.database_url) as session:
+        admin = Actor(upsert_user(session, "ada", "admin-pass-1", "admin").id, "admin")
+        editor = Actor(upsert_user(session, "ed", "editor-pass-1", "editor").id, "editor")
+    # The original two keys are what a year without its own targets runs on: nothing is lost.
+    service.set_targets(settings, admin, good_day_share=0.66, pm25=48)
+    with session_scope(settings.database_url) as session:
+        assert air_store.targets_of_year(session, 2025) == YearTargets(48.0, 70.0, 0.66, 10, own=False)
+    with pytest.raises(Forbidden):
+        service.set_year_targets(settings, editor, 2025, YEAR)
+    saved = service.set_year_targets(settings, admin, "2025", YEAR)
+    assert saved.changed and saved.year == 2025 and saved.targets == YearTargets(45.0, 75.0, 0.72, 8)
+    assert not service.set_year_targets(settings, admin, 2025, YEAR).changed  # the same again writes nothing
+    service.set_year_targets(settings, admin, 2026, {**YEAR, "pm25": "42"})
+    for year, values in ((2025, {**YEAR, "pm25": "很多"}), (2025, {**YEAR, "heavy_days": 2.5}),
+                         (2025, {**YEAR, "good_day_share": 72}), (2025, {**YEAR, "pm10": None}),
+                         (1999, YEAR), ("明年", YEAR)):
+        with pytest.raises(InvalidTarget):
+            service.set_year_targets(settings, admin, year, values)
+    with session_scope(settings.database_url) as session:
+        assert air_store.targets_of_year(session, 2025) == YearTargets(45.0, 75.0, 0.72, 8)
+        assert air_store.targets_of_year(session, 2026).pm25 == 42.0
+        assert air_store.targets_of_year(session, 2027).own is False  # other years keep the defaults
+        assert air_store.targets(session) == {"target_good_day_share": 0.66, "target_pm25": 48.0}
+        (entry,) = audits(session, "air_targets.2025")
+        assert entry.user_id == admin.user_id
+        assert entry.detail == {"year": 2025, "before_own": False,
+                                "before": {"pm25": 48.0, "pm10": 70.0, "good_day_share": 0.66, "heavy_days": 10},
+                                "after": {"pm25": 45.0, "pm10": 75.0, "good_day_share": 0.72, "heavy_days": 8}}
+        assert len(audits(session, "air_targets.2026")) == 1
+
+
+def test_an_admin_sets_a_years_targets_on_the_rules_tab_and_the_air_page_shows_them(demo):
     from tests.integration.test_page_states import page
 
     app, settings = demo
     client = admin_client(app)
-    refused = call(client, app, "admin-rules-targets-message.children",
-                   {"admin-rules-targets-save.n_clicks": 1, "admin-rules-share.value": 120,
-                    "admin-rules-pm25.value": 40})
-    assert "请输入有效数值" in text_of(refused)
-    saved = call(client, app, "admin-rules-targets-message.children",
-                 {"admin-rules-targets-save.n_clicks": 1, "admin-rules-share.value": 80, "admin-rules-pm25.value": 45})
-    assert "目标已保存：优良天数比例 80%，PM2.5 45 µg/m³。" in text_of(saved)
+    before = table_hash(settings.database_url)
+    for change, message in (({"share": 120}, "“优良天数比例目标”须在 0–100 之间。未作修改。"),
+                            ({"pm25": "很多"}, "“PM2.5 年均浓度目标（µg/m³）”不是有效数字"),
+                            ({"heavy": 2.5}, "“重污染天数目标（天）”须为整数天数。")):
+        refused = call(client, app, "admin-rules-targets-message.children", target_form(**change))
+        assert message in text_of(refused)
+        # Only the message is written: the inputs keep what the admin typed.
+        assert "admin-rules-target-" not in refused.get_data(as_text=True)
+    assert table_hash(settings.database_url) == before
+    # Choosing a year shows its targets (the defaults for a year without its own).
+    shown = call(client, app, "admin-rules-target-own.children", {"admin-rules-target-year.value": "2025"})
+    assert "2025年尚未单独设定目标" in text_of(shown) and "50" in shown.get_data(as_text=True)
+    saved = call(client, app, "admin-rules-targets-message.children", target_form(share=80))
+    assert "2025年目标已保存：PM2.5 45 µg/m³，PM10 75 µg/m³，优良天数比例 80%，重污染天数 8 天。" in text_of(saved)
     with session_scope(settings.database_url) as session:
-        assert air_store.targets(session) == {"target_good_day_share": 0.80, "target_pm25": 45.0}
-    air = page(client, "/air")
-    assert "攻坚目标：优良天数比例 80%，PM2.5 平均浓度 45 µg/m³。" in text_of_json(air)
-    assert "/admin?tab=rules" in str(air)  # admins get the link to the rules tab
+        assert air_store.targets_of_year(session, 2025) == YearTargets(45.0, 75.0, 0.80, 8)
+    air = text_of_json(page(client, "/air"))
+    assert "2025年攻坚目标进度" in air and "优良天数比例 80% 的目标" in air and "今年还可有" in air
+    assert "/admin?tab=rules" in air or "air-targets-admin" in str(page(client, "/air"))
 
 
 def text_of_json(tree) -> str:

@@ -344,8 +344,10 @@ def test_page_without_readings_says_so(air_client):
         "changedPropIds": ["_pages_location.pathname"], "state": [],
     })
     assert layout.status_code == 200 and "air-stations" in json.dumps(layout.get_json())
-    # The targets are shown; only admins get the link to change them (tests/integration/test_admin_rules.py).
-    assert "攻坚目标：优良天数比例 70%，PM2.5 平均浓度 50 µg/m³。" in text_of(layout)
+    # The year against its targets, even with no reading at all (the whole year's budget); only
+    # admins get the link to change them (tests/integration/test_admin_rules.py).
+    assert "年攻坚目标进度" in text_of(layout)
+    assert "个污染天（AQI > 100）" in text_of(layout) and "优良天数比例 70% 的目标" in text_of(layout)
     assert "air-targets-admin" not in json.dumps(layout.get_json())
     response = client.post("/_dash-update-component", headers={"X-CSRFToken": token}, json={
         "output": "..air-content.children...air-summary.children..",

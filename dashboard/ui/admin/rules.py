@@ -1,5 +1,5 @@
 """Admin tab 规则: the rules the staff tune, each with what it means and what saving it does —
-the campaign targets, the plate rules and the rectification deadline and escalation ladder.
+each year's campaign targets, the plate rules and the rectification deadline and escalation ladder.
 
 Saving goes through ``services.settings`` (admins only, audited with before and after); what a
 change does to plates and open rectifications is decided and documented there.
@@ -13,16 +13,20 @@ import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, html
 
+from dashboard import analytics
 from dashboard.analytics.rules import rules_in_force
+from dashboard.analytics.targets import year_targets
 from dashboard.auth import current_language
 from dashboard.domain.compliance import PLATE_BOUNDS
 from dashboard.domain.rectification import LEVELS, RECTIFICATION_BOUNDS, THRESHOLD_BOUNDS
 from dashboard.domain.rules import InvalidRule
-from dashboard.domain.targets import BOUNDS as TARGET_BOUNDS
-from dashboard.domain.targets import InvalidTarget
+from dashboard.domain.targets import YEAR_BOUNDS, InvalidTarget, YearTargets, year_bounds
 from dashboard.i18n import t
 from dashboard.services import settings as service
 from dashboard.ui.data import acting_user, app_settings, read_session
+
+#: The yearly target fields: form input id suffix, catalog key suffix.
+TARGET_FIELDS = {"pm25": "pm25", "pm10": "pm10", "good_day_share": "share", "heavy_days": "heavy"}
 
 ORDER = 50
 KEY = "rules"
@@ -62,21 +66,56 @@ def _subtitle(key: str, lang: str) -> dmc.Text:
     return dmc.Text(t(key, lang), fw=600, size="sm", mt="md", mb=4)
 
 
+def _form_value(field: str, targets: YearTargets) -> float:
+    # The form shows the share as a percentage; the rule is a fraction.
+    value = getattr(targets, field)
+    return round(value * 100, 1) if field == "good_day_share" else value
+
+
+def _target_input(field: str, targets: YearTargets, lang: str) -> dmc.NumberInput:
+    low, high = YEAR_BOUNDS[field]
+    key = f"admin.rules.targets.{TARGET_FIELDS[field]}"
+    if field == "good_day_share":
+        return dmc.NumberInput(id="admin-rules-target-share", label=t(key, lang), value=_form_value(field, targets),
+                               min=low * 100, max=high * 100, step=1, suffix="%", description=t(f"{key}.help", lang))
+    return dmc.NumberInput(id=f"admin-rules-target-{TARGET_FIELDS[field]}", label=t(key, lang),
+                           value=_form_value(field, targets), min=low, max=high, step=1,
+                           allowDecimal=field != "heavy_days",
+                           description=t(f"{key}.help", lang, low=f"{low:g}", high=f"{high:g}"))
+
+
+def _own_note(year: int, targets: YearTargets, lang: str) -> str:
+    return t("admin.rules.targets.own" if targets.own else "admin.rules.targets.defaults", lang, year=year)
+
+
+def _target_refusal(exc: InvalidTarget, lang: str) -> dmc.Alert:
+    details = dict(exc.details)
+    field = str(details.get("target", ""))
+    low, high = details.get("low"), details.get("high")
+    if field == "good_day_share" and low is not None and high is not None:
+        low, high = low * 100, high * 100  # the form's percentages
+    name = t(f"admin.rules.targets.{TARGET_FIELDS[field]}", lang) if field in TARGET_FIELDS else field
+    bounds = {k: f"{v:g}" if isinstance(v, (int, float)) else "" for k, v in (("low", low), ("high", high))}
+    text = t(f"admin.rules.targets.error.{exc.code}", lang, field=name, **bounds)
+    return dmc.Alert(text, color="red", className="admin-rules-error")
+
+
 def panel(lang: str) -> html.Div:
     with read_session() as session:
         rules = rules_in_force(session)
+        today = analytics.today(session, app_settings().tz)
+        year_now = year_targets(session, today.year)
     plates, rect = rules.plates, rules.rectification
-    share_low, share_high = TARGET_BOUNDS["target_good_day_share"]
-    pm_low, pm_high = TARGET_BOUNDS["target_pm25"]
-    targets = _section("admin.rules.targets.title", "admin.rules.targets.explain", [_grid([
-        dmc.NumberInput(id="admin-rules-share", label=t("admin.rules.targets.share", lang),
-                        value=round(rules.targets["target_good_day_share"] * 100, 1), min=share_low * 100,
-                        max=share_high * 100, step=1, suffix="%",
-                        description=t("admin.rules.targets.share.help", lang)),
-        dmc.NumberInput(id="admin-rules-pm25", label=t("admin.rules.targets.pm25", lang),
-                        value=rules.targets["target_pm25"], min=pm_low, max=pm_high, step=1,
-                        description=t("admin.rules.targets.pm25.help", lang, low=f"{pm_low:g}", high=f"{pm_high:g}")),
-    ])], "admin-rules-targets-save", "admin-rules-targets-message", lang, "admin-rules-targets")
+    low_year, high_year = year_bounds(today)
+    years = [{"value": str(y), "label": str(y)} for y in range(high_year, low_year - 1, -1)]
+    targets = _section("admin.rules.targets.title", "admin.rules.targets.explain", [
+        _grid([dmc.Select(id="admin-rules-target-year", label=t("admin.rules.targets.year", lang), data=years,
+                          value=str(today.year), allowDeselect=False, searchable=True,
+                          description=t("admin.rules.targets.year.help", lang))]),
+        dmc.Text(_own_note(today.year, year_now, lang), size="sm", c="dimmed", mt="xs",
+                 id="admin-rules-target-own"),
+        _grid([_target_input(field, year_now, lang) for field in TARGET_FIELDS]),
+    ], "admin-rules-targets-save", "admin-rules-targets-message", lang, "admin-rules-targets")
     plate = {f: _number(f, getattr(plates, f), PLATE_BOUNDS[f], lang, "plates") for f in PLATE_NUMBERS}
     plate_section = _section("admin.rules.plates.title", "admin.rules.plates.explain", [
         _grid([plate["window_days"]]),
@@ -140,24 +179,47 @@ def _plate_counts(plates: dict[int, tuple[str, str]], lang: str) -> str:
 
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
-        Output("admin-rules-targets-message", "children"),
-        Input("admin-rules-targets-save", "n_clicks"),
-        State("admin-rules-share", "value"),
-        State("admin-rules-pm25", "value"),
+        *(Output(f"admin-rules-target-{suffix}", "value") for suffix in TARGET_FIELDS.values()),
+        Output("admin-rules-target-own", "children"),
+        Input("admin-rules-target-year", "value"),
         prevent_initial_call=True,
     )
-    def _save_targets(n_clicks, share, pm25):
+    def _show_year(year):
+        lang = current_language()
+        try:
+            number = int(year)
+        except (TypeError, ValueError):
+            raise dash.exceptions.PreventUpdate from None
+        with read_session() as session:
+            targets = year_targets(session, number)
+        return (*(_form_value(field, targets) for field in TARGET_FIELDS), _own_note(number, targets, lang))
+
+    @app.callback(
+        Output("admin-rules-targets-message", "children"),
+        Input("admin-rules-targets-save", "n_clicks"),
+        State("admin-rules-target-year", "value"),
+        *(State(f"admin-rules-target-{suffix}", "value") for suffix in TARGET_FIELDS.values()),
+        prevent_initial_call=True,
+    )
+    def _save_targets(n_clicks, year, *values):
         lang = current_language()
         if not n_clicks:
             raise dash.exceptions.PreventUpdate
+        form = dict(zip(TARGET_FIELDS, values, strict=True))
+        share = form["good_day_share"]
         # The form shows a percentage; the rule is a fraction.
-        share = share / 100 if isinstance(share, (int, float)) and not isinstance(share, bool) else share
+        if isinstance(share, (int, float)) and not isinstance(share, bool):
+            form["good_day_share"] = share / 100
         try:
-            saved = service.set_targets(app_settings(), acting_user(), good_day_share=share, pm25=pm25)
-        except InvalidTarget:
-            return dmc.Alert(t("admin.rules.targets.invalid", lang), color="red", className="admin-rules-error")
-        return _saved(t("admin.rules.targets.saved", lang, share=f"{saved['target_good_day_share'] * 100:g}",
-                        pm25=f"{saved['target_pm25']:g}"))
+            saved = service.set_year_targets(app_settings(), acting_user(), year, form)
+        except InvalidTarget as exc:
+            # Only the message changes: the form keeps what the user typed.
+            return _target_refusal(exc, lang)
+        if not saved.changed:
+            return _saved(t("admin.rules.unchanged", lang))
+        v = saved.targets
+        return _saved(t("admin.rules.targets.saved", lang, year=saved.year, pm25=f"{v.pm25:g}", pm10=f"{v.pm10:g}",
+                        share=f"{v.good_day_share * 100:g}", heavy=v.heavy_days))
 
     @app.callback(
         Output("admin-rules-plates-message", "children"),

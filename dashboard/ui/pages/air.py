@@ -1,8 +1,9 @@
 """Air quality: time series, calendar, profiles, station comparison and map, monthly statistics.
 
 Thin: the callbacks read the controls, ask ``analytics.air`` for frames (cached) and
-``figures.air`` for figures. Only the active tab is drawn. The campaign targets are shown here
-and changed on the admin page (/admin?tab=rules).
+``figures.air`` for figures. Only the active tab is drawn. The year of the period's end is shown
+against its targets (``ui.components.targets_panel``: the year to date and the polluted-day
+budget); the targets are changed on the admin page (/admin?tab=rules).
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from dash import Input, Output, dcc, html
 from dashboard import analytics
 from dashboard.analytics import air
 from dashboard.analytics.periods import opening_window
+from dashboard.analytics.targets import year_targets
 from dashboard.auth import current_language
+from dashboard.domain.targets import YearTargets
 from dashboard.figures import air as figs
 from dashboard.figures.theme import graph_config
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
 from dashboard.ui import inputs
+from dashboard.ui.components.targets_panel import targets_panel_for
 from dashboard.ui.data import acting_user, app_settings, read_session
 
 DEFAULT_DAYS = 30
@@ -56,17 +60,9 @@ def _station_options(stations, lang: str, fallback: bool) -> list[dict]:
     ]
 
 
-def _targets_line(targets: dict, lang: str, is_admin: bool) -> dmc.Group:
-    """The campaign targets the page measures against; admins change them on the admin page."""
-    return dmc.Group(
-        [
-            dmc.Text(t("air.targets.line", lang, share=f"{targets['target_good_day_share'] * 100:g}%",
-                       pm25=f"{targets['target_pm25']:g} µg/m³"), size="sm", c="dimmed"),
-            dcc.Link(t("air.targets.change", lang), href="/admin?tab=rules", id="air-targets-admin")
-            if is_admin else None,
-        ],
-        gap="sm", id="air-targets",
-    )
+def _targets(year: int, lang: str) -> html.Div:
+    """The year against its targets; admins get the link to change them."""
+    return targets_panel_for(year, lang, "air-targets", admin_link=acting_user().at_least("admin"))
 
 
 def _query_date(value, default: dt.date) -> dt.date:
@@ -83,7 +79,6 @@ def layout(start=None, end=None, stations=None, pollutant=None, tab=None, **_que
     settings = app_settings()
     with read_session() as session:
         today = analytics.today(session, settings.tz)
-        targets = air.targets(session)
         newest = air.newest_reading_day(session, settings.tz)
     default_start, default_end = opening_window(today, newest, DEFAULT_DAYS, through_today=False)
     start, end = _query_date(start, default_start), _query_date(end, default_end)
@@ -135,10 +130,12 @@ def layout(start=None, end=None, stations=None, pollutant=None, tab=None, **_que
                 justify="space-between", align="baseline",
             ),
             controls,
-            _targets_line(targets, lang, acting_user().at_least("admin")),
             html.Div(id="air-summary"),
             tabs,
             dcc.Loading(html.Div(id="air-content", className="air-content"), type="dot", delay_show=300),
+            # Below the charts: the controls and the period's figures stay where users know them.
+            dmc.Paper(html.Div(_targets(end.year, lang), id="air-targets-slot"), withBorder=True, p="md",
+                      radius="md"),
         ],
         className="page page-air",
         style={"display": "flex", "flexDirection": "column", "gap": "16px"},
@@ -176,9 +173,9 @@ def _kpi(label: str, value: str, note: str, element_id: str, colour: str | None 
     )
 
 
-def _summary(data: air.AirData, series: str, name: str, targets: dict, lang: str):
+def _summary(data: air.AirData, series: str, name: str, targets: YearTargets, lang: str):
     s = air.good_day_summary(data.daily, series, data.start, data.end)
-    target_share = targets["target_good_day_share"]
+    target_share = targets.good_day_share
     share = s["good_share"]
     share_text = "—" if s["n_valid"] == 0 else f"{share * 100:.1f}%"
     pm25 = s["pm25"]
@@ -195,8 +192,8 @@ def _summary(data: air.AirData, series: str, name: str, targets: dict, lang: str
                  t("air.kpi.target", lang, value=f"{target_share * 100:.0f}%"), "air-kpi-good-share",
                  None if s["n_valid"] == 0 else ("teal" if share >= target_share else "red")),
             _kpi(t("air.kpi.pm25", lang), pm_text,
-                 t("air.kpi.target", lang, value=f"{targets['target_pm25']:g} µg/m³"), "air-kpi-pm25",
-                 None if no_pm25 else ("teal" if pm25 <= targets["target_pm25"] else "red")),
+                 t("air.kpi.target", lang, value=f"{targets.pm25:g} µg/m³"), "air-kpi-pm25",
+                 None if no_pm25 else ("teal" if pm25 <= targets.pm25 else "red")),
             _kpi(t("air.kpi.heavy", lang), str(heavy),
                  t("air.kpi.alerts", lang, n=len(data.alerts)), "air-kpi-heavy", "red" if heavy else None),
         ],
@@ -204,7 +201,7 @@ def _summary(data: air.AirData, series: str, name: str, targets: dict, lang: str
     )
 
 
-def _content(tab: str, data: air.AirData, selected: list[str], choice: str, names: dict, targets: dict,
+def _content(tab: str, data: air.AirData, selected: list[str], choice: str, names: dict, targets: YearTargets,
              lang: str, settings):
     primary = selected[0]
     standards = air.standards_of(data.hourly_view if data.resolution == "hourly" else data.daily_view)
@@ -243,8 +240,8 @@ def _content(tab: str, data: air.AirData, selected: list[str], choice: str, name
         return dmc.Stack(
             [
                 _graph("air-composite", figs.monthly_composite(one, lang, names.get(primary, primary)), lang),
-                _graph("air-good-days", figs.good_days(monthly, names, lang, targets["target_good_day_share"],
-                                                      targets["target_pm25"], air.standards_of(data.daily)), lang),
+                _graph("air-good-days", figs.good_days(monthly, names, lang, targets.good_day_share,
+                                                      targets.pm25, air.standards_of(data.daily)), lang),
                 dmc.Text(t("air.monthly.months_note", lang), size="xs", c="dimmed"),
             ],
             gap="md",
@@ -266,6 +263,17 @@ def register_callbacks(app: dash.Dash) -> None:
         return _station_options(data.stations, current_language(), data.district_fallback)
 
     @app.callback(
+        Output("air-targets-slot", "children"),
+        Input("air-period", "value"),
+        prevent_initial_call=True,
+    )
+    def _targets_of_period(period):
+        parsed = inputs.period(period)
+        if parsed is None:
+            raise dash.exceptions.PreventUpdate
+        return _targets(parsed[1].year, current_language())
+
+    @app.callback(
         Output("air-content", "children"),
         Output("air-summary", "children"),
         Input("air-stations", "value"),
@@ -283,7 +291,8 @@ def register_callbacks(app: dash.Dash) -> None:
         settings = app_settings()
         data = air.load_air_data(settings.database_url, *parsed)
         with read_session() as session:
-            targets = air.targets(session)
+            # The KPIs and the monthly figure measure the period against its last year's targets.
+            targets = year_targets(session, parsed[1].year)
         district_label = t("air.series.city" if data.district_fallback else "air.series.district", lang)
         names = data.series_names(district_label)
         if data.empty:

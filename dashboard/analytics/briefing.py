@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from dashboard.analytics import meeting_periods
 from dashboard.analytics import meetings as meeting_analytics
 from dashboard.analytics.meeting_periods import MeetingPeriod
+from dashboard.analytics.targets import YearProgress, year_progress
 from dashboard.domain import compliance
 from dashboard.domain import ledger as rules
 from dashboard.store import air as air_store
@@ -248,3 +249,10 @@ def briefing_number(session: Session, tz: ZoneInfo) -> int:
 def briefing_exists(session: Session, number: int) -> bool:
     """Whether there is a briefing for meeting ``number`` (a recorded meeting)."""
     return store.get_meeting(session, number) is not None
+
+
+def year_to_date(session: Session, database_url: str, tz: ZoneInfo, b: Briefing) -> YearProgress:
+    """The year of the briefing's last day against its targets, through that day (for the next
+    meeting, through yesterday)."""
+    last = b.period.last if b.period.days else b.period.first - dt.timedelta(days=1)
+    return year_progress(session, database_url, last.year, last + dt.timedelta(days=1), tz)

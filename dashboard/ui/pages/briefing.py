@@ -20,6 +20,7 @@ from dashboard.figures.theme import AQI_COLOURS, text_colour_on
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime, unit_name
 from dashboard.ui.components.meeting_parts import category_label, section, simple_table
+from dashboard.ui.components.targets_panel import budget_sentence, targets_panel
 from dashboard.ui.data import app_settings, read_session
 
 NEXT = "next"
@@ -160,6 +161,7 @@ def layout(number: str | None = None, **_query):
             wanted = -1
     with read_session() as session:
         b = analytics.briefing(session, settings.database_url, tz, wanted) if wanted != -1 else None
+        year = analytics.year_to_date(session, settings.database_url, tz, b) if b is not None else None
         upcoming = analytics.briefing_number(session, tz)
         meetings = meeting_analytics.all_meetings(session)
         labels = meeting_analytics.item_labels(session)
@@ -185,13 +187,15 @@ def layout(number: str | None = None, **_query):
             html.Div(id="briefing-print-hook", hidden=True),
             dmc.Group([dmc.Stack([dmc.Title(title, order=2, id="briefing-title"), *_period_lines(b, lang, tz)],
                                  gap=2), controls], justify="space-between", align="flex-end"),
-            section(t("briefing.points", lang), html.Ol([html.Li(line) for line in narrative(b, lang)],
-                                                        className="briefing-points"), "briefing-points"),
+            section(t("briefing.points", lang),
+                    html.Ol([html.Li(line) for line in [*narrative(b, lang), budget_sentence(year, lang)]],
+                            className="briefing-points"), "briefing-points"),
             html.Div(
                 [section(t("briefing.headline", lang), _headline_table(b, lang), "briefing-headline"),
                  section(t("briefing.categories", lang), _category_table(b, lang), "briefing-categories")],
                 className="briefing-pair",
             ),
+            dmc.Paper(targets_panel(year, lang, "briefing-targets"), withBorder=True, p="md", radius="md"),
             section(t("briefing.townships", lang), _township_table(b, lang), "briefing-townships"),
             section(t("briefing.sites", lang), _sites_table(b, lang, labels), "briefing-sites"),
             section(t("briefing.units", lang), _ledger(b, lang), "briefing-ledger"),

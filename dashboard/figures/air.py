@@ -221,7 +221,7 @@ def time_series(
 
 
 # --------------------------------------------------------------------------- (2) calendar
-def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+def month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
     months, d = [], first.replace(day=1)
     while d <= last:
         months.append(d)
@@ -283,7 +283,7 @@ def month_grid(fig: go.Figure, month: dt.date, cells: dict, colourscale: list, z
                      range=[5.5, -0.5], fixedrange=True, row=row, col=col)
 
 
-def _discrete_scale(colours: list[str]) -> list:
+def discrete_scale(colours: list[str]) -> list:
     scale = []
     for i, c in enumerate(colours):
         scale += [[i / len(colours), c], [(i + 1) / len(colours), c]]
@@ -291,7 +291,7 @@ def _discrete_scale(colours: list[str]) -> list:
 
 
 # Discrete colours: level 0 (no data) .. 6, each an equal slice of [-0.5, 6.5].
-AQI_SCALE = _discrete_scale([NO_DATA_COLOUR] + [AQI_COLOURS[i] for i in range(1, 7)])
+AQI_SCALE = discrete_scale([NO_DATA_COLOUR] + [AQI_COLOURS[i] for i in range(1, 7)])
 AQI_RANGE = (-0.5, 6.5)
 
 
@@ -322,7 +322,7 @@ def calendar(daily: pd.DataFrame, lang: str, series_name: str, first: dt.date, l
     days after ``until`` (the last day with data) are left out. At most the last ``max_months``
     months are drawn (a long period would make a metre-high page).
     """
-    months = _month_starts(first, last)
+    months = month_starts(first, last)
     capped = len(months) > max_months
     months = months[-max_months:]
     if daily["aqi"].notna().sum() == 0:

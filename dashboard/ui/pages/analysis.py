@@ -13,11 +13,11 @@ district stays one click away (reading is not limited by scope).
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard.analytics import analysis as analytics
 from dashboard.analytics import today as clock_today
@@ -71,6 +71,25 @@ def search(period: analytics.Period, township: int | None, measure: str, default
         query["township"] = DISTRICT
     query["measure"] = measure
     return "?" + urlencode(query)
+
+
+def controls_of(query, default_township: int | None) -> dict:
+    """The control values a query string asks for (unchecked: ``_view`` checks what it gets)."""
+    if not isinstance(query, str):
+        raise inputs.BadInput("search")
+    values = {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
+    start, end = _date(values.get("from")), _date(values.get("to"))
+    period = values.get("period") or (analytics.CUSTOM if start and end else analytics.SINCE)
+    if not (period in PERIOD_KEYS or period.isdigit()):
+        period = analytics.SINCE
+    township = values.get("township")
+    if township is None:
+        township = str(default_township) if default_township is not None else DISTRICT
+    elif not (township == DISTRICT or township.isdigit()):
+        township = DISTRICT
+    measure = values.get("measure") if values.get("measure") in analytics.MEASURES else analytics.DEFAULT_MEASURE
+    dates = [min(start, end).isoformat(), max(start, end).isoformat()] if start and end else None
+    return {"period": period, "dates": dates, "township": township, "measure": measure}
 
 
 def meeting_href(click) -> str | None:
@@ -300,7 +319,8 @@ def register_callbacks(app: dash.Dash) -> None:
             raise inputs.BadInput("township")
         measure = inputs.choice(measure, tuple(analytics.MEASURES), analytics.DEFAULT_MEASURE)
         span = inputs.period(dates)
-        by_dates = dash.ctx.triggered_id == "analysis-dates"
+        # Only a date picked by the user makes the period custom (Back sets every control at once).
+        by_dates = set(dash.ctx.triggered_prop_ids) == {"analysis-dates.value"}
         if by_dates or period == analytics.CUSTOM:
             if span is None:
                 raise dash.exceptions.PreventUpdate  # the second date is still to be picked
@@ -321,6 +341,32 @@ def register_callbacks(app: dash.Dash) -> None:
             chosen.key if chosen.key != period else dash.no_update,
             new_dates if not by_dates and new_dates != dates else dash.no_update,
         )
+
+    @app.callback(
+        Output("analysis-period", "value", allow_duplicate=True),
+        Output("analysis-dates", "value", allow_duplicate=True),
+        Output("analysis-township", "value", allow_duplicate=True),
+        Output("analysis-measure", "value", allow_duplicate=True),
+        Input("analysis-url", "search"),
+        State("analysis-period", "value"),
+        State("analysis-dates", "value"),
+        State("analysis-township", "value"),
+        State("analysis-measure", "value"),
+        prevent_initial_call=True,
+    )
+    def _back(query, period, dates, township, measure):
+        """Back and Forward: the browser's older query sets the controls again (``_view`` then
+        redraws). Dash's page router does not see queries this page pushed, so it cannot."""
+        if query is None:
+            raise dash.exceptions.PreventUpdate  # the location has not read the address yet
+        wanted = controls_of(query, _own_township())
+        current = {"period": period, "dates": dates, "township": township, "measure": measure}
+        if wanted["period"] != analytics.CUSTOM:
+            wanted["dates"] = dates  # a meeting period's days follow from it
+        if wanted == current:
+            raise dash.exceptions.PreventUpdate
+        return tuple(wanted[k] if wanted[k] != current[k] else dash.no_update
+                     for k in ("period", "dates", "township", "measure"))
 
     @app.callback(
         Output("analysis-nav", "href"),

@@ -96,11 +96,16 @@ def weekly_trend(data: ComplianceData, township_ids: list[int] | None = None) ->
         chosen = results[results["township_id"].isin(township_ids)]
         parts.append(measures.weekly_rates(chosen, "township_id"))
     out = pd.concat(parts, ignore_index=True) if parts else district
-    first_week = pd.Timestamp(data.start - dt.timedelta(days=data.start.weekday()))
-    last_week = pd.Timestamp(data.end - dt.timedelta(days=data.end.weekday()))
-    out["partial"] = ((out["week"] == first_week) & (data.start.weekday() != 0)) | (
-        (out["week"] == last_week) & (data.end.weekday() != 6))
+    out["partial"] = partial_weeks(out["week"], data.start, data.end)
     return out.sort_values(["township_id", "week"]).reset_index(drop=True)
+
+
+def partial_weeks(weeks: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
+    """Which weeks (their Mondays) the period ``start..end`` cuts: its first week when it does
+    not start on a Monday, its last when it does not end on a Sunday."""
+    first_week = pd.Timestamp(start - dt.timedelta(days=start.weekday()))
+    last_week = pd.Timestamp(end - dt.timedelta(days=end.weekday()))
+    return ((weeks == first_week) & (start.weekday() != 0)) | ((weeks == last_week) & (end.weekday() != 6))
 
 
 def reference_meeting(data: ComplianceData, number: int | None = None) -> pd.Series | None:

@@ -221,12 +221,96 @@ def time_series(
 
 
 # --------------------------------------------------------------------------- (2) calendar
-def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+def month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
     months, d = [], first.replace(day=1)
     while d <= last:
         months.append(d)
         d = (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return months
+
+
+def month_days(month: dt.date, until: dt.date | None = None) -> list[dt.date]:
+    """The days of ``month`` (its first day), up to ``until`` when given."""
+    n_days = _calendar.monthrange(month.year, month.month)[1]
+    days = [month.replace(day=d) for d in range(1, n_days + 1)]
+    return [d for d in days if until is None or d <= until]
+
+
+def day_text(day: dt.date, lang: str) -> str:
+    """"12月6日 星期六" / "Sat 06 Dec 2025": a calendar cell's hover title."""
+    weekday = t(f"air.weekday.{day.weekday()}", lang)
+    return f"{day.month}月{day.day}日 星期{weekday}" if lang == "zh" else f"{day:%a %d %b %Y}"
+
+
+def month_grid(fig: go.Figure, month: dt.date, cells: dict, colourscale: list, zrange: tuple[float, float],
+               lang: str, row: int = 1, col: int = 1) -> None:
+    """One month as a grid of days (weekday columns Mon..Sun, a row per week) in subplot
+    ``row``, ``col`` of ``fig``: the calendar cell every calendar of the dashboard shares.
+
+    ``cells``: day -> (z on ``colourscale`` over ``zrange``, text in the cell, hover text, the
+    cell's colour or None when it is blank). Days not in ``cells`` are left out.
+    """
+    offset = month.weekday()
+    z = np.full((6, 7), np.nan)
+    hover = np.full((6, 7), "", dtype=object)
+    xs, ys, values, text_colours, day_x, day_y, day_labels, day_colours = [], [], [], [], [], [], [], []
+    for day, (level, text, tip, colour) in sorted(cells.items()):
+        week, wd = divmod(offset + day.day - 1, 7)
+        z[week, wd] = level
+        hover[week, wd] = tip
+        if text:
+            xs.append(wd)
+            ys.append(week + 0.1)
+            values.append(text)
+            text_colours.append(text_colour_on(colour) if colour else "#495057")
+        day_x.append(wd - 0.42)
+        day_y.append(week - 0.3)
+        day_labels.append(str(day.day))
+        day_colours.append(text_colour_on(colour) if colour else "#495057")
+    weekdays = [t(f"air.weekday.{i}", lang) for i in range(7)]
+    fig.add_heatmap(
+        z=z, x=list(range(7)), y=list(range(6)), zmin=zrange[0], zmax=zrange[1], colorscale=colourscale,
+        showscale=False, xgap=3, ygap=3, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        row=row, col=col,
+    )
+    fig.add_scatter(x=xs, y=ys, mode="text", text=values, hoverinfo="skip", showlegend=False,
+                    textfont={"color": text_colours, "size": 13, "family": FONT_FAMILY}, row=row, col=col)
+    fig.add_scatter(x=day_x, y=day_y, mode="text", text=day_labels, textposition="middle right",
+                    hoverinfo="skip", showlegend=False, textfont={"size": 9, "color": day_colours}, row=row, col=col)
+    fig.update_xaxes(tickvals=list(range(7)), ticktext=weekdays, side="top", showgrid=False, zeroline=False,
+                     range=[-0.5, 6.5], fixedrange=True, ticks="", row=row, col=col)
+    fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False,
+                     range=[5.5, -0.5], fixedrange=True, row=row, col=col)
+
+
+def discrete_scale(colours: list[str]) -> list:
+    scale = []
+    for i, c in enumerate(colours):
+        scale += [[i / len(colours), c], [(i + 1) / len(colours), c]]
+    return scale
+
+
+# Discrete colours: level 0 (no data) .. 6, each an equal slice of [-0.5, 6.5].
+AQI_SCALE = discrete_scale([NO_DATA_COLOUR] + [AQI_COLOURS[i] for i in range(1, 7)])
+AQI_RANGE = (-0.5, 6.5)
+
+
+def aqi_cells(by_day: pd.DataFrame, month: dt.date, lang: str, until: dt.date | None = None) -> dict:
+    """``month_grid`` cells of daily AQI categories; ``by_day``: aqi, category,
+    primary_pollutants indexed by day."""
+    cells = {}
+    for day in month_days(month, until):
+        rec = by_day.loc[day] if day in by_day.index else None
+        level = int(rec["category"]) if rec is not None and pd.notna(rec["category"]) else 0
+        date_text = day_text(day, lang)
+        if level:
+            prim = rec["primary_pollutants"] or "—"
+            cells[day] = (level, f"{rec['aqi']:.0f}", f"{date_text}<br>AQI {rec['aqi']:.0f} · "
+                          f"{category_name(level, lang)}<br>" + t("air.hover.primary", lang, pollutants=prim),
+                          AQI_COLOURS[level])
+        else:
+            cells[day] = (0, "", f"{date_text}<br>{t('air.no_data', lang)}", None)
+    return cells
 
 
 def calendar(daily: pd.DataFrame, lang: str, series_name: str, first: dt.date, last: dt.date,
@@ -238,7 +322,7 @@ def calendar(daily: pd.DataFrame, lang: str, series_name: str, first: dt.date, l
     days after ``until`` (the last day with data) are left out. At most the last ``max_months``
     months are drawn (a long period would make a metre-high page).
     """
-    months = _month_starts(first, last)
+    months = month_starts(first, last)
     capped = len(months) > max_months
     months = months[-max_months:]
     if daily["aqi"].notna().sum() == 0:
@@ -250,56 +334,9 @@ def calendar(daily: pd.DataFrame, lang: str, series_name: str, first: dt.date, l
               else f"{m:%B %Y}" for m in months]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04,
                         vertical_spacing=0.12 if rows > 1 else 0.0)
-    weekdays = [t(f"air.weekday.{i}", lang) for i in range(7)]
-    # Discrete colours: level 0 (no data) .. 6, each an equal slice of [-0.5, 6.5].
-    colours = [NO_DATA_COLOUR] + [AQI_COLOURS[i] for i in range(1, 7)]
-    scale = []
-    for i, c in enumerate(colours):
-        scale += [[i / 7, c], [(i + 1) / 7, c]]
     for n, month in enumerate(months):
-        r, c = n // cols + 1, n % cols + 1
-        n_days = _calendar.monthrange(month.year, month.month)[1]
-        offset = month.weekday()
-        z = np.full((6, 7), np.nan)
-        hover = np.full((6, 7), "", dtype=object)
-        xs, ys, values, text_colours, day_x, day_y, day_text, day_colours = [], [], [], [], [], [], [], []
-        for d in range(1, n_days + 1):
-            day = month.replace(day=d)
-            if until is not None and day > until:
-                break
-            week, wd = divmod(offset + d - 1, 7)
-            rec = by_day.loc[day] if day in by_day.index else None
-            aqi = rec["aqi"] if rec is not None else np.nan
-            level = int(rec["category"]) if rec is not None and pd.notna(rec["category"]) else 0
-            z[week, wd] = level
-            date_text = f"{day.month}月{day.day}日 星期{weekdays[wd]}" if lang == "zh" else f"{day:%a %d %b %Y}"
-            if level:
-                prim = rec["primary_pollutants"] or "—"
-                hover[week, wd] = (f"{date_text}<br>AQI {aqi:.0f} · {category_name(level, lang)}<br>"
-                                   + t("air.hover.primary", lang, pollutants=prim))
-                xs.append(wd)
-                ys.append(week + 0.1)
-                values.append(f"{aqi:.0f}")
-                text_colours.append(text_colour_on(AQI_COLOURS[level]))
-            else:
-                hover[week, wd] = f"{date_text}<br>{t('air.no_data', lang)}"
-            day_x.append(wd - 0.42)
-            day_y.append(week - 0.3)
-            day_text.append(str(d))
-            day_colours.append(text_colour_on(AQI_COLOURS[level]) if level else "#495057")
-        fig.add_heatmap(
-            z=z, x=list(range(7)), y=list(range(6)), zmin=-0.5, zmax=6.5, colorscale=scale, showscale=False,
-            xgap=3, ygap=3, customdata=hover, hovertemplate="%{customdata}<extra></extra>", row=r, col=c,
-        )
-        fig.add_scatter(x=xs, y=ys, mode="text", text=values, hoverinfo="skip", showlegend=False,
-                        textfont={"color": text_colours, "size": 13, "family": FONT_FAMILY}, row=r, col=c)
-        fig.add_scatter(x=day_x, y=day_y, mode="text", text=day_text, textposition="middle right",
-                        hoverinfo="skip", showlegend=False,
-                        textfont={"size": 9, "color": day_colours}, row=r, col=c)
-        fig.update_xaxes(tickvals=list(range(7)), ticktext=weekdays, side="top", showgrid=False, zeroline=False,
-                         range=[-0.5, 6.5], fixedrange=True, ticks="", row=r, col=c)
-        fig.update_yaxes(autorange="reversed", showticklabels=False, showgrid=False, zeroline=False,
-                         range=[5.5, -0.5], fixedrange=True, row=r, col=c)
+        month_grid(fig, month, aqi_cells(by_day, month, lang, until), AQI_SCALE, AQI_RANGE, lang,
+                   row=n // cols + 1, col=n % cols + 1)
     for ann in fig.layout.annotations:  # month titles above the weekday header
         ann.update(yshift=22, font={"size": 14})
     # Category legend: coloured squares, one legend entry per category.

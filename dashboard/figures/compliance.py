@@ -55,6 +55,44 @@ def _local(ts: pd.Timestamp, tz) -> pd.Timestamp:
     return pd.Timestamp(ts).tz_convert(tz).tz_localize(None)
 
 
+# --------------------------------------------------------------------------- events on a time axis
+def add_alert_bands(fig: go.Figure, alerts: pd.DataFrame, x0: pd.Timestamp, x1: pd.Timestamp, tz, lang: str,
+                    opacity: float = 0.25) -> None:
+    """Alert periods as bands in their level's colour across the whole plot (every subplot),
+    each labelled with its level at the bottom; ``x0..x1`` (naive Beijing time) clips them."""
+    previous_label: pd.Timestamp | None = None
+    level_up = 0
+    for alert in alerts.sort_values("starts_at").itertuples():
+        a0 = max(_local(alert.starts_at, tz), x0)
+        a1 = min(_local(alert.ends_at, tz) if pd.notna(alert.ends_at) else x1, x1)
+        if a1 <= a0:
+            continue
+        fig.add_shape(type="rect", x0=a0, x1=a1, y0=0, y1=1, xref="x", yref="paper",
+                      fillcolor=ALERT_COLOURS.get(alert.level, "#adb5bd"), opacity=opacity, line_width=0,
+                      layer="below", name=f"alert-{alert.level}")
+        # Back-to-back alerts (orange → red) would print their labels over each other: stack them.
+        level_up = level_up + 1 if previous_label is not None and a0 - previous_label < pd.Timedelta(days=6) else 0
+        previous_label = a0
+        fig.add_annotation(x=a0, y=0.02 + 0.07 * level_up, xref="x", yref="paper", yanchor="bottom", xanchor="left",
+                           showarrow=False, text=t(f"alert.level.{alert.level}", lang),
+                           font={"size": 10, "color": "#495057"}, bgcolor="rgba(255,255,255,0.7)")
+
+
+def add_meeting_lines(fig: go.Figure, meetings: pd.DataFrame, x0: pd.Timestamp, x1: pd.Timestamp, tz, lang: str,
+                      labels: bool = True) -> None:
+    """Dispatch meetings as dotted vertical lines across the whole plot, numbered at the top."""
+    for meeting in meetings.itertuples():
+        x = _local(meeting.held_at, tz)
+        if not (x0 <= x <= x1):
+            continue
+        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, xref="x", yref="paper",
+                      line={"color": MEETING_COLOUR, "width": 1.2, "dash": "dot"})
+        if labels:
+            fig.add_annotation(x=x, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
+                               text=t("compliance.trend.meeting", lang, n=meeting.number),
+                               font={"size": 10, "color": MEETING_COLOUR})
+
+
 # --------------------------------------------------------------------------- trend
 def trend(frame: pd.DataFrame, names: dict[int, str], lang: str, meetings: pd.DataFrame, alerts: pd.DataFrame,
           start: dt.date, end: dt.date, tz) -> go.Figure:
@@ -90,30 +128,8 @@ def trend(frame: pd.DataFrame, names: dict[int, str], lang: str, meetings: pd.Da
     y_min = max(0.0, math.floor((low - 5) / 5) * 5)
     x0 = pd.Timestamp(start)
     x1 = pd.Timestamp(end) + pd.Timedelta(days=1)
-    previous_label: pd.Timestamp | None = None
-    level_up = 0
-    for alert in alerts.sort_values("starts_at").itertuples():
-        a0 = max(_local(alert.starts_at, tz), x0)
-        a1 = min(_local(alert.ends_at, tz) if pd.notna(alert.ends_at) else x1, x1)
-        if a1 <= a0:
-            continue
-        fig.add_vrect(x0=a0, x1=a1, fillcolor=ALERT_COLOURS.get(alert.level, "#adb5bd"), opacity=0.25,
-                      line_width=0, layer="below")
-        # Back-to-back alerts (orange → red) would print their labels over each other: stack them.
-        level_up = level_up + 1 if previous_label is not None and a0 - previous_label < pd.Timedelta(days=6) else 0
-        previous_label = a0
-        fig.add_annotation(x=a0, y=0.02 + 0.07 * level_up, xref="x", yref="paper", yanchor="bottom", xanchor="left",
-                           showarrow=False, text=t(f"alert.level.{alert.level}", lang),
-                           font={"size": 10, "color": "#495057"}, bgcolor="rgba(255,255,255,0.7)")
-    for meeting in meetings.itertuples():
-        x = _local(meeting.held_at, tz)
-        if not (x0 <= x <= x1):
-            continue
-        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, xref="x", yref="paper",
-                      line={"color": MEETING_COLOUR, "width": 1.2, "dash": "dot"})
-        fig.add_annotation(x=x, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
-                           text=t("compliance.trend.meeting", lang, n=meeting.number),
-                           font={"size": 10, "color": MEETING_COLOUR})
+    add_alert_bands(fig, alerts, x0, x1, tz, lang)
+    add_meeting_lines(fig, meetings, x0, x1, tz, lang)
     return titled(
         fig, t("compliance.trend.title", lang), t("compliance.trend.note", lang), lang, height=420,
         xaxis={"type": "date", "tickformat": DATE_FORMAT[lang], "gridcolor": GRID, "range": [x0, x1]},

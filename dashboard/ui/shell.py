@@ -23,6 +23,7 @@ from dashboard.ui.theme import mantine_theme
 # The navigation, in order; a link appears only once its page is registered (no placeholders).
 NAV = [
     ("/", "nav.home"),
+    ("/analysis", "nav.analysis"),
     ("/briefing", "nav.briefing"),
     ("/air", "nav.air"),
     ("/sites", "nav.sites"),

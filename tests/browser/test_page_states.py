@@ -51,7 +51,7 @@ def test_a_new_district_with_real_readings_shows_them_or_says_what_to_do(browser
     dash_duo.wait_for_contains_text(".page-air", "二七区（区域均值）", timeout=WAIT)
     dash_duo.wait_for_contains_text(".page-air", "2025年", timeout=WAIT)
     for path, empty_state in (("/sites", "#empty-sites"), ("/compliance", "#empty-inspections"),
-                              ("/meetings", "#empty-meetings")):
+                              ("/meetings", "#empty-meetings"), ("/analysis", "#empty-inspections")):
         dash_duo.driver.get(dash_duo.server.url + path)
         dash_duo.wait_for_element(empty_state, timeout=WAIT)
     assert "服务器出错" not in dash_duo.driver.find_element("tag name", "body").text

@@ -19,6 +19,8 @@ from dashboard.analytics import meeting_effect as effect
 from dashboard.store.clock import FROZEN_TODAY
 from dashboard.store.db import read_scope, session_scope, upgrade
 from dashboard.store.models import ActionItem, AppSetting, Meeting, Reading, Station, Unit
+from tests.dash_http import call, log_in, text_of
+from tests.integration.test_page_states import page
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2025, 12, 15)
@@ -189,3 +191,24 @@ def test_n_outside_its_range_is_refused():
 def test_a_29_february_window_a_year_back():
     w = effect.year_earlier(effect.Window(dt.date(2024, 2, 29), dt.date(2024, 3, 6)))
     assert (w.first, w.last, w.days) == (dt.date(2023, 2, 28), dt.date(2023, 3, 6), 7)
+def test_the_card_on_the_demo_meeting_page_for_a_viewer(demo_app, client):
+    from tests.conftest import TEST_PASSWORDS
+
+    log_in(client, "viewer", TEST_PASSWORDS["viewer"])
+    said = "\n".join(_texts(page(client, "/meetings/27")))
+    assert "会议前后对比" in said
+    assert "会前7天" in said and "会后7天" in said
+    assert "2025年11月28日至12月4日" in said  # before: the 7 days ending the day before 5 December
+    assert "只有6天" in said  # after: 5–10 December, clipped to the last complete day
+    assert "天气" in said  # the weather caveat
+    assert "一年前同期没有数据" in said  # the demo's readings start in September 2025
+    answer = call(client, demo_app, "effect-body.children",
+                  {"effect-days.value": 14, "meeting-ref.data": {"number": 27, "version": 1}})
+    assert answer.status_code == 200
+    assert "会前14天" in text_of(answer) and "2025年11月21日至12月4日" in text_of(answer)
+
+
+def _texts(tree) -> list[str]:
+    from tests.dash_http import texts
+
+    return texts(tree)

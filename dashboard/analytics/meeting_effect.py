@@ -5,13 +5,13 @@ Windows (Beijing days, both ends inclusive):
 
 * *before* is the N days ending the day before the meeting's day;
 * *after* is the N days starting on the meeting's day. Meetings are held in the morning, so
-  their own day belongs to after (the rule of ``domain.meetings.review_period``, where a
-  meeting's day opens the period that follows it).
+  their own day belongs to after: the rule of the app's meeting periods (``domain.meetings``,
+  applied by ``analytics.meeting_periods``), where a meeting's day opens the period after it.
 
 Both are clipped to the last complete day, yesterday by the dashboard's clock
-(``store.clock``): a meeting fewer than N days ago has fewer after-days, and one held today or
-later has none yet. The year-earlier windows are the same calendar days one year back, with the
-same lengths.
+(``store.clock``), as meeting periods are: a meeting fewer than N days ago has fewer
+after-days, and one held today or later has none yet. The year-earlier windows are the same
+calendar days one year back, with the same lengths.
 
 Values are the air pages' daily values (``analytics.meetings.cached_daily``: HJ 663 daily
 values per station, the district as the mean of its stations' daily values); a window's mean is

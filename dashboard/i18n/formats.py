@@ -46,3 +46,17 @@ def meeting_short(number: int, lang: str) -> str:
 def unit_name(name: str, name_en: str | None, lang: str) -> str:
     """A unit's or township's name; the English one where there is one and English is asked for."""
     return (name_en or name) if lang == "en" else name
+
+
+def format_day_range(first: dt.date, last: dt.date, lang: str) -> str:
+    """Days ``first..last`` as one span, the shared year (and month) said once."""
+    if first == last:
+        return format_date(first, lang)
+    if lang == "zh":
+        if first.year != last.year:
+            return f"{format_date(first, lang)}至{format_date(last, lang)}"
+        end = f"{last.day}日" if first.month == last.month else f"{last.month}月{last.day}日"
+        return f"{format_date(first, lang)}至{end}"
+    if first.year != last.year:
+        return f"{format_date(first, lang)} – {format_date(last, lang)}"
+    return f"{first:%d %b} – {format_date(last, lang)}"

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from dashboard.store import meetings as meeting_store
 from dashboard.store.db import session_scope, upgrade
 from dashboard.store.models import ActionItem
-from tests.browser.helpers import WAIT, append_text, choose, click, no_console_errors
+from tests.browser.helpers import WAIT, append_text, choose, click, no_console_errors, type_text
 from tests.conftest import TEST_PASSWORDS, login, make_settings, start
 
 pytestmark = pytest.mark.browser
@@ -57,6 +57,28 @@ def test_meeting_27_shows_its_decisions_and_what_happened_since(logged_in):
     duo.wait_for_contains_text("#since-actions", "本次会议交办任务")
     duo.wait_for_contains_text("#meeting-ledger-table", "结转第8次")
     duo.wait_for_contains_text("#air-frozen-note", "即时计算")
+    no_console_errors(duo)
+
+
+def test_meeting_27_before_and_after_follows_n_and_the_url(logged_in):
+    duo = logged_in
+    duo.driver.get(duo.server.url + "/meetings/27")
+    duo.wait_for_contains_text("#meeting-effect", "会议前后对比", timeout=WAIT)
+    duo.wait_for_contains_text("#effect-windows", "会前7天：2025年11月28日至12月4日")
+    duo.wait_for_contains_text("#meeting-effect", "会后只有6天")
+    duo.wait_for_contains_text("#effect-table", "对照点 PM2.5")
+    duo.wait_for_contains_text("#effect-caveat", "天气")
+    duo.wait_for_element("#effect-figure .main-svg")
+
+    type_text(duo, duo.find_element("#effect-days"), "14")
+    duo.wait_for_contains_text("#effect-windows", "会前14天：2025年11月21日至12月4日", timeout=WAIT)
+    duo.wait_for_contains_text("#meeting-effect", "有效6/14天")
+    WebDriverWait(duo.driver, WAIT).until(lambda d: d.current_url.endswith("/meetings/27?days=14"))
+
+    # The URL is the view: opened as a link, it shows N = 5.
+    duo.driver.get(duo.server.url + "/meetings/27?days=5")
+    duo.wait_for_contains_text("#effect-windows", "会前5天：2025年11月30日至12月4日", timeout=WAIT)
+    assert duo.find_element("#effect-days").get_attribute("value") == "5"
     no_console_errors(duo)
 
 

@@ -107,8 +107,12 @@ def simple_table(head: list[Any], rows: list[list[Any]], table_id: str | None = 
 
 
 def section(title: str, children, section_id: str | None = None, right=None) -> dmc.Paper:
+    # "is not None": a Dash component's truth is its number of children, so a childless control
+    # (an input) would be dropped by a plain "if right".
     header = (
-        dmc.Group([dmc.Title(title, order=4), right], justify="space-between") if right else dmc.Title(title, order=4)
+        dmc.Group([dmc.Title(title, order=4), right], justify="space-between")
+        if right is not None
+        else dmc.Title(title, order=4)
     )
     extra = {"id": section_id} if section_id else {}
     return dmc.Paper(

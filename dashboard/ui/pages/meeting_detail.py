@@ -1,5 +1,6 @@
 """One dispatch meeting: decisions, problems, accountability, its ledger (new and carried items),
-the air quality it was told (frozen), what happened since, and the minutes (rendered safely)."""
+the air quality it was told (frozen), what happened since, PM before and after it over N days
+(``?days=N``), and the minutes (rendered safely)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
 
 from dashboard import analytics as dashboard_clock
+from dashboard.analytics import meeting_effect
 from dashboard.analytics import meetings as analytics
 from dashboard.auth import current_language
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
 from dashboard.services import meetings as service
 from dashboard.ui.components.markdown import safe_markdown
+from dashboard.ui.components.meeting_effect import effect_body, effect_card
 from dashboard.ui.components.meeting_parts import (
     category_chips,
     category_label,
@@ -33,7 +36,7 @@ from dashboard.ui.components.meeting_parts import (
     unit_name,
 )
 from dashboard.ui.data import acting_user, app_settings, read_session
-from dashboard.ui.inputs import BadInput
+from dashboard.ui.inputs import BadInput, int_or_none
 
 
 def _period_text(period: dict, lang: str) -> str:
@@ -345,7 +348,7 @@ def _ledger_table(frame, lang: str, tz):
     return simple_table(head, rows, "meeting-ledger-table")
 
 
-def layout(number: str = "", **_query):
+def layout(number: str = "", days: str | None = None, **_query):
     if number == "new":
         # "/meetings/new" also matches this page's template; the form is its own page.
         from dashboard.ui.pages import meeting_new
@@ -371,6 +374,9 @@ def layout(number: str = "", **_query):
         today = dashboard_clock.today(session, tz)
         air = analytics.meeting_air_quality(session, settings.database_url, meeting, tz)
         report = analytics.since(session, settings.database_url, meeting, tz)
+        effect = meeting_effect.meeting_effect(
+            session, settings.database_url, meeting, meeting_effect.parse_days(days), tz
+        )
         ledger = analytics.meeting_ledger(session, meeting, tz, today)
         names = analytics.township_names(session)
         sites = analytics.site_names(session, [p.site_id for p in meeting.problems if p.site_id])
@@ -454,6 +460,7 @@ def layout(number: str = "", **_query):
                 ],
                 gutter="md",
             ),
+            effect_card(effect, lang),
             section(
                 t("meetings.ledger.title", lang),
                 [
@@ -497,6 +504,48 @@ def register_callbacks(app: dash.Dash) -> None:
             dmc.Alert(t("meetings.air.frozen_now", lang), color="teal"),
             dcc.Location(id="meeting-reload", href=f"/meetings/{number}", refresh=True),
         ]
+
+
+    @app.callback(
+        Output("effect-body", "children"),
+        Input("effect-days", "value"),
+        State("meeting-ref", "data"),
+        prevent_initial_call=True,
+    )
+    def _effect(days, ref):
+        number = int_or_none(ref.get("number")) if isinstance(ref, dict) else None
+        if number is None:
+            raise BadInput("meeting")
+        n = meeting_effect.parse_days(days)
+        if str(n) != str(days).removesuffix(".0"):
+            # Half-typed ("1" on the way to "14") or blank: the input clamps it on blur, and
+            # the card should never show another N than the input does.
+            raise dash.exceptions.PreventUpdate
+        settings = app_settings()
+        with read_session() as session:
+            meeting = analytics.get_meeting(session, number)
+            if meeting is None:
+                raise BadInput("meeting")
+            effect = meeting_effect.meeting_effect(session, settings.database_url, meeting, n, settings.tz)
+        return effect_body(effect, current_language())
+
+    # The URL carries N so the view can be shared. replaceState, not a dcc.Location: a changed
+    # search would make the pages router rebuild the whole page on every step of the input.
+    app.clientside_callback(
+        """
+        function (days) {
+            const n = Number(days);
+            if (!Number.isInteger(n) || n < MIN_DAYS || n > MAX_DAYS) { return window.dash_clientside.no_update; }
+            const url = new URL(window.location.href);
+            url.searchParams.set("days", String(n));
+            window.history.replaceState(window.history.state, "", url.toString());
+            return n;
+        }
+        """.replace("MIN_DAYS", str(meeting_effect.MIN_DAYS)).replace("MAX_DAYS", str(meeting_effect.MAX_DAYS)),
+        Output("effect-url-sync", "data"),
+        Input("effect-days", "value"),
+        prevent_initial_call=True,
+    )
 
 
 def _fmt(details: dict) -> dict:

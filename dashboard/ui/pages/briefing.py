@@ -12,11 +12,13 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, dcc, html
 
+from dashboard.analytics import analysis as analysis_analytics
 from dashboard.analytics import briefing as analytics
 from dashboard.analytics import meetings as meeting_analytics
 from dashboard.analytics.briefing_narrative import figure, narrative
 from dashboard.auth import current_language
-from dashboard.figures.theme import AQI_COLOURS, text_colour_on
+from dashboard.figures import analysis as analysis_figs
+from dashboard.figures.theme import AQI_COLOURS, graph_config, text_colour_on
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime, unit_name
 from dashboard.ui.components.meeting_parts import category_label, section, simple_table
@@ -140,6 +142,34 @@ def _period_lines(b: analytics.Briefing, lang: str, tz) -> list:
     return lines
 
 
+def _graph(graph_id: str, figure, lang: str) -> dcc.Graph:
+    height = figure.layout.height or 400
+    return dcc.Graph(id=graph_id, figure=figure, config=graph_config(lang) | {"displayModeBar": False},
+                     responsive=True, style={"height": f"{height}px", "width": "100%"})
+
+
+def _charts(session, settings, b: analytics.Briefing, lang: str) -> list:
+    """The analysis page's combined time view (district) and township quadrant for the
+    briefing's period, with a link to that view there."""
+    key = str(b.number) if b.recorded else analysis_analytics.SINCE
+    view = analysis_analytics.resolve_period(session, settings.tz, key)
+    first, last = analysis_analytics.window(view)
+    timeline = analysis_analytics.timeline(session, settings.database_url, settings.tz, first, last)
+    quadrant = analysis_analytics.quadrant(session, settings.database_url, settings.tz, view)
+    place = t("analysis.district", lang)
+    combined = analysis_figs.combined(timeline, lang, settings.tz, place,
+                                      (view.first, view.last) if view.days else None)
+    link = dcc.Link(t("briefing.open_analysis", lang), href=f"/analysis?period={view.key}", className="no-print")
+    return [
+        section(t("briefing.combined", lang), [_graph("briefing-combined", combined, lang)],
+                "briefing-combined-section", right=link),
+        section(t("briefing.quadrant", lang), [
+            dmc.Text(t("briefing.quadrant_note", lang), size="xs", c="dimmed"),
+            _graph("briefing-quadrant", analysis_figs.quadrant(quadrant, lang), lang),
+        ], "briefing-quadrant-section"),
+    ]
+
+
 def _meeting_options(meetings, next_number: int, lang: str, tz) -> list[dict]:
     options = [{"value": NEXT, "label": t("briefing.next_option", lang, number=next_number)}]
     options += [{"value": str(m.number),
@@ -162,6 +192,7 @@ def layout(number: str | None = None, **_query):
     with read_session() as session:
         b = analytics.briefing(session, settings.database_url, tz, wanted) if wanted != -1 else None
         year = analytics.year_to_date(session, settings.database_url, tz, b) if b is not None else None
+        charts = _charts(session, settings, b, lang) if b is not None else []
         upcoming = analytics.briefing_number(session, tz)
         meetings = meeting_analytics.all_meetings(session)
         labels = meeting_analytics.item_labels(session)
@@ -195,6 +226,7 @@ def layout(number: str | None = None, **_query):
                  section(t("briefing.categories", lang), _category_table(b, lang), "briefing-categories")],
                 className="briefing-pair",
             ),
+            *charts,
             dmc.Paper(targets_panel(year, lang, "briefing-targets"), withBorder=True, p="md", radius="md"),
             section(t("briefing.townships", lang), _township_table(b, lang), "briefing-townships"),
             section(t("briefing.sites", lang), _sites_table(b, lang, labels), "briefing-sites"),

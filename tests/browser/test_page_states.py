@@ -54,5 +54,8 @@ def test_a_new_district_with_real_readings_shows_them_or_says_what_to_do(browser
                               ("/meetings", "#empty-meetings"), ("/analysis", "#empty-inspections")):
         dash_duo.driver.get(dash_duo.server.url + path)
         dash_duo.wait_for_element(empty_state, timeout=WAIT)
+    # No meeting yet: the briefing is for meeting No. 1, over the week before today.
+    dash_duo.driver.get(dash_duo.server.url + "/briefing")
+    dash_duo.wait_for_text_to_equal("#briefing-title", "第1次调度会 会前简报（下次会议）", timeout=WAIT)
     assert "服务器出错" not in dash_duo.driver.find_element("tag name", "body").text
     no_console_errors(dash_duo)

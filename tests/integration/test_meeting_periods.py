@@ -81,15 +81,29 @@ def test_a_meeting_held_today_has_no_whole_day_after_it_yet(calendar_db):
 
 
 def test_every_since_meeting_27_figure_agrees_on_the_demo(demo_settings):
-    """/meetings/27's 会后进展, /meetings/new's 会前准备 and the agenda count the same days."""
-    with session_scope(demo_settings.database_url) as session:
+    """/meetings/27's 会后进展 and its before/after card, /meetings/new's 会前准备 and agenda, the
+    briefing and /analysis's "since the last meeting" count the same days and say the same."""
+    from dashboard.analytics import analysis, briefing, meeting_effect
+
+    url = demo_settings.database_url
+    with session_scope(url) as session:
         meeting = meeting_store.get_meeting(session, 27)
-        report = analytics.since(session, demo_settings.database_url, meeting, TZ)
+        report = analytics.since(session, url, meeting, TZ)
         draft = analytics.draft_next_meeting(session, TZ)
         period = periods.upcoming(session, TZ)
+        brief = briefing.briefing(session, url, TZ)
+        effect = meeting_effect.meeting_effect(session, url, meeting, 7, TZ)
+        view = analysis.resolve_period(session, TZ, analysis.SINCE)
+        quadrant = analysis.quadrant(session, url, TZ, view)
     assert (period.first, period.last) == (dt.date(2025, 12, 5), dt.date(2025, 12, 10))
     assert report.air_after_period == (period.first, period.last)
     assert draft.air["period"] == {"start": "2025-12-05", "end": "2025-12-10", "days": 6}
     for key in ("pm25", "pm10", "n_valid", "n_good", "categories"):
         assert draft.air["district"][key] == report.air_after[key], key
     assert draft.since == meeting.held_at
+    assert (brief.period.first, brief.period.last) == (view.first, view.last) == (period.first, period.last)
+    assert (effect.after.first, effect.after.last) == (period.first, period.last)
+    pm25, pm10 = report.air_after["pm25"], report.air_after["pm10"]
+    assert brief.headline_of("pm25").now == pm25 and brief.headline_of("pm10").now == pm10
+    assert effect.row("district", "PM2.5").after_mean == pm25 and effect.row("district", "PM10").after_mean == pm10
+    assert quadrant.district_pm10 == pm10

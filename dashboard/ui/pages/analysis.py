@@ -280,7 +280,7 @@ def layout(period=None, township=None, measure=None, **query) -> html.Div:
                                  data=[{"value": m, "label": t(f"analysis.measure.{m}", lang)}
                                        for m in analytics.MEASURES]),
         ], gap=2),
-    ], align="flex-end", gap="md"), withBorder=True, p="md", radius="md")
+    ], align="flex-end", gap="md"), withBorder=True, p="md", radius="md", className="no-print")
     return html.Div(
         [
             dmc.Group([

@@ -29,7 +29,7 @@ CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-st
 #: A4 printable width at 96 px per inch with the print stylesheet's 12 mm side margins.
 A4_WINDOW = (703, 1100)
 #: Virtual time Chromium gives the page to load and run its callbacks before printing (ms).
-RENDER_BUDGET_MS = 30_000
+RENDER_BUDGET_MS = 5_000
 
 
 class RendererMissing(RuntimeError):

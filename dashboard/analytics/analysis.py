@@ -334,9 +334,10 @@ def quadrant_points(results: pd.DataFrame, township_daily: pd.DataFrame, names: 
         rows.append({
             "township_id": int(town.id), "name": town.name, "name_en": town.name_en or town.name,
             "rate": rate, "applicable": applicable,
-            "pm10": period_summary(air, str(town.id), *period)["pm10"] if not air.empty else None,
+            "pm10": period_summary(air, str(town.id), *period, composite=False)["pm10"] if not air.empty else None,
             "rate_before": rate_b, "applicable_before": applicable_b,
-            "pm10_before": period_summary(air, str(town.id), *before)["pm10"] if not air.empty else None,
+            "pm10_before": period_summary(air, str(town.id), *before, composite=False)["pm10"]
+            if not air.empty else None,
         })
     frame = pd.DataFrame(rows, columns=QUADRANT_COLUMNS)
     for column in ("rate", "pm10", "rate_before", "pm10_before"):
@@ -357,7 +358,7 @@ def quadrant(session: Session, database_url: str, tz: ZoneInfo, period: Period) 
         per_township, _assignment = _township_air(session, daily, start, last)
         points = quadrant_points(results, per_township, names, (first, last), period.before)
         district_rate, _ = _rate(results, first, last)
-        district_pm10 = period_summary(daily, DISTRICT, first, last)["pm10"]
+        district_pm10 = period_summary(daily, DISTRICT, first, last, composite=False)["pm10"]
     else:
         points = pd.DataFrame(columns=QUADRANT_COLUMNS)
         district_rate, district_pm10 = float("nan"), None

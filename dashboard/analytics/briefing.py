@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from dashboard.analytics import meeting_periods
+from dashboard.analytics import analysis, meeting_periods
 from dashboard.analytics import meetings as meeting_analytics
 from dashboard.analytics.meeting_periods import MeetingPeriod
 from dashboard.analytics.targets import YearProgress, year_progress
@@ -200,8 +200,9 @@ def briefing(session: Session, database_url: str, tz: ZoneInfo, number: int | No
     previous = meeting_periods.previous(session, period, tz)
     held = meeting if meeting is not None and meeting.held_at <= now else None
 
-    first = previous.first
     last = max(period.last, period.first)
+    # Loaded over the analysis time view's span: the page draws that view too, from one cached load.
+    first = min(previous.first, last - dt.timedelta(days=analysis.WINDOW_DAYS - 1))
     daily, _ = meeting_analytics.cached_daily(session, database_url, first, last)
     air = meeting_analytics.period_summary(daily, DISTRICT, period.first, period.last)
     air_before = meeting_analytics.period_summary(daily, DISTRICT, previous.first, previous.last)
@@ -256,3 +257,32 @@ def year_to_date(session: Session, database_url: str, tz: ZoneInfo, b: Briefing)
     meeting, through yesterday)."""
     last = b.period.last if b.period.days else b.period.first - dt.timedelta(days=1)
     return year_progress(session, database_url, last.year, last + dt.timedelta(days=1), tz)
+
+
+@dataclass(frozen=True)
+class BriefingPage:
+    """Everything the briefing page shows: its facts, the year to date, and the analysis page's
+    time view and township quadrant for the same period."""
+
+    briefing: Briefing
+    year: YearProgress
+    view: analysis.Period
+    timeline: analysis.Timeline
+    quadrant: analysis.Quadrant
+
+
+def briefing_page(session: Session, database_url: str, tz: ZoneInfo, number: int | None = None) -> BriefingPage | None:
+    """The briefing page's data for meeting ``number`` (None: the next meeting); None if there is
+    no such meeting."""
+    b = briefing(session, database_url, tz, number)
+    if b is None:
+        return None
+    view = analysis.resolve_period(session, tz, str(b.number) if b.recorded else analysis.SINCE)
+    first, last = analysis.window(view)
+    return BriefingPage(
+        briefing=b,
+        year=year_to_date(session, database_url, tz, b),
+        view=view,
+        timeline=analysis.timeline(session, database_url, tz, first, last),
+        quadrant=analysis.quadrant(session, database_url, tz, view),
+    )

@@ -83,8 +83,10 @@ def daily_frame(readings: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
     return daily
 
 
-def period_summary(daily: pd.DataFrame, series: str, first: dt.date, last: dt.date) -> dict[str, Any]:
-    """PM2.5 / PM10 means, good days and share, days per AQI category and the worst days."""
+def period_summary(daily: pd.DataFrame, series: str, first: dt.date, last: dt.date,
+                   composite: bool = True) -> dict[str, Any]:
+    """PM2.5 / PM10 means, 综合指数 (unless ``composite`` is False: it is the dearest part), good
+    days and share, days per AQI category and the worst days."""
     rows = (
         daily[
             (daily["series"] == series) & (daily["date"] >= pd.Timestamp(first)) & (daily["date"] <= pd.Timestamp(last))
@@ -117,7 +119,7 @@ def period_summary(daily: pd.DataFrame, series: str, first: dt.date, last: dt.da
     return {
         "pm25": _num(rows["PM2.5"].astype(float).mean()) if not rows.empty else None,
         "pm10": _num(rows["PM10"].astype(float).mean()) if not rows.empty else None,
-        "composite": _composite(rows),
+        "composite": _composite(rows) if composite else None,
         "n_valid": n_valid,
         "n_good": n_good,
         "good_share": round(n_good / n_valid, 4) if n_valid else None,

@@ -12,7 +12,6 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from dashboard.analytics import analysis as analysis_analytics
 from dashboard.analytics import briefing as analytics
 from dashboard.analytics import meetings as meeting_analytics
 from dashboard.analytics.briefing_narrative import figure, narrative
@@ -148,16 +147,11 @@ def _graph(graph_id: str, figure, lang: str) -> dcc.Graph:
                      responsive=True, style={"height": f"{height}px", "width": "100%"})
 
 
-def _charts(session, settings, b: analytics.Briefing, lang: str) -> list:
+def _charts(data: analytics.BriefingPage, lang: str, tz) -> list:
     """The analysis page's combined time view (district) and township quadrant for the
     briefing's period, with a link to that view there."""
-    key = str(b.number) if b.recorded else analysis_analytics.SINCE
-    view = analysis_analytics.resolve_period(session, settings.tz, key)
-    first, last = analysis_analytics.window(view)
-    timeline = analysis_analytics.timeline(session, settings.database_url, settings.tz, first, last)
-    quadrant = analysis_analytics.quadrant(session, settings.database_url, settings.tz, view)
-    place = t("analysis.district", lang)
-    combined = analysis_figs.combined(timeline, lang, settings.tz, place,
+    view = data.view
+    combined = analysis_figs.combined(data.timeline, lang, tz, t("analysis.district", lang),
                                       (view.first, view.last) if view.days else None)
     link = dcc.Link(t("briefing.open_analysis", lang), href=f"/analysis?period={view.key}", className="no-print")
     return [
@@ -165,7 +159,7 @@ def _charts(session, settings, b: analytics.Briefing, lang: str) -> list:
                 "briefing-combined-section", right=link),
         section(t("briefing.quadrant", lang), [
             dmc.Text(t("briefing.quadrant_note", lang), size="xs", c="dimmed"),
-            _graph("briefing-quadrant", analysis_figs.quadrant(quadrant, lang), lang),
+            _graph("briefing-quadrant", analysis_figs.quadrant(data.quadrant, lang), lang),
         ], "briefing-quadrant-section"),
     ]
 
@@ -190,15 +184,14 @@ def layout(number: str | None = None, **_query):
         except ValueError:
             wanted = -1
     with read_session() as session:
-        b = analytics.briefing(session, settings.database_url, tz, wanted) if wanted != -1 else None
-        year = analytics.year_to_date(session, settings.database_url, tz, b) if b is not None else None
-        charts = _charts(session, settings, b, lang) if b is not None else []
+        data = analytics.briefing_page(session, settings.database_url, tz, wanted) if wanted != -1 else None
         upcoming = analytics.briefing_number(session, tz)
         meetings = meeting_analytics.all_meetings(session)
         labels = meeting_analytics.item_labels(session)
-    if b is None:
+    if data is None:
         return html.Div([dmc.Title(t("briefing.not_found", lang, number=number), order=2),
                          dmc.Anchor(t("nav.briefing", lang), href="/briefing")], className="page page-briefing")
+    b, year = data.briefing, data.year
     is_next = wanted is None or b.number == upcoming
     title = t("briefing.title_next" if is_next else "briefing.title", lang, number=b.number)
     controls = dmc.Group(
@@ -226,7 +219,7 @@ def layout(number: str | None = None, **_query):
                  section(t("briefing.categories", lang), _category_table(b, lang), "briefing-categories")],
                 className="briefing-pair",
             ),
-            *charts,
+            *_charts(data, lang, tz),
             dmc.Paper(targets_panel(year, lang, "briefing-targets"), withBorder=True, p="md", radius="md"),
             section(t("briefing.townships", lang), _township_table(b, lang), "briefing-townships"),
             section(t("briefing.sites", lang), _sites_table(b, lang, labels), "briefing-sites"),

@@ -5,37 +5,27 @@ no site. Each page renders its data or its empty state, with no console error.""
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
 from dashboard.store.db import session_scope
 from dashboard.store.users import upsert_user
 from tests.browser.helpers import WAIT, no_console_errors
-from tests.conftest import make_settings, shared_data, start
+from tests.conftest import make_settings, real_district, start
 
 
 @pytest.fixture
-def real_district(tmp_path):
+def real_app(tmp_path):
     from dashboard.app import create_app
-    from dashboard.cli import main
 
     settings = make_settings(tmp_path)
-    runner = CliRunner(env={"DATABASE_URL": settings.database_url, "DASHBOARD_DATA_DIR": str(tmp_path),
-                            "SECRET_KEY": "x"})
-    listing = shared_data("cnemc", "station_lists", "站点列表-2022.02.13起.csv")
-    for args in (["setup", "--district", "二七区", "--admin", "boss", "--password", "boss-pass-123",
-                  "--station-list", str(listing), "--stations", "1322A,1323A", "--background", "1324A"],
-                 ["import", "cnemc", str(shared_data("cnemc", "zhengzhou_wide_2025"))]):
-        result = runner.invoke(main, args)
-        assert result.exit_code == 0, result.output
+    real_district(settings)
     with session_scope(settings.database_url) as session:
         upsert_user(session, "vera", "viewer-pass-1", "viewer")
     return create_app(settings)
 
 
 @pytest.mark.parametrize("user", ["boss", "vera"])
-def test_a_new_district_with_real_readings_shows_them_or_says_what_to_do(browser_ready, dash_duo, real_district,
-                                                                        user):
-    start(dash_duo, real_district)
+def test_a_new_district_with_real_readings_shows_them_or_says_what_to_do(browser_ready, dash_duo, real_app, user):
+    start(dash_duo, real_app)
     password = {"boss": "boss-pass-123", "vera": "viewer-pass-1"}[user]
     dash_duo.driver.get(dash_duo.server.url + "/login")
     dash_duo.wait_for_element("#username").send_keys(user)

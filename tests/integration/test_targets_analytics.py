@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from dashboard.analytics import air
 from dashboard.analytics.targets import year_progress
@@ -16,7 +15,7 @@ from dashboard.domain.targets import YearTargets
 from dashboard.store import air as air_store
 from dashboard.store.db import read_scope, session_scope, upgrade
 from dashboard.store.models import Reading, Station
-from tests.conftest import make_settings, shared_data
+from tests.conftest import make_settings, real_district
 
 TZ = ZoneInfo("Asia/Shanghai")
 # Daily PM2.5 means → HJ 633-2012 IAQI: 30 → 43 (优), 80 → 107 (轻度), 160 → 210 (重度), 40 → 57, 20 → 29.
@@ -94,17 +93,8 @@ def test_an_empty_database(sqlite_url):
 
 
 def test_the_real_2025_readings_agree_with_the_air_page(tmp_path):
-    from dashboard.cli import main
-
     settings = make_settings(tmp_path)
-    runner = CliRunner(env={"DATABASE_URL": settings.database_url, "DASHBOARD_DATA_DIR": str(tmp_path),
-                            "SECRET_KEY": "x"})
-    listing = shared_data("cnemc", "station_lists", "站点列表-2022.02.13起.csv")
-    for args in (["setup", "--district", "二七区", "--admin", "boss", "--password", "boss-pass-123",
-                  "--station-list", str(listing), "--stations", "1322A,1323A", "--background", "1324A"],
-                 ["import", "cnemc", str(shared_data("cnemc", "zhengzhou_wide_2025"))]):
-        result = runner.invoke(main, args)
-        assert result.exit_code == 0, result.output
+    real_district(settings)
     url = settings.database_url
     p = progress(url, 2025, dt.date(2025, 2, 16))  # the files end on 15 February
     data = air.load_air_data(url, dt.date(2025, 1, 1), dt.date(2025, 2, 15))

@@ -414,8 +414,10 @@ def layout(number: str = "", days: str | None = None, **_query):
             else None,
             dmc.Anchor(t("meetings.back", lang), href="/meetings"),
             dmc.Anchor(t("meetings.next", lang, number=nxt.number), href=f"/meetings/{nxt.number}") if nxt else None,
+            dmc.Anchor(t("meetings.its_briefing", lang), href=f"/briefing/{n}", id="meeting-briefing-link"),
         ],
         gap="md",
+        className="no-print",
     )
     return html.Div(
         [

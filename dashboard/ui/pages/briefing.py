@@ -141,6 +141,12 @@ def _period_lines(b: analytics.Briefing, lang: str, tz) -> list:
     return lines
 
 
+def _points(b: analytics.Briefing, year, lang: str) -> list[str]:
+    """The narrative with the year's polluted-day budget before its closing caveat."""
+    lines = narrative(b, lang)
+    return [*lines[:-1], budget_sentence(year, lang), lines[-1]]
+
+
 def _graph(graph_id: str, figure, lang: str) -> dcc.Graph:
     height = figure.layout.height or 400
     return dcc.Graph(id=graph_id, figure=figure, config=graph_config(lang) | {"displayModeBar": False},
@@ -212,7 +218,7 @@ def layout(number: str | None = None, **_query):
             dmc.Group([dmc.Stack([dmc.Title(title, order=2, id="briefing-title"), *_period_lines(b, lang, tz)],
                                  gap=2), controls], justify="space-between", align="flex-end"),
             section(t("briefing.points", lang),
-                    html.Ol([html.Li(line) for line in [*narrative(b, lang), budget_sentence(year, lang)]],
+                    html.Ol([html.Li(line) for line in _points(b, year, lang)],
                             className="briefing-points"), "briefing-points"),
             html.Div(
                 [section(t("briefing.headline", lang), _headline_table(b, lang), "briefing-headline"),

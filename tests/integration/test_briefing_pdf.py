@@ -74,3 +74,29 @@ def test_an_unknown_meeting_is_refused(chromium, demo_settings, tmp_path):
     result = CliRunner(env=_env(demo_settings)).invoke(main, ["briefing", "--meeting", "999", "--out",
                                                               str(tmp_path / "x.pdf")])
     assert result.exit_code != 0 and "999" in result.output
+
+
+def test_the_print_login_works_once_and_only_where_it_was_granted(demo_settings):
+    from dashboard.app import create_app
+    from dashboard.auth import ONE_TIME_PARAM, grant_one_login, new_one_time_token
+    from dashboard.store.db import session_scope
+    from dashboard.store.users import find_user
+
+    with session_scope(demo_settings.database_url) as session:
+        viewer = find_user(session, "viewer").id
+    token = new_one_time_token()
+    # An app that granted nothing ignores the parameter: the login form, as for anyone.
+    plain = create_app(demo_settings).server.test_client()
+    response = plain.get(f"/briefing?{ONE_TIME_PARAM}={token}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+    app = create_app(demo_settings)
+    grant_one_login(app.server, viewer, token, "en")
+    first = app.server.test_client()
+    response = first.get(f"/briefing?{ONE_TIME_PARAM}={token}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/briefing")
+    assert first.get("/briefing").status_code == 200  # logged in as the viewer now
+    # Spent: another browser with the same token is sent to the login form; so is a wrong token.
+    for given in (token, new_one_time_token()):
+        again = app.server.test_client().get(f"/briefing?{ONE_TIME_PARAM}={given}")
+        assert again.status_code == 302 and "/login" in again.headers["Location"]

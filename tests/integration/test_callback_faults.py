@@ -77,8 +77,10 @@ def write_calls(settings) -> dict[str, dict]:
         township = assignment_table(s)[0][0]
     selected = {"id": township.township_id, "token": township.token, "name": township.name}
     return {
-        "admin-rules-targets-message.children": {"admin-rules-targets-save.n_clicks": 1, "admin-rules-share.value": 10,
-                                                 "admin-rules-pm25.value": 400},
+        "admin-rules-targets-message.children": {
+            "admin-rules-targets-save.n_clicks": 1, "admin-rules-target-year.value": 2025,
+            "admin-rules-target-pm25.value": 40, "admin-rules-target-pm10.value": 65,
+            "admin-rules-target-share.value": 80, "admin-rules-target-heavy.value": 5},
         "admin-rules-plates-message.children": {
             "admin-rules-plates-save.n_clicks": 1, "admin-rules-window-days.value": 14,
             "admin-rules-red-failures.value": 3, "admin-rules-red-overdue-rectifications.value": 1,

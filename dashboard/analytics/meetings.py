@@ -2,10 +2,9 @@
 
 Air quality of a meeting. A meeting reviews the Beijing days since the previous meeting
 (``analytics.meeting_periods``, the rule in ``domain.meetings``) and compares them with the
-previous meeting's period. Daily
-values follow the air pages exactly (``analytics.air``: HJ 663 daily values per station, the
-district as the mean of its stations' daily values, HJ 633 daily AQI), so a meeting's PM2.5 is
-the air page's PM2.5 for the same days. The figures are computed and *frozen* into
+previous meeting's period. Daily values follow the air pages exactly (``analytics.air``: HJ 663
+daily values per station, the district as the mean of its stations' daily values, HJ 633 daily
+AQI), so a meeting's PM2.5 is the air page's PM2.5 for the same days. The figures are computed and *frozen* into
 ``Meeting.air_quality`` when the meeting is saved, with the time they were computed: later
 corrections of readings do not rewrite what the meeting was told. Meetings recorded before this
 system have none; their figures are computed from the stored readings when shown (marked as not

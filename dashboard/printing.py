@@ -44,9 +44,10 @@ def chromium() -> str:
     """The path of the Chromium to print with, or ``RendererMissing`` saying what to install."""
     configured = os.environ.get("DASHBOARD_CHROMIUM")
     if configured:
-        if shutil.which(configured):
-            return shutil.which(configured)  # type: ignore[return-value]
-        raise RendererMissing(f"DASHBOARD_CHROMIUM={configured} is not an executable")
+        path = shutil.which(configured)
+        if path is None:
+            raise RendererMissing(f"DASHBOARD_CHROMIUM={configured} is not an executable")
+        return path
     for name in CANDIDATES:
         path = shutil.which(name)
         if path:
@@ -114,6 +115,13 @@ class PrintJob:
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium refuses to run its sandbox as root
         self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def cancel(self) -> None:
+        """Stop Chromium and remove its profile (the page will not be printed)."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+        self._profile.cleanup()
 
     def finish(self, out: Path) -> None:
         """Wait for Chromium and move the PDF to ``out`` (``RenderFailed`` if it wrote none)."""

@@ -46,7 +46,11 @@ def briefing(number: int | None, lang: str, out: Path, username: str | None) -> 
     path = f"/briefing/{number}" if number is not None else "/briefing"
     with printing.serving() as (base, serve):
         job = printing.PrintJob(f"{base}{path}?{ONE_TIME_PARAM}={token}")
-        app = create_app(settings)
+        try:
+            app = create_app(settings)
+        except BaseException:
+            job.cancel()
+            raise
         grant_one_login(app.server, user_id, token, lang)
         serve(app.server)
         try:

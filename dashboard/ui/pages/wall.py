@@ -66,7 +66,7 @@ def _station_tile(row, lang: str, tile_id: str) -> html.Div:
     ink = text_colour_on(colour)
     name = row.name if isinstance(row.name, str) and row.name else row.station_code
     if bool(row.is_background) and not pd.isna(row.is_background):
-        name = f"{name}（{t('wall.background', lang)}）"
+        name = f"{name}·{t('wall.background', lang)}"
     return html.Div([
         html.Div(name, className="wall-tile-name"),
         html.Div([html.Span(str(int(row.aqi)), className="wall-tile-aqi"),

@@ -99,9 +99,10 @@ class TokenRow:
     created_at: object
     revoked_at: object
     last_used_at: object
+    created_by: str | None = None
 
 
 def list_tokens(settings: Settings) -> list[TokenRow]:
     """Every token without its secret (which is not stored anyway)."""
     with read_scope(settings.database_url) as session:
-        return [TokenRow(t.name, t.created_at, t.revoked_at, t.last_used_at) for t in store.tokens(session)]
+        return [TokenRow(t.name, t.created_at, t.revoked_at, t.last_used_at, by) for t, by in store.tokens(session)]

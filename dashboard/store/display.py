@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dashboard.store.models import AppSetting, DisplayToken, utcnow
+from dashboard.store.models import AppSetting, DisplayToken, User, utcnow
 
 STALE_MINUTES_KEY = "wall.stale_minutes"
 DEFAULT_STALE_MINUTES = 120
@@ -30,8 +30,13 @@ def add_token(session: Session, name: str, token_hash: str, created_by_id: int |
     return token
 
 
-def tokens(session: Session) -> list[DisplayToken]:
-    return list(session.scalars(select(DisplayToken).order_by(DisplayToken.created_at, DisplayToken.id)))
+def tokens(session: Session) -> list[tuple[DisplayToken, str | None]]:
+    """Every token, oldest first, with the user name of whoever created it (None: the command
+    line, or a user since deleted)."""
+    rows = session.execute(select(DisplayToken, User.username)
+                           .outerjoin(User, User.id == DisplayToken.created_by_id)
+                           .order_by(DisplayToken.created_at, DisplayToken.id)).all()
+    return [(token, username) for token, username in rows]
 
 
 def note_use(session: Session, token_id: int, now: dt.datetime | None = None) -> None:

@@ -71,8 +71,8 @@ def test_a_token_is_refused_everywhere_else(demo):
     # The router renders /wall only; every other page's layout is refused.
     assert page_layout(client, "/ledger").status_code == 403
     assert page_layout(client, "/admin").status_code == 403
+    calls = write_calls(settings)  # may add what the calls act on: hashed after it
     before = table_hash(settings.database_url)
-    calls = write_calls(settings)
     for output in WRITERS:
         response = client.post("/_dash-update-component", json=callback_body(app, output, calls[output]),
                                headers=csrf_header(client))

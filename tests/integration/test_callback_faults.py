@@ -93,6 +93,7 @@ def write_calls(settings) -> dict[str, dict]:
             "admin-rules-rect-save.n_clicks": 1, "admin-rules-deadline-days.value": 1,
             "admin-rules-repeat-window-days.value": 30, "admin-rules-repeat-cap.value": 1,
             "admin-rules-late-thresholds.value": "0", "admin-rules-max-level.value": "3"},
+        "admin-rules-wall-message.children": {"admin-rules-wall-save.n_clicks": 1, "admin-rules-wall-stale.value": 30},
         "admin-checklist-load-message.children": {"admin-checklist-load.n_clicks": 1,
                                                   "admin-checklist-refresh.data": 0},
         "sites-upload-result.children": {"sites-upload.contents": _upload(template_bytes()),
@@ -112,7 +113,8 @@ def write_calls(settings) -> dict[str, dict]:
 
 
 WRITERS = ["admin-rules-targets-message.children", "admin-rules-plates-message.children",
-           "admin-rules-rect-message.children", "admin-checklist-load-message.children",
+           "admin-rules-rect-message.children", "admin-rules-wall-message.children",
+           "admin-checklist-load-message.children",
            "sites-upload-result.children", "insp-import-result.children", "ledger-grid.rowTransaction",
            "meeting-freeze-message.children", "adm-ts-recompute-message.children", "adm-ts-message.children",
            "admin-display-created.children", "admin-display-revoke-message.children"]

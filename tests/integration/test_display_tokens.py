@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from dashboard.cli import main
 from dashboard.services.access import Actor
-from dashboard.services.display import create_token, revoke_token
+from dashboard.services.display import create_token, list_tokens, revoke_token
 from dashboard.store.db import session_scope
 from dashboard.store.models import DisplayToken
-from tests.dash_http import callback_body, csrf_header, page_layout, text_of
+from tests.dash_http import callback_body, csrf_header, page_layout, text_of, texts
 from tests.integration.test_callback_faults import WRITERS, table_hash, write_calls
 
 
@@ -117,3 +117,55 @@ def test_the_stale_limit_is_an_audited_admin_setting(demo):
         assert display_store.stale_minutes(session) == 45
         entry = session.scalar(select(AuditEntry).where(AuditEntry.entity_id == display_store.STALE_MINUTES_KEY))
         assert entry.detail == {"before": 120, "after": 45}
+
+
+def _stamp(app, settings):
+    """The wall's "data as of" stamp after one refresh, as its token's screen gets it:
+    (text, className)."""
+    secret = create_token(settings, Actor.system(), f"stamp-{len(list_tokens(settings))}")
+    client, _ = _wall_client(app, secret)
+    body = callback_body(app, "wall-fresh.children", {"wall-refresh.n_intervals": 1,
+                                                      "wall-config.data": {"lang": "zh"}})
+    answer = client.post("/_dash-update-component", json=body, headers=csrf_header(client)).get_json()["response"]
+    fresh = answer["wall-fresh"]
+    return "\n".join(texts(fresh["children"])), fresh["className"]
+
+
+def _newest_reading(settings):
+    from sqlalchemy import func
+
+    from dashboard.store.models import Reading
+
+    with session_scope(settings.database_url) as session:
+        return session.scalar(select(func.max(Reading.time)))
+
+
+def test_the_stamp_is_normal_with_fresh_data_and_red_when_the_newest_reading_is_older_than_the_limit(demo):
+    import datetime as dt
+
+    from dashboard.services.settings import set_wall_stale_minutes
+    from dashboard.store import clock
+    from dashboard.store.models import AppSetting
+
+    app, settings = demo
+    newest = _newest_reading(settings).astimezone(settings.tz)
+    # The demo's day ends (23:59:59) within the default limit of 120 minutes of its newest reading.
+    with session_scope(settings.database_url) as session:
+        now = clock.now(session, settings.tz)
+    assert dt.timedelta(0) <= now - newest < dt.timedelta(minutes=120)
+    text, css = _stamp(app, settings)
+    assert css == "wall-fresh" and f"数据更新于 {newest:%H:%M}" in text and "未更新" not in text
+
+    # A limit shorter than the reading's age turns it red, saying why.
+    set_wall_stale_minutes(settings, Actor.system(), 10)
+    text, css = _stamp(app, settings)
+    assert "is-stale" in css.split() and f"数据更新于 {newest:%H:%M}" in text
+    assert "已超过 10 分钟未更新" in text
+
+    # So does a day far after the last reading, under the default limit.
+    set_wall_stale_minutes(settings, Actor.system(), 120)
+    with session_scope(settings.database_url) as session:
+        session.merge(AppSetting(key=clock.FROZEN_TODAY, value=(newest.date() + dt.timedelta(days=9)).isoformat()))
+    text, css = _stamp(app, settings)
+    assert "is-stale" in css.split() and "已超过 2 小时未更新" in text
+    assert f"数据更新于 {newest.month}月{newest.day}日 {newest:%H:%M}" in text

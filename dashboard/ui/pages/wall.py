@@ -220,9 +220,11 @@ def _fresh(d: WallData, lang: str, tz) -> tuple[object, str]:
     local = d.newest.astimezone(tz)
     when = f"{local:%H:%M}" if local.date() == d.now.astimezone(tz).date() else (
         f"{local.month}月{local.day}日 {local:%H:%M}" if lang == "zh" else f"{local:%d %b %H:%M}")
-    text = [t("wall.fresh.at", lang, time=when)]
+    text: list = [t("wall.fresh.at", lang, time=when)]
     if d.stale:
-        why = t("wall.fresh.stale", lang, hours=f"{d.stale_minutes / 60:g}")
+        # A limit of whole hours reads in hours, any other (45 minutes, 90) in minutes.
+        why = (t("wall.fresh.stale", lang, hours=d.stale_minutes // 60) if d.stale_minutes % 60 == 0
+               else t("wall.fresh.stale_minutes", lang, minutes=d.stale_minutes))
         text.append(html.Div(why, className="wall-fresh-why"))
     return text, "wall-fresh is-stale" if d.stale else "wall-fresh"
 
@@ -255,7 +257,7 @@ def layout(rotate=None, scene=None, refresh=None, lang=None, **_query) -> html.D
     settings = app_settings()
     pinned = scene if scene in SCENES else None
     rotate_s = None if pinned else _bounded(rotate, *ROTATE_RANGE, default=None)
-    refresh_s = _bounded(refresh, *REFRESH_RANGE, default=DEFAULT_REFRESH)
+    refresh_s = _bounded(refresh, *REFRESH_RANGE, default=DEFAULT_REFRESH) or DEFAULT_REFRESH
     first = pinned or SCENES[0]
     sections = _sections(lang)
     with read_session() as session:

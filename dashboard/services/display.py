@@ -100,9 +100,11 @@ class TokenRow:
     revoked_at: object
     last_used_at: object
     created_by: str | None = None
+    id: int | None = None
 
 
 def list_tokens(settings: Settings) -> list[TokenRow]:
     """Every token without its secret (which is not stored anyway)."""
     with read_scope(settings.database_url) as session:
-        return [TokenRow(t.name, t.created_at, t.revoked_at, t.last_used_at, by) for t, by in store.tokens(session)]
+        return [TokenRow(t.name, t.created_at, t.revoked_at, t.last_used_at, by, t.id)
+                for t, by in store.tokens(session)]

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.services.access import Actor
-from dashboard.services.display import create_token
+from dashboard.services.display import create_token, list_tokens
 from dashboard.store.db import session_scope
 from dashboard.store.models import AuditEntry, DisplayToken
 from tests.conftest import TEST_PASSWORDS
@@ -39,9 +39,10 @@ def _revoke(client, app, name):
                 changed=["admin-display-revoke-confirm.n_clicks"])
 
 
-def _ask(client, app, name):
+def _ask(client, app, settings, name):
     """A click on the token's revoke button, as the renderer sends a pattern-matching input."""
-    button = {"name": name, "type": "admin-display-revoke"}
+    number = next(row.id for row in list_tokens(settings) if row.name == name)
+    button = {"index": number, "type": "admin-display-revoke"}
     body = callback_body(app, ASK)
     body["inputs"] = [[{"id": button, "property": "n_clicks", "value": 1}]]
     body["changedPropIds"] = [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]
@@ -54,38 +55,38 @@ def test_an_admin_creates_a_token_on_the_tab_it_opens_the_wall_then_revoked_it_i
     tab = page_layout(admin, "/admin", "?tab=displays")
     assert tab.status_code == 200 and "还没有令牌" in text_of(tab)
 
-    created = _create(admin, app, "hall-1")
+    created = _create(admin, app, "指挥中心-1")
     said = text_of(created)
-    assert "令牌 hall-1 已创建" in said and "不会再次显示" in said
+    assert "令牌 指挥中心-1 已创建" in said and "不会再次显示" in said
     url = re.search(r"http://[^\s\"]+/wall\?token=([A-Za-z0-9_-]{40,})&rotate=60", said)
     assert url, said
     secret = url.group(1)
     listed = created.get_json()["response"]["admin-display-list"]["children"]
-    assert "hall-1" in str(listed) and "admin" in str(listed) and secret not in str(listed)
+    assert "指挥中心-1" in str(listed) and "admin" in str(listed) and secret not in str(listed)
     with session_scope(settings.database_url) as session:
         entry = session.scalar(select(AuditEntry).where(AuditEntry.entity == "display_token",
                                                         AuditEntry.action == "create"))
-        assert entry.detail == {"name": "hall-1"}
+        assert entry.detail == {"name": "指挥中心-1"}
 
     # The token opens the wall, and the list (opened again) still has no secret in it.
     wall = app.server.test_client()
     assert wall.get(f"/wall?token={secret}").status_code == 200
     again = text_of(page_layout(admin, "/admin", "?tab=displays"))
-    assert "hall-1" in again and "有效" in again and secret not in again
+    assert "指挥中心-1" in again and "有效" in again and secret not in again
 
     # The per-token button asks first: it writes nothing, the dialog's confirm does.
-    asked = _ask(admin, app, "hall-1")
+    asked = _ask(admin, app, settings, "指挥中心-1")
     assert asked.status_code == 200, asked.get_data(as_text=True)[:300]
     answer = asked.get_json()["response"]
-    assert answer["admin-display-pending"]["data"] == "hall-1" and answer["admin-display-confirm"]["opened"] is True
+    assert answer["admin-display-pending"]["data"] == "指挥中心-1" and answer["admin-display-confirm"]["opened"] is True
     with session_scope(settings.database_url) as session:
-        assert session.scalar(select(DisplayToken.revoked_at).where(DisplayToken.name == "hall-1")) is None
+        assert session.scalar(select(DisplayToken.revoked_at).where(DisplayToken.name == "指挥中心-1")) is None
 
-    revoked = _revoke(admin, app, "hall-1")
-    assert "令牌 hall-1 已撤销" in text_of(revoked)
+    revoked = _revoke(admin, app, "指挥中心-1")
+    assert "令牌 指挥中心-1 已撤销" in text_of(revoked)
     assert "已撤销" in str(revoked.get_json()["response"]["admin-display-list"]["children"])
     assert wall.get(f"/wall?token={secret}").status_code == 401
-    assert "早已撤销" in text_of(_revoke(admin, app, "hall-1"))
+    assert "早已撤销" in text_of(_revoke(admin, app, "指挥中心-1"))
     with session_scope(settings.database_url) as session:
         assert session.scalar(select(AuditEntry).where(AuditEntry.entity == "display_token",
                                                        AuditEntry.action == "revoke")) is not None

@@ -56,7 +56,7 @@ def _table(lang: str) -> html.Div:
         state = (dmc.Badge(t("wall.tokens.active", lang), color="teal", variant="light") if active else
                  dmc.Badge(t("wall.tokens.revoked_state", lang, time=when(row.revoked_at)), color="gray",
                            variant="light"))
-        action = dmc.Button(t("wall.tokens.revoke", lang), id={"type": "admin-display-revoke", "name": row.name},
+        action = dmc.Button(t("wall.tokens.revoke", lang), id={"type": "admin-display-revoke", "index": row.id},
                             color="red", variant="light", size="xs") if active else None
         body.append(dmc.TableTr([
             dmc.TableTd(row.name, className="admin-display-name"),
@@ -139,7 +139,8 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("admin-display-pending", "data"),
         Output("admin-display-confirm-text", "children"),
         Output("admin-display-confirm", "opened"),
-        Input({"type": "admin-display-revoke", "name": ALL}, "n_clicks"),
+        # By the token's number: a name may be Chinese, which a pattern-matching id does not carry.
+        Input({"type": "admin-display-revoke", "index": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
     def _ask(clicks):
@@ -148,7 +149,9 @@ def register_callbacks(app: dash.Dash) -> None:
         if not isinstance(trigger, dict) or not any(isinstance(c, int) and c > 0 for c in clicks or []) \
                 or not dash.ctx.triggered[0].get("value"):
             raise dash.exceptions.PreventUpdate
-        name = str(trigger.get("name", ""))
+        name = next((row.name for row in service.list_tokens(app_settings()) if row.id == trigger.get("index")), None)
+        if name is None:
+            raise dash.exceptions.PreventUpdate
         return name, t("wall.tokens.confirm.text", current_language(), name=name), True
 
     @app.callback(

@@ -28,6 +28,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    g,
     has_request_context,
     jsonify,
     redirect,
@@ -41,7 +42,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from dashboard.domain import roles
 from dashboard.i18n import LANGUAGES, normalise, t
-from dashboard.services import sessions
+from dashboard.services import display, sessions
 from dashboard.services.access import Actor
 from dashboard.settings import Settings
 from dashboard.store import users as user_store
@@ -56,6 +57,17 @@ PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+# A wall display's token: given once in the URL, then carried by its own cookie (the renderer's
+# requests to /_dash-* carry no query string). It is a principal of its own, never a session.
+DISPLAY_PARAM = "token"
+DISPLAY_COOKIE = "display_token"
+WALL_PATH = "/wall"
+# What Dash's renderer fetches to start a page; the callbacks are checked one by one.
+DISPLAY_DASH_PATHS = {"/_dash-layout", "/_dash-dependencies"}
+# Callback keys (``app.callback_map``) the wall registers: the only ones a token may call.
+DISPLAY_CALLBACKS = "DISPLAY_CALLBACKS"
+PAGES_ROUTER = ".._pages_content.children..._pages_store.data.."
 
 
 @dataclass(frozen=True)
@@ -172,9 +184,18 @@ def _load_user(user_id: str) -> SessionUser | None:
     return None
 
 
+def current_display() -> display.DisplayPrincipal | None:
+    """The wall display making this request, if it is one (not a person)."""
+    return g.get("display") if has_request_context() else None
+
+
 def current_actor() -> Actor:
-    """The logged-in user as services see them (anonymous outside a request or a login)."""
+    """The logged-in user as services see them (anonymous outside a request or a login); a
+    display token acts as the ``display`` role, which no service lets write."""
     if not has_request_context() or not getattr(current_user, "is_authenticated", False):
+        principal = current_display()
+        if principal is not None:
+            return Actor(user_id=None, role=principal.role, name=principal.name)
         return Actor.anonymous()
     return Actor(user_id=current_user.id, role=current_user.role, township_id=current_user.township_id,
                  name=current_user.display_name or current_user.username)
@@ -243,6 +264,52 @@ def _district_name(settings: Settings) -> str:
         return district_name(session)
 
 
+def _display_secret() -> tuple[str | None, bool]:
+    """The token this request presents (the URL's before the cookie's), and whether from the URL."""
+    given = request.args.get(DISPLAY_PARAM)
+    if given:
+        return given, True
+    return request.cookies.get(DISPLAY_COOKIE), False
+
+
+def _wall_callback(server: Flask) -> bool:
+    """Whether this callback request is one of the wall's own (by its callback_map key), or
+    the page router asked for ``/wall`` and nothing else."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return False
+    key = body["output"]
+    if key in server.config.get(DISPLAY_CALLBACKS, ()):
+        return True
+    if key != PAGES_ROUTER:
+        return False
+    inputs = body.get("inputs")
+    paths = [i.get("value") for i in inputs if isinstance(i, dict) and i.get("property") == "pathname"] \
+        if isinstance(inputs, list) else []
+    return paths == [WALL_PATH]
+
+
+def _display_may(server: Flask) -> bool:
+    if request.path == WALL_PATH:
+        return request.method in ("GET", "HEAD")
+    if request.path in DISPLAY_DASH_PATHS:
+        return True
+    return request.path == "/_dash-update-component" and request.method == "POST" and _wall_callback(server)
+
+
+DISPLAY_REFUSED = """<!doctype html><html lang="{html_lang}"><meta charset="utf-8"><title>{status}</title>
+<body style="background:#0b1220;color:#e8eef8;font:4vh sans-serif;display:grid;place-items:center;height:96vh">
+<p>{message}</p></body></html>"""
+
+
+def _display_refusal(status: int, key: str):
+    if request.path.startswith("/_"):
+        return jsonify(error=t(key, "en")), status
+    lang = normalise(request.args.get("lang") or _settings().default_language)
+    page = DISPLAY_REFUSED.format(html_lang="zh-CN" if lang == "zh" else "en", status=status, message=t(key, lang))
+    return Response(page, status=status, mimetype="text/html")
+
+
 def init_auth(server: Flask, settings: Settings) -> None:
     server.config.update(
         SECRET_KEY=settings.secret_key,
@@ -262,6 +329,17 @@ def init_auth(server: Flask, settings: Settings) -> None:
     def _guard():
         if _is_public(request.path) or current_user.is_authenticated:
             return None
+        secret, from_url = _display_secret()
+        if secret:
+            principal = display.authenticate(settings, secret)
+            if principal is not None:
+                if not _display_may(server):
+                    return _display_refusal(403, "wall.refused.scope")
+                g.display = principal
+                g.display_secret = secret if from_url else None
+                return None
+            if from_url or request.path.startswith("/_"):
+                return _display_refusal(401, "wall.refused.token")
         if request.path.startswith("/_"):
             return jsonify(error="authentication required"), 401
         return redirect(url_for("login", next=request.full_path.rstrip("?")))
@@ -270,7 +348,15 @@ def init_auth(server: Flask, settings: Settings) -> None:
 
     @server.after_request
     def _csrf_cookie(response: Response) -> Response:
-        if current_user.is_authenticated and settings.csrf_enabled:
+        new_secret = g.get("display_secret")
+        if new_secret:
+            # HttpOnly: the page's scripts never need the secret, only the browser does.
+            response.set_cookie(DISPLAY_COOKIE, new_secret, max_age=10 * 365 * 24 * 3600, httponly=True,
+                                samesite="Strict", secure=settings.session_cookie_secure)
+            lang = request.args.get("lang")
+            if lang in LANGUAGES:
+                response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax")
+        if (current_user.is_authenticated or current_display() is not None) and settings.csrf_enabled:
             # Readable by the Dash renderer (not httponly); useless to another site (SameSite).
             response.set_cookie(
                 CSRF_COOKIE,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from dashboard.domain.compliance import PlateRules
 from dashboard.domain.rectification import RectificationRules
 from dashboard.store import air as air_store
+from dashboard.store import display as display_store
 from dashboard.store import rectifications as rectification_store
 from dashboard.store import sites as site_store
 
@@ -18,9 +19,11 @@ class RulesInForce:
     targets: dict[str, float]  # target_good_day_share (0..1), target_pm25 (µg/m³)
     plates: PlateRules
     rectification: RectificationRules
+    wall_stale_minutes: int  # the newest reading older than this shows red on the wall
 
 
 def rules_in_force(session: Session) -> RulesInForce:
-    """The targets, plate rules and rectification rules, with defaults for what is unset or unreadable."""
+    """The targets, plate rules, rectification rules and the wall's stale-data limit, with defaults
+    for what is unset or unreadable."""
     return RulesInForce(air_store.targets(session), site_store.plate_rules(session),
-                        rectification_store.load_rules(session))
+                        rectification_store.load_rules(session), display_store.stale_minutes(session))

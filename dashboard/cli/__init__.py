@@ -14,6 +14,7 @@ from dashboard.cli import (  # noqa: F401  (each attaches its commands to the gr
     server,
     setup,
     sites,
+    tokens,
     users,
 )
 from dashboard.cli.groups import main

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from dashboard.domain.compliance import PlateRules
+from dashboard.domain.errors import CodedError
 from dashboard.domain.rectification import RectificationRules
 from dashboard.domain.rules import check_plate_rules, check_rectification_rules
 from dashboard.domain.targets import YearTargets, check_targets, check_year, check_year_targets
@@ -30,6 +31,7 @@ from dashboard.services.sites import refresh_plate
 from dashboard.settings import Settings
 from dashboard.store import air as air_store
 from dashboard.store import clock
+from dashboard.store import display as display_store
 from dashboard.store import rectifications as rectification_store
 from dashboard.store import sites as site_store
 from dashboard.store.db import session_scope
@@ -143,3 +145,29 @@ def set_rectification_rules(settings: Settings, actor: Actor, values: Mapping[st
               {"before": before.as_dict(), "after": rules.as_dict(), "day": today.isoformat(),
                "levels": [list(change) for change in levels]})
     return RectificationRulesSaved(rules, changed=True, levels=levels)
+
+
+class InvalidStaleLimit(CodedError):
+    """``bad_stale_minutes``: not a whole number of minutes from 10 to one week."""
+
+
+STALE_MINUTES_RANGE = (10, 7 * 24 * 60)
+
+
+def set_wall_stale_minutes(settings: Settings, actor: Actor, minutes: object) -> int:
+    """How old the newest reading may be (minutes) before the wall shows it in red; admins only."""
+    require(actor, "admin")
+    lo, hi = STALE_MINUTES_RANGE
+    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes != minutes:
+        raise InvalidStaleLimit("bad_stale_minutes", min=lo, max=hi)
+    if int(minutes) != minutes or not lo <= minutes <= hi:
+        raise InvalidStaleLimit("bad_stale_minutes", min=lo, max=hi)
+    value = int(minutes)
+    with session_scope(settings.database_url) as session:
+        before = display_store.stale_minutes(session)
+        if before == value:
+            return value
+        display_store.set_stale_minutes(session, value)
+        audit(session, actor.user_id, "update", "app_settings", display_store.STALE_MINUTES_KEY,
+              {"before": before, "after": value})
+    return value

@@ -346,3 +346,18 @@ def import_rows(session: Session, rows: list, *, actor_id: int | None, now: dt.d
         counts["updated" if changed else "unchanged"] += 1
     session.flush()
     return counts
+
+
+def overdue_items(session: Session, today: dt.date, limit: int) -> pd.DataFrame:
+    """The ``limit`` open items longest past their deadline (indexed on status and deadline, so
+    the cost does not grow with the closed history): id, number, seq, task, unit, unit_en, deadline."""
+    rows = session.execute(
+        select(ActionItem.id, Meeting.number, ActionItem.seq, ActionItem.task, Unit.name, Unit.name_en,
+               ActionItem.deadline)
+        .join(Meeting, Meeting.id == ActionItem.meeting_id)
+        .join(Unit, Unit.id == ActionItem.responsible_unit_id)
+        .where(ActionItem.status.in_(("open", "in_progress")), ActionItem.deadline < today)
+        .order_by(ActionItem.deadline, Meeting.number, ActionItem.seq)
+        .limit(limit)
+    ).all()
+    return pd.DataFrame(rows, columns=["id", "number", "seq", "task", "unit", "unit_en", "deadline"])

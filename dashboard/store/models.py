@@ -523,3 +523,22 @@ class TownshipStation(Base):
     source: Mapped[str] = mapped_column(String(16))
     set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class DisplayToken(Base):
+    """A wall display's credential: it opens ``/wall`` read-only, without a person's session.
+
+    Only the SHA-256 of the secret is kept (the secret is 32 random bytes, so a plain hash is as
+    strong as a slow one and lets every request be checked in one indexed lookup). A token is
+    never deleted, only revoked, so the audit log's references stay meaningful.
+    """
+
+    __tablename__ = "display_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -6,14 +6,16 @@ The layout is built per page load in the user's language; switching language sto
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
-from flask import has_request_context
+from flask import has_request_context, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from dashboard.auth import LANG_COOKIE, current_language
+from dashboard.auth import LANG_COOKIE, WALL_PATH, current_display, current_language
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from dashboard.services import users
 from dashboard.ui import notices
@@ -77,8 +79,22 @@ def _user_menu(lang: str) -> list:
     ]
 
 
+def _for_wall() -> bool:
+    """The wall's screen has no chrome: a display token sees nothing else, and a person who
+    opens /wall (the renderer asks for the layout from that page) gets the same screen."""
+    if not has_request_context():
+        return False
+    if current_display() is not None:
+        return True
+    referrer = urlsplit(request.referrer or "")
+    return referrer.path == WALL_PATH and referrer.netloc == request.host
+
+
 def layout() -> dmc.MantineProvider:
     lang = current_language() if has_request_context() else DEFAULT_LANGUAGE
+    if _for_wall():
+        return dmc.MantineProvider([notices.container(), dash.page_container], theme=mantine_theme(),
+                                   forceColorScheme="dark", id="mantine-provider")
     header = dmc.Group(
         [
             dmc.Group(

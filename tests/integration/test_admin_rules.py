@@ -9,6 +9,7 @@ unreadable stored rules fall back to the defaults.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -68,6 +69,10 @@ def target_form(year="2025", **changes) -> dict:
     return values | {f"admin-rules-target-{k}.value": v for k, v in changes.items()}
 
 
+def wall_form(minutes) -> dict:
+    return {"admin-rules-wall-save.n_clicks": 1, "admin-rules-wall-stale.value": minutes}
+
+
 def audits(session, entity_id: str) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).where(AuditEntry.entity == "app_settings",
                                                          AuditEntry.entity_id == entity_id)))
@@ -89,6 +94,8 @@ def test_every_rules_service_refuses_non_admins_and_writes_nothing(demo):
             service.set_plate_rules(settings, actor, plates)
         with pytest.raises(Forbidden):
             service.set_rectification_rules(settings, actor, rect)
+        with pytest.raises(Forbidden):
+            service.set_wall_stale_minutes(settings, actor, 30)
     assert table_hash(settings.database_url) == before
 
 
@@ -100,6 +107,7 @@ def test_an_editor_calling_the_callbacks_is_refused_and_nothing_changes(demo):
         ("admin-rules-targets-message.children", target_form(share=80)),
         ("admin-rules-plates-message.children", plate_form(red_failures=3)),
         ("admin-rules-rect-message.children", rect_form(deadline_days=5)),
+        ("admin-rules-wall-message.children", wall_form(30)),
     ):
         response = call(client, app, output, values)
         assert response.status_code == 200
@@ -191,6 +199,42 @@ def test_an_admin_sets_a_years_targets_on_the_rules_tab_and_the_air_page_shows_t
     air = text_of_json(page(client, "/air"))
     assert "2025年攻坚目标进度" in air and "优良天数比例 80% 的目标" in air and "今年还可有" in air
     assert "/admin?tab=rules" in air or "air-targets-admin" in str(page(client, "/air"))
+
+
+# --------------------------------------------------------------------------- the wall's stale-data limit
+def test_an_admin_sets_the_walls_stale_limit_on_the_rules_tab_and_the_wall_follows(demo):
+    from dashboard.store import display as display_store
+
+    app, settings = demo
+    client = admin_client(app)
+    tab = page_with_query(client, "/admin", "?tab=rules")
+    said = text_of_json(tab)
+    assert "大屏数据超时提醒（分钟）" in said and "变为红色" in said and "10–10080 分钟" in said
+    assert '"id": "admin-rules-wall-stale"' in json.dumps(tab) and '"value": 120' in json.dumps(tab)
+    saved = call(client, app, "admin-rules-wall-message.children", wall_form(45))
+    assert "已保存：最新监测数据早于 45 分钟时" in text_of(saved)
+    with session_scope(settings.database_url) as session:
+        assert display_store.stale_minutes(session) == 45
+        (entry,) = audits(session, display_store.STALE_MINUTES_KEY)
+        assert entry.detail == {"before": 120, "after": 45}
+    assert '"value": 45' in json.dumps(page_with_query(client, "/admin", "?tab=rules"))
+    # The same again writes nothing more.
+    call(client, app, "admin-rules-wall-message.children", wall_form(45))
+    with session_scope(settings.database_url) as session:
+        assert len(audits(session, display_store.STALE_MINUTES_KEY)) == 1
+
+
+@pytest.mark.parametrize("minutes", [None, "", 0, 9, 10081, 12.5, "60", True, 10**9])
+def test_a_bad_stale_limit_is_refused_with_a_message_and_writes_nothing(demo, minutes):
+    app, settings = demo
+    client = admin_client(app)
+    before = table_hash(settings.database_url)
+    response = call(client, app, "admin-rules-wall-message.children", wall_form(minutes))
+    assert response.status_code == 200
+    assert "须为 10 至 10080 之间的整数分钟。未作修改。" in text_of(response)
+    # Only the message is answered: the field keeps what was typed.
+    assert set(response.get_json()["response"]) == {"admin-rules-wall-message"}
+    assert table_hash(settings.database_url) == before
 
 
 def text_of_json(tree) -> str:

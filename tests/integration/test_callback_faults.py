@@ -76,6 +76,11 @@ def write_calls(settings) -> dict[str, dict]:
     with reading(settings.database_url) as s:
         township = assignment_table(s)[0][0]
     selected = {"id": township.township_id, "token": township.token, "name": township.name}
+    from dashboard.services.access import Actor
+    from dashboard.services.display import create_token, list_tokens
+
+    if "hall" not in {row.name for row in list_tokens(settings)}:
+        create_token(settings, Actor.system(), "hall")  # an active token for the revoke to act on
     return {
         "admin-rules-targets-message.children": {
             "admin-rules-targets-save.n_clicks": 1, "admin-rules-target-year.value": 2025,
@@ -90,6 +95,7 @@ def write_calls(settings) -> dict[str, dict]:
             "admin-rules-rect-save.n_clicks": 1, "admin-rules-deadline-days.value": 1,
             "admin-rules-repeat-window-days.value": 30, "admin-rules-repeat-cap.value": 1,
             "admin-rules-late-thresholds.value": "0", "admin-rules-max-level.value": "3"},
+        "admin-rules-wall-message.children": {"admin-rules-wall-save.n_clicks": 1, "admin-rules-wall-stale.value": 30},
         "admin-checklist-load-message.children": {"admin-checklist-load.n_clicks": 1,
                                                   "admin-checklist-refresh.data": 0},
         "sites-upload-result.children": {"sites-upload.contents": _upload(template_bytes()),
@@ -102,20 +108,25 @@ def write_calls(settings) -> dict[str, dict]:
         "adm-ts-recompute-message.children": {"adm-ts-recompute.n_clicks": 1},
         "adm-ts-message.children": {"adm-ts-save.n_clicks": 1, "adm-ts-selected.data": selected,
                                     "adm-ts-stations.value": ["1316A"]},
+        "admin-display-created.children": {"admin-display-create.n_clicks": 1, "admin-display-name.value": "hall-2"},
+        "admin-display-revoke-message.children": {"admin-display-revoke-confirm.n_clicks": 1,
+                                                  "admin-display-pending.data": "hall"},
     }
 
 
 WRITERS = ["admin-rules-targets-message.children", "admin-rules-plates-message.children",
-           "admin-rules-rect-message.children", "admin-checklist-load-message.children",
+           "admin-rules-rect-message.children", "admin-rules-wall-message.children",
+           "admin-checklist-load-message.children",
            "sites-upload-result.children", "insp-import-result.children", "ledger-grid.rowTransaction",
-           "meeting-freeze-message.children", "adm-ts-recompute-message.children", "adm-ts-message.children"]
+           "meeting-freeze-message.children", "adm-ts-recompute-message.children", "adm-ts-message.children",
+           "admin-display-created.children", "admin-display-revoke-message.children"]
 
 
 def test_anonymous_callback_calls_get_401_and_write_nothing(demo):
     app, settings = demo
     client = app.server.test_client()
+    calls = write_calls(settings)  # may add what the calls act on: hashed after it
     before = table_hash(settings.database_url)
-    calls = write_calls(settings)
     for output in WRITERS:
         response = client.post("/_dash-update-component", json=callback_body(app, output, calls[output]))
         assert response.status_code == 401, output
@@ -129,8 +140,8 @@ def test_viewers_and_inspectors_cannot_write_what_is_not_theirs(demo, user):
     app, settings = demo
     client = app.server.test_client()
     log_in(client, user, TEST_PASSWORDS[user])
+    calls = write_calls(settings)  # may add what the calls act on: hashed after it
     before = table_hash(settings.database_url)
-    calls = write_calls(settings)
     for output in WRITERS:
         response = call(client, app, output, calls[output])
         assert response.status_code == 200, output
@@ -143,15 +154,16 @@ def test_a_stale_or_missing_version_is_refused_through_the_endpoint(demo):
     app, settings = demo
     client = app.server.test_client()
     log_in(client, "editor", TEST_PASSWORDS["editor"])
+    calls = write_calls(settings)
     before = table_hash(settings.database_url)
-    row = write_calls(settings)["ledger-grid.rowTransaction"]["ledger-grid.cellValueChanged"][0]
+    row = calls["ledger-grid.rowTransaction"]["ledger-grid.cellValueChanged"][0]
     for version in (None, row["data"]["version"] - 1, "1"):
         event = {**row, "data": {**row["data"], "version": version}}
         response = call(client, app, "ledger-grid.rowTransaction", {"ledger-grid.cellValueChanged": [event]})
         assert response.status_code == 200
         said = text_of(response)
         assert "未保存" in said or "没有保存" in said or "他人" in said, (version, said[:300])
-    ref = write_calls(settings)["meeting-freeze-message.children"]["meeting-ref.data"]
+    ref = calls["meeting-freeze-message.children"]["meeting-ref.data"]
     for version in (None, "2"):
         response = call(client, app, "meeting-freeze-message.children",
                         {"meeting-freeze-air.n_clicks": 1, "meeting-ref.data": {**ref, "version": version}})

@@ -1,5 +1,6 @@
 """Admin tab 规则: the rules the staff tune, each with what it means and what saving it does —
-each year's campaign targets, the plate rules and the rectification deadline and escalation ladder.
+each year's campaign targets, the plate rules, the rectification deadline and escalation ladder, and
+how old the newest reading may be before the command-centre wall shows it in red.
 
 Saving goes through ``services.settings`` (admins only, audited with before and after); what a
 change does to plates and open rectifications is decided and documented there.
@@ -140,11 +141,18 @@ def panel(lang: str) -> html.Div:
                    value=str(rect.max_level), allowDeselect=False,
                    description=t("admin.rules.rect.max_level.help", lang)),
     ])], "admin-rules-rect-save", "admin-rules-rect-message", lang, "admin-rules-rect")
+    low_stale, high_stale = service.STALE_MINUTES_RANGE
+    wall_section = _section("wall.stale.title", "wall.stale.help", [_grid([
+        dmc.NumberInput(id="admin-rules-wall-stale", label=t("wall.stale.label", lang),
+                        value=rules.wall_stale_minutes, min=low_stale, max=high_stale, step=10, allowDecimal=False,
+                        description=t("wall.stale.range", lang, min=low_stale, max=high_stale)),
+    ])], "admin-rules-wall-save", "admin-rules-wall-message", lang, "admin-rules-wall")
     return html.Div([
         dmc.Text(t("admin.rules.explain", lang), size="sm", c="dimmed"),
         targets,
         plate_section,
         rect_section,
+        wall_section,
     ], style={"display": "flex", "flexDirection": "column", "gap": "12px"})
 
 
@@ -264,3 +272,20 @@ def register_callbacks(app: dash.Dash) -> None:
         if not saved.changed:
             return _saved(t("admin.rules.unchanged", lang))
         return _saved(t("admin.rules.rect.saved", lang, n=len(saved.levels)))
+
+    @app.callback(
+        Output("admin-rules-wall-message", "children"),
+        Input("admin-rules-wall-save", "n_clicks"),
+        State("admin-rules-wall-stale", "value"),
+        prevent_initial_call=True,
+    )
+    def _save_wall(n_clicks, minutes):
+        lang = current_language()
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        try:
+            saved = service.set_wall_stale_minutes(app_settings(), acting_user(), minutes)
+        except service.InvalidStaleLimit as exc:
+            # Only the message changes: the form keeps what the user typed.
+            return dmc.Alert(t("wall.stale.bad", lang, **exc.details), color="red", className="admin-rules-error")
+        return _saved(t("wall.stale.saved", lang, minutes=saved))

@@ -226,8 +226,10 @@ def layout(inspection_id: str | None = None, saved: str | None = None, **_query)
                         valueFormat="YYYY-MM-DD", maxDate=today.isoformat(), required=True, disabled=disabled,
                         w=150,
                     ),
-                    dmc.TimeInput(id="insp-time", label=t("inspections.form.time", lang),
-                                  value=at.strftime("%H:%M"), required=True, disabled=disabled, w=110),
+                    # Mantine's 24-hour field: the browser's own time box follows the system
+                    # locale and showed "11:59 PM" on a Chinese page.
+                    dmc.TimePicker(id="insp-time", label=t("inspections.form.time", lang), format="24h",
+                                   value=at.strftime("%H:%M"), required=True, disabled=disabled, w=100),
                 ],
                 gap="sm", align="flex-start", wrap="nowrap",
             ),

@@ -10,3 +10,12 @@ dagcomponentfuncs.SiteLink = function (props) {
   }
   return React.createElement("a", { href: "/sites/" + id, className: "site-link" }, props.value);
 };
+
+/* InspectLink: "巡查" opening the inspection form with the row's site chosen; rows the user may
+   not inspect (another township's) carry no href and show nothing. */
+dagcomponentfuncs.InspectLink = function (props) {
+  if (!props.data || !props.data.inspect_href) {
+    return null;
+  }
+  return React.createElement("a", { href: props.data.inspect_href, className: "site-inspect-link" }, props.value);
+};

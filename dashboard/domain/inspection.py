@@ -16,6 +16,9 @@ from dashboard.domain import roles
 from dashboard.domain.rectification import RESULTS
 
 KINDS = ("routine", "recheck", "alert_check")
+# An item the inspector has not answered yet: every item starts so, so that nothing is recorded
+# as passed without someone having looked at it.
+UNANSWERED = ""
 
 
 @dataclass(frozen=True)
@@ -60,20 +63,36 @@ def validate(
         issues.append(Issue("kind", "kind_invalid"))
     entries = list(entries)
     for entry in entries:
-        if entry.result not in RESULTS:
+        if entry.result not in RESULTS and entry.result != UNANSWERED:
             issues.append(Issue("item", "result_invalid", entry.key))
     if not submit:
         return issues
     if not inspector.strip():
         issues.append(Issue("inspector", "inspector_required"))
     given = {e.key for e in entries if e.result in RESULTS}
-    for key in expected_keys:
+    for key in required_keys(kind, entries, expected_keys):
         if key not in given:
             issues.append(Issue("item", "result_missing", key))
     for entry in entries:
         if entry.result == "fail" and not entry.note.strip():
             issues.append(Issue("item", "note_required", entry.key))
     return issues
+
+
+def required_keys(kind: str, entries: Iterable[ItemEntry], checklist_keys: Iterable[str]) -> tuple[str, ...]:
+    """The items a submitted inspection must answer: the whole checklist, except that a
+    re-inspection (复查) may cover only the items it follows up (those on its form)."""
+    checklist_keys = tuple(checklist_keys)
+    if kind == "recheck":
+        covered = {e.key for e in entries}
+        if covered:
+            return tuple(k for k in checklist_keys if k in covered)
+    return checklist_keys
+
+
+def answered(entries: Iterable[ItemEntry]) -> tuple[ItemEntry, ...]:
+    """The entries to store: a draft keeps only what was answered (the rest stays open)."""
+    return tuple(e for e in entries if e.result != UNANSWERED)
 
 
 def may_write(role: str, user_township_id: int | None, site_township_id: int | None) -> bool:

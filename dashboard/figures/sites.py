@@ -44,22 +44,31 @@ def results_heatmap(results: pd.DataFrame, inspections: pd.DataFrame, labels: pd
     scale = [[0.0, RESULT_COLOURS["fail"]], [1 / 3, RESULT_COLOURS["fail"]], [1 / 3, RESULT_COLOURS["na"]],
              [2 / 3, RESULT_COLOURS["na"]], [2 / 3, RESULT_COLOURS["pass"]], [1.0, RESULT_COLOURS["pass"]]]
     fig = go.Figure(go.Heatmap(
-        z=z, x=list(range(len(columns))), y=[names[k] for k in keys], zmin=-0.5, zmax=2.5, colorscale=scale,
+        z=z, x=list(range(len(columns))), y=[_wrapped(names[k]) for k in keys], zmin=-0.5, zmax=2.5, colorscale=scale,
         showscale=False, xgap=2, ygap=2, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
     ))
     for key in ("pass", "fail", "na"):
         fig.add_scatter(x=[None], y=[None], mode="markers", name=result_text[key], showlegend=True,
                         marker={"symbol": "square", "size": 12, "color": RESULT_COLOURS[key]})
-    step = max(1, math.ceil(len(columns) / 24))
+    # At most 12 date labels: a phone's 300 px cannot hold more without them piling up.
+    step = max(1, math.ceil(len(columns) / 12))
     return titled(
         fig, t("sites.detail.heatmap_title", lang), t("sites.detail.heatmap_note", lang), lang,
         height=120 + 34 * len(keys),
         xaxis={"tickvals": list(range(0, len(columns), step)), "ticktext": x_labels[::step], "tickangle": -45,
                "showgrid": False, "zeroline": False, "range": [-0.5, len(columns) - 0.5]},
         yaxis={"autorange": "reversed", "automargin": True, "showgrid": False},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
-        plot_bgcolor="#ffffff", margin={"l": 10, "r": 10, "t": 72, "b": 10},
+        # Below the plot: above it the legend ran over the note on a narrow screen.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.02, "yref": "container", "xanchor": "left", "x": 0},
+        plot_bgcolor="#ffffff", margin={"l": 10, "r": 10, "t": 72, "b": 40},
     )
+
+
+def _wrapped(label: str, width: int = 9) -> str:
+    """A long item name on two lines, so the labels leave the cells some of a phone's width."""
+    if len(label) <= width or " " in label:
+        return label
+    return label[:width] + "<br>" + label[width:]
 
 
 # --------------------------------------------------------------------------- site map

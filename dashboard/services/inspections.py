@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from dashboard.domain.errors import CodedError
-from dashboard.domain.inspection import Issue, validate
+from dashboard.domain.inspection import Issue, answered, validate
 from dashboard.i18n import t
 from dashboard.ingest.inspections_excel import ReadResult, read_inspections
 from dashboard.ingest.report import Problem
@@ -84,6 +84,7 @@ def record(session: Session, actor: Actor, data: InspectionInput, *, submit: boo
         issues += [Issue("item", "item_unknown", e.key) for e in data.entries if e.key not in checklist.keys]
     if issues:
         raise InvalidInspection(issues)
+    data = replace(data, entries=answered(data.entries))
     assert checklist is not None and data.inspected_at is not None  # validate() reported them otherwise
 
     written = store.write_inspection(

@@ -59,19 +59,30 @@ def nav_links(lang: str) -> list:
     ]
 
 
-def _user_menu(lang: str) -> list:
+def _lang_switch(lang: str, element_id: str) -> dmc.SegmentedControl:
+    return dmc.SegmentedControl(
+        id=element_id,
+        value=lang,
+        data=[{"value": code, "label": t(f"lang.{code}", code)} for code in LANGUAGES],
+        size="xs",
+    )
+
+
+def _user_menu(lang: str, suffix: str = "") -> list:
+    """The user's name and the logout button; ``suffix`` tells the drawer's copy from the header's."""
     if not has_request_context() or not current_user.is_authenticated:
         return []
     return [
         dmc.Text(
             [current_user.display_name, " · ", t(f"role.{current_user.role}", lang)],
             size="sm",
-            id="shell-user",
+            id=f"shell-user{suffix}",
         ),
         html.Form(
             [
                 dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
-                html.Button(t("shell.logout", lang), type="submit", className="shell-logout", id="shell-logout"),
+                html.Button(t("shell.logout", lang), type="submit", className="shell-logout",
+                            id=f"shell-logout{suffix}"),
             ],
             method="POST",
             action="/logout",
@@ -107,28 +118,27 @@ def layout() -> dmc.MantineProvider:
                     ),
                 ],
                 gap="sm",
+                wrap="nowrap",
+                className="shell-brand-group",
             ),
-            dmc.Group(
-                [
-                    dmc.SegmentedControl(
-                        id="lang-switch",
-                        value=lang,
-                        data=[{"value": code, "label": t(f"lang.{code}", code)} for code in LANGUAGES],
-                        size="xs",
-                    ),
-                    *_user_menu(lang),
-                ],
-                gap="md",
-            ),
+            # A phone has no room beside the title: the drawer carries these there instead.
+            dmc.Group([_lang_switch(lang, "lang-switch"), *_user_menu(lang)], gap="md", visibleFrom="sm"),
         ],
         justify="space-between",
         h="100%",
         px="md",
+        wrap="nowrap",
+    )
+    phone_menu = dmc.Stack(
+        [_lang_switch(lang, "lang-switch-phone"), *_user_menu(lang, "-phone")],
+        gap="xs", hiddenFrom="sm", className="shell-phone-menu",
     )
     shell = dmc.AppShell(
         [
             dmc.AppShellHeader(header),
-            dmc.AppShellNavbar(nav_links(lang), p="sm", id="shell-navbar"),
+            dmc.AppShellNavbar(
+                [dmc.ScrollArea(nav_links(lang), flex=1, type="auto"), phone_menu], p="sm", id="shell-navbar"
+            ),
             dmc.AppShellMain(dash.page_container),
         ],
         header={"height": 56},
@@ -149,15 +159,23 @@ def layout() -> dmc.MantineProvider:
 def register_callbacks(app: dash.Dash) -> None:
     """Callbacks are attached to the app (not Dash's global list) so each app gets its own."""
 
-    @app.callback(
+    # In the browser: on a weak signal the drawer must not wait for a round trip to the server.
+    app.clientside_callback(
+        """function (opened, navbar) {
+            return Object.assign({}, navbar || {}, {collapsed: {mobile: !opened}});
+        }""",
         Output("shell", "navbar"),
         Input("shell-burger", "opened"),
         State("shell", "navbar"),
         prevent_initial_call=True,
     )
-    def _toggle_navbar(opened: bool, navbar: dict) -> dict:
-        navbar = navbar if isinstance(navbar, dict) else {}
-        return {**navbar, "collapsed": {"mobile": not opened}}
+    # Choosing a page closes the drawer, which on a phone covers the page just opened.
+    app.clientside_callback(
+        "function (_path) { return false; }",
+        Output("shell-burger", "opened"),
+        Input("_pages_location", "pathname"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output("lang-saved", "data"),
@@ -165,6 +183,17 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _switch_language(lang: str):
+        return _save_language(lang)
+
+    @app.callback(
+        Output("lang-saved", "data", allow_duplicate=True),
+        Input("lang-switch-phone", "value"),
+        prevent_initial_call=True,
+    )
+    def _switch_language_phone(lang: str):
+        return _save_language(lang)
+
+    def _save_language(lang: str):
         if lang not in LANGUAGES:
             raise dash.exceptions.PreventUpdate
         dash.callback_context.response.set_cookie(

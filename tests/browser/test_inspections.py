@@ -110,6 +110,7 @@ def test_inspector_records_a_failure_with_photo_and_a_reinspection_closes_it(
     append_text(dash_duo, dash_duo.find_element("div[data-key='cover'] textarea"), "裸土未覆盖，防尘网破损")
     dash_duo.find_element("div[data-key='cover'] input[type=file]").send_keys(str(photo))
     dash_duo.wait_for_element("div[data-key='cover'] img.insp-thumb", timeout=WAIT)
+    click(dash_duo, "#insp-rest-pass")
     click(dash_duo, "#insp-submit")
     dash_duo.wait_for_element("#insp-saved", timeout=WAIT)
     dash_duo.wait_for_contains_text("#insp-effects", "各类物料堆放100%覆盖", timeout=WAIT)
@@ -124,10 +125,11 @@ def test_inspector_records_a_failure_with_photo_and_a_reinspection_closes_it(
     dash_duo.wait_for_contains_text("#rect-grid", "各类物料堆放100%覆盖")
     dash_duo.wait_for_contains_text("#rect-grid", "2025-12-13")  # deadline: three days
 
-    # A passing re-inspection (every item defaults to 合格) at the default time, today.
+    # A passing re-inspection (every item passed in one tap) at the default time, today.
     _open_form(dash_duo)
     _pick_site(dash_duo, code)
     dash_duo.wait_for_contains_text("#insp-open-rects", "各类物料堆放100%覆盖", timeout=WAIT)
+    click(dash_duo, "#insp-rest-pass")
     click(dash_duo, "#insp-submit")
     dash_duo.wait_for_element("#insp-saved", timeout=WAIT)
     dash_duo.wait_for_contains_text("#insp-effects", "复查合格并销号", timeout=WAIT)

@@ -1,9 +1,12 @@
 """Record or edit one inspection: /inspections/new and /inspections/<id>.
 
-Made for speed on a laptop or tablet: every item starts at 合格, so only failures need a click;
-a failed item asks for a note and takes photos. The callbacks never write to the inputs the user
-typed into, so whatever goes wrong on saving (a missing note, someone else's edit, a server
-error) the form keeps its contents. Saving goes through ``services.inspections``, which checks
+Made for a phone on a construction site: every item starts unanswered, so nothing is recorded
+as passed without a look ("其余合格" then passes the rest in one tap, on purpose); a failed item
+asks for a note and takes photos. ``?site=<id>`` opens the form for that site and
+``?recheck=<rectification id>`` a re-inspection (复查) of exactly that rectification's item.
+Apart from 其余合格 (which fills only unanswered items), the callbacks never write to the inputs
+the user typed into, so whatever goes wrong on saving (a missing note, someone else's edit, a
+server error) the form keeps its contents. Saving goes through ``services.inspections``, which checks
 the role and the township.
 """
 
@@ -18,9 +21,9 @@ from flask import abort, current_app, send_file
 
 from dashboard import analytics
 from dashboard.analytics import inspections as store
-from dashboard.analytics.rectifications import effects_of_inspection, open_for_site
+from dashboard.analytics.rectifications import effects_of_inspection, open_for_site, rectifications
 from dashboard.auth import current_language
-from dashboard.domain.inspection import KINDS, ItemEntry, may_write
+from dashboard.domain.inspection import KINDS, UNANSWERED, ItemEntry, may_write
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
 from dashboard.services import inspections as service
@@ -29,7 +32,7 @@ from dashboard.storage.photos import PhotoRejected, find_photo, is_photo_hash
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, int_or_none, upload_bytes
 
-RESULT_COLORS = {"pass": "teal", "fail": "red", "na": "gray"}
+RESULT_COLORS = {"pass": "teal", "fail": "red", "na": "gray", UNANSWERED: "gray"}
 HIDDEN = {"display": "none"}
 EFFECT_ORDER = {"opened": 0, "repeat": 1, "closed": 2}
 
@@ -52,7 +55,7 @@ def _site_label(row, lang: str) -> str:
 
 def _item_row(item: tuple, entry: ItemEntry | None, lang: str, disabled: bool) -> html.Div:
     key, position, *_ = item
-    result = entry.result if entry else "pass"
+    result = entry.result if entry else UNANSWERED
     photos = list(entry.photos) if entry else []
     return html.Div(
         [
@@ -87,9 +90,15 @@ def _item_row(item: tuple, entry: ItemEntry | None, lang: str, disabled: bool) -
             ),
         ],
         id={"type": "insp-item", "key": key},
-        className="insp-item insp-item-fail" if result == "fail" else "insp-item",
+        className=_item_class(result),
         **{"data-key": key},
     )
+
+
+def _item_class(result: str | None) -> str:
+    if result == "fail":
+        return "insp-item insp-item-fail"
+    return "insp-item insp-item-open" if not result else "insp-item"
 
 
 def _thumbs(key: str, photos: list[str], disabled: bool = False) -> list:
@@ -144,9 +153,12 @@ def _effects(frame, lang: str) -> dmc.Paper | None:
     if frame is None or frame.empty:
         return None
     lines = [
-        html.Li(t(f"inspections.form.effect_{r.effect}", lang,
-                  item=(r.item_label_en or r.item_label) if lang == "en" else r.item_label,
-                  deadline=format_date(r.deadline, lang)))
+        html.Li(dcc.Link(t(f"inspections.form.effect_{r.effect}", lang,
+                           item=(r.item_label_en or r.item_label) if lang == "en" else r.item_label,
+                           deadline=format_date(r.deadline, lang)),
+                         href=f"/rectifications?status={'open' if r.effect != 'closed' else 'closed'}"
+                              f"&search={r.site_code}",
+                         className="insp-effect-link"))
         for r in frame.sort_values("effect", key=lambda e: e.map(EFFECT_ORDER), kind="stable").itertuples()
     ]
     return dmc.Paper(
@@ -159,7 +171,17 @@ def _effects(frame, lang: str) -> dmc.Paper | None:
     )
 
 
-def layout(inspection_id: str | None = None, saved: str | None = None, **_query) -> html.Div:
+def _recheck_of(session, value, today, tz):
+    """The open rectification a 复查 link names, or None."""
+    rect_id = int_or_none(value)
+    if rect_id is None:
+        return None
+    frame = rectifications(session, today, tz, ids=[rect_id], status="open")
+    return None if frame.empty else frame.iloc[0]
+
+
+def layout(inspection_id: str | None = None, saved: str | None = None, site: str | None = None,
+           recheck: str | None = None, **_query) -> html.Div:
     lang = current_language()
     settings = app_settings()
     tz = settings.tz
@@ -184,13 +206,24 @@ def layout(inspection_id: str | None = None, saved: str | None = None, **_query)
         checklist = (store.checklist_by_id(session, view.checklist_version_id) if view
                      else store.checklist_for(session, at.date()))
         alert = store.alert_in_force(session, at)
-        hint = open_for_site(session, view.site_id, today, tz) if view else None
+        followed = None if view else _recheck_of(session, recheck, today, tz)
+        chosen = view.site_id if view else int(followed.site_id) if followed is not None else int_or_none(site)
+        if chosen is not None and chosen not in set(sites["id"]):
+            chosen = None  # not a site this user may inspect: the picker starts empty as usual
+        hint = open_for_site(session, chosen, today, tz) if chosen is not None else None
         effects = effects_of_inspection(session, view.id, today, tz) if view else None
     can_write = user.at_least("inspector") and (
         view is None or may_write(user.role, user.township_id, view.township_id))
     disabled = not can_write
     submitted = view is not None and view.status == "submitted"
     entries = view.entries if view else {}
+    kind_value = view.kind if view else "recheck" if followed is not None else "routine"
+    shown_items = list(checklist.items if checklist else ())
+    if followed is not None:
+        shown_items = [item for item in shown_items if item[0] == followed.item_key]
+    elif view is not None and view.kind == "recheck" and entries:
+        # A stored re-inspection covers the items it answered, no more.
+        shown_items = [item for item in shown_items if item[0] in entries]
 
     header = dmc.Group(
         [
@@ -214,7 +247,7 @@ def layout(inspection_id: str | None = None, saved: str | None = None, **_query)
             dmc.Select(
                 id="insp-site", label=t("inspections.form.site", lang),
                 data=[{"value": str(r.id), "label": _site_label(r, lang)} for r in sites.itertuples()],
-                value=str(view.site_id) if view else None, searchable=True, clearable=not view,
+                value=str(chosen) if chosen is not None else None, searchable=True, clearable=not view,
                 placeholder=t("inspections.form.site_hint", lang), required=True, disabled=disabled,
                 nothingFoundMessage=t("inspections.form.site_none", lang), limit=50,
                 comboboxProps={"withinPortal": True},
@@ -226,8 +259,10 @@ def layout(inspection_id: str | None = None, saved: str | None = None, **_query)
                         valueFormat="YYYY-MM-DD", maxDate=today.isoformat(), required=True, disabled=disabled,
                         w=150,
                     ),
-                    dmc.TimeInput(id="insp-time", label=t("inspections.form.time", lang),
-                                  value=at.strftime("%H:%M"), required=True, disabled=disabled, w=110),
+                    # Mantine's 24-hour field: the browser's own time box follows the system
+                    # locale and showed "11:59 PM" on a Chinese page.
+                    dmc.TimePicker(id="insp-time", label=t("inspections.form.time", lang), format="24h",
+                                   value=at.strftime("%H:%M"), required=True, disabled=disabled, w=100),
                 ],
                 gap="sm", align="flex-start", wrap="nowrap",
             ),
@@ -242,7 +277,7 @@ def layout(inspection_id: str | None = None, saved: str | None = None, **_query)
         [
             dmc.Text(t("inspections.form.kind", lang), size="sm", fw=500),
             dmc.SegmentedControl(
-                id="insp-kind", value=view.kind if view else "routine", disabled=disabled,
+                id="insp-kind", value=kind_value, disabled=disabled,
                 data=[{"value": k, "label": t(f"inspections.kind.{k}", lang)} for k in KINDS],
             ),
             dmc.Text(_checklist_text(checklist, lang), id="insp-checklist", size="sm", c="dimmed"),
@@ -259,13 +294,17 @@ def layout(inspection_id: str | None = None, saved: str | None = None, **_query)
         title=t("inspections.form.alert_title", lang),
     )
     items = dmc.Paper(
-        [_item_row(item, entries.get(item[0]), lang, disabled) for item in (checklist.items if checklist else ())],
+        [_item_row(item, entries.get(item[0]), lang, disabled) for item in shown_items],
         withBorder=True, p=0, id="insp-items",
     )
+
     actions = dmc.Group(
         [
             dmc.Button(t("inspections.form.submit_again" if submitted else "inspections.form.submit", lang),
                        id="insp-submit", size="md", disabled=disabled),
+            # In the bar that stays at the bottom of a phone's screen: reachable from any item.
+            dmc.Button(t("inspections.form.rest_pass", lang), id="insp-rest-pass", variant="light", color="teal",
+                       size="md", n_clicks=0, **{"aria-description": t("inspections.form.rest_pass_hint", lang)}),
             dmc.Button(t("inspections.form.save_draft", lang), id="insp-save-draft", variant="default", size="md",
                        disabled=disabled, style=HIDDEN if submitted else None),
             dmc.Button(t("inspections.form.overwrite", lang), id="insp-overwrite", color="orange", variant="light",
@@ -273,10 +312,19 @@ def layout(inspection_id: str | None = None, saved: str | None = None, **_query)
         ],
         className="insp-actions", style=HIDDEN if disabled else None,
     )
+    recheck_note = None
+    if followed is not None:
+        item_label = (followed.item_label_en or followed.item_label) if lang == "en" else followed.item_label
+        recheck_note = dmc.Alert(t("inspections.form.recheck_of", lang, item=item_label, id=int(followed.id),
+                                   deadline=format_date(followed.deadline, lang)),
+                                 color="blue", id="insp-recheck-of")
+    # After a save the confirmation and what it did to the rectifications come first, in view.
+    confirmation = [banner, _effects(effects, lang)] if saved else [banner]
     return html.Div(
         [
             header,
-            banner,
+            *confirmation,
+            recheck_note,
             fields,
             kind,
             html.Div(_open_hint(hint, lang), id="insp-site-hint"),
@@ -286,7 +334,8 @@ def layout(inspection_id: str | None = None, saved: str | None = None, **_query)
                          value=view.note if view else "", autosize=True, minRows=2, disabled=disabled),
             html.Div(id="insp-message"),
             actions,
-            _effects(effects, lang),
+            None if saved else _effects(effects, lang),
+            dcc.Store(id="insp-saved-flag", data=bool(saved)),
             dcc.Store(id="insp-id", data=view.id if view else None),
             dcc.Store(id="insp-version", data=view.version if view else None),
             dcc.Store(id="insp-latest-version"),
@@ -347,8 +396,29 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def _show_fail_box(result):
         failed = result == "fail"
-        return (None if failed else HIDDEN, RESULT_COLORS.get(result, "gray"),
-                "insp-item insp-item-fail" if failed else "insp-item")
+        return (None if failed else HIDDEN, RESULT_COLORS.get(result, "gray"), _item_class(result))
+
+    # In the browser, so it works on a weak signal: only the unanswered items become 合格.
+    app.clientside_callback(
+        """function (n, values) {
+            if (!n) { return window.dash_clientside.no_update; }
+            return values.map(v => v ? window.dash_clientside.no_update : 'pass');
+        }""",
+        Output({"type": "insp-result", "key": ALL}, "value"),
+        Input("insp-rest-pass", "n_clicks"),
+        State({"type": "insp-result", "key": ALL}, "value"),
+        prevent_initial_call=True,
+    )
+    # The confirmation is at the top of the page just opened; a phone kept the scroll position
+    # of the long form, so bring it into view.
+    app.clientside_callback(
+        """function (saved) {
+            if (saved) { window.scrollTo({top: 0}); }
+            return window.dash_clientside.no_update;
+        }""",
+        Output("insp-saved-flag", "id"),
+        Input("insp-saved-flag", "data"),
+    )
 
     @app.callback(
         Output({"type": "insp-photos", "key": MATCH}, "data"),
@@ -425,7 +495,7 @@ def register_callbacks(app: dash.Dash) -> None:
         new_id = checklist.id if checklist else None
         if new_id != checklist_id:
             # Another checklist version applies: rebuild the items, keeping what was entered per key.
-            typed = {i["key"]: ItemEntry(i["key"], r, n or "", tuple(p or ()))
+            typed = {i["key"]: ItemEntry(i["key"], r or UNANSWERED, n or "", tuple(p or ()))
                      for i, r, n, p in zip(ids, results, notes, photos, strict=True)}
             items = [_item_row(item, typed.get(item[0]), lang, False)
                      for item in (checklist.items if checklist else ())]
@@ -486,7 +556,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
         settings = app_settings()
         when = _parse_when(date_value, time_value, settings.tz)
-        entries = tuple(ItemEntry(k, r or "pass", n or "", tuple(p or ()))
+        entries = tuple(ItemEntry(k, r or UNANSWERED, n or "", tuple(p or ()))
                         for k, r, n, p in zip(keys, results, notes, photos, strict=True))
         data = store.InspectionInput(
             site_id=int_or_none(site_value), inspected_at=when, inspector_name=inspector or "",

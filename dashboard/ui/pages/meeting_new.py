@@ -435,8 +435,11 @@ def layout(**_query):
                                     valueFormat="YYYY-MM-DD",
                                     style={"width": 150},
                                 ),
-                                dmc.TimeInput(
+                                # Mantine's own 24-hour field: the browser's time box follows the
+                                # system locale, so a Chinese page could show "09:00 AM".
+                                dmc.TimePicker(
                                     id="mf-time",
+                                    format="24h",
                                     label=t("meetings.form.time", lang),
                                     value="09:00",
                                     style={"width": 110},

@@ -12,13 +12,14 @@ import datetime as dt
 import dash
 import dash_mantine_components as dmc
 import pandas as pd
-from dash import Input, Output, Patch, html
+from dash import Input, Output, Patch, dcc, html
 
 from dashboard import analytics
 from dashboard.analytics import inspections as inspection_analytics
 from dashboard.analytics.rectifications import STATUS_FILTERS, filtered, rectifications
 from dashboard.analytics.rectifications import rules as rectification_rules
 from dashboard.auth import current_language
+from dashboard.domain.inspection import may_write
 from dashboard.domain.rectification import LEVELS
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date
@@ -26,6 +27,7 @@ from dashboard.ui.components.datagrid import data_grid
 from dashboard.ui.components.empty import when_empty
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, int_or_none
+from dashboard.ui.inputs import rows as inputs_rows
 
 
 def title(**_kwargs) -> str:
@@ -60,12 +62,24 @@ def _columns(lang: str) -> list[dict]:
         {"field": "opened_by", "headerName": h("opened_by"), "cellRenderer": "markdown", "width": 110},
         {"field": "status", "headerName": h("status"), "width": 105},
         {"field": "closed_by", "headerName": h("closed_by"), "cellRenderer": "markdown", "width": 180},
+        {"field": "recheck", "headerName": h("recheck"), "cellRenderer": "markdown", "width": 90},
     ]
 
 
+# A phone shows the rows as cards; more than this many would be a long scroll to nowhere.
+CARD_LIMIT = 60
+
+
+def _recheck_href(rect_id: int) -> str:
+    return f"/inspections/new?recheck={rect_id}"
+
+
 def _rows(frame, lang: str, tz) -> list[dict]:
+    actor = acting_user()
     rows = []
     for r in frame.itertuples():
+        # Offered only to who may record it: an inspector for the own township's sites.
+        can_recheck = r.status == "open" and may_write(actor.role or "viewer", actor.township_id, int(r.township_id))
         closed = ""
         if pd.notna(r.closed_inspection_id) and pd.notna(r.closed_at):
             closed = f"[{r.closed_at.astimezone(tz):%Y-%m-%d} #{int(r.closed_inspection_id)}]" \
@@ -87,8 +101,43 @@ def _rows(frame, lang: str, tz) -> list[dict]:
             "opened_by": f"[#{int(r.opened_inspection_id)}](/inspections/{int(r.opened_inspection_id)})",
             "status": t(f"rectifications.status.{r.status}", lang),
             "closed_by": closed,
+            "recheck": f"[{t('rectifications.recheck', lang)}]({_recheck_href(int(r.id))})" if can_recheck else "",
+            "recheck_href": _recheck_href(int(r.id)) if can_recheck else None,
+            "site_href": f"/sites/{int(r.site_id)}", "site_label": f"{r.site_code} {r.site_name}",
         })
     return rows
+
+
+def _cards(rows: list[dict], lang: str) -> list:
+    """The rows as stacked cards for a phone, where nine columns cannot fit."""
+    cards = [
+        html.Div(
+            [
+                dcc.Link(row["site_label"], href=row["site_href"], className="rect-card-site"),
+                html.Div(row["item"], className="rect-card-item"),
+                html.Div(
+                    [
+                        html.Span(f"{t('rectifications.col.deadline', lang)} {row['deadline']}"),
+                        html.Span(t("sites.detail.days", lang, n=row["overdue"]), className="overdue-cell")
+                        if row["overdue"] > 0 else None,
+                        html.Span(row["level_label"], className=f"esc-cell esc-{row['level']} rect-card-level"),
+                        html.Span(row["status"]),
+                    ],
+                    className="rect-card-meta",
+                ),
+                html.Div(row["unit"], className="rect-card-unit"),
+                dmc.Anchor(dmc.Button(t("rectifications.recheck", lang), size="sm", variant="light"),
+                           href=row["recheck_href"], className="rect-card-recheck")
+                if row["recheck_href"] else None,
+            ],
+            className="rect-card",
+        )
+        for row in rows[:CARD_LIMIT]
+    ]
+    if len(rows) > CARD_LIMIT:
+        cards.append(dmc.Text(t("rectifications.cards_more", lang, shown=CARD_LIMIT, count=len(rows)), size="sm",
+                              c="dimmed"))
+    return cards
 
 
 def _kpi(label: str, value: int, kpi_id: str, color: str = "dark") -> dmc.Paper:
@@ -100,7 +149,7 @@ def _kpi(label: str, value: int, kpi_id: str, color: str = "dark") -> dmc.Paper:
 
 @when_empty("rectifications", "empty.rectifications", [("empty.inspections.new", "/inspections/new")],
             link_role="inspector")
-def layout(**_query) -> html.Div:
+def layout(status: str | None = None, search: str | None = None, **_query) -> html.Div:
     lang = current_language()
     settings = app_settings()
     tz = settings.tz
@@ -150,19 +199,20 @@ def layout(**_query) -> html.Div:
                 [
                     dmc.Text(t("rectifications.status_filter", lang), size="sm", fw=500),
                     dmc.SegmentedControl(
-                        id="rect-f-status", value="open",
+                        id="rect-f-status", value=status if status in STATUS_FILTERS else "open",
                         data=[{"value": k, "label": t(f"rectifications.filter.{k}", lang)} for k in STATUS_FILTERS],
                     ),
                 ],
                 gap=2,
             ),
             dmc.TextInput(id="rect-f-search", label=t("rectifications.search", lang), w=200,
+                          value=str(search or "")[:60],
                           placeholder=t("rectifications.search_hint", lang)),
         ],
         align="flex-end", gap="md",
     )
     grid = data_grid("rect-grid", _columns(lang), [], lang, height="600px", row_id="params.data.id",
-                     class_name="insp-grid")
+                     class_name="insp-grid", quickFilterText=str(search or "")[:60])
     return html.Div(
         [
             dmc.Group(
@@ -177,7 +227,8 @@ def layout(**_query) -> html.Div:
             dmc.Text(rules_text, size="sm", c="dimmed", id="rect-rules"),
             dmc.Paper(filters, withBorder=True, p="md"),
             dmc.Text("", id="rect-count", size="sm", c="dimmed"),
-            grid,
+            dmc.Box(grid, visibleFrom="sm"),
+            dmc.Box(id="rect-cards", hiddenFrom="sm", className="rect-cards"),
         ],
         className="page page-rectifications",
         style={"display": "flex", "flexDirection": "column", "gap": "14px"},
@@ -201,6 +252,22 @@ def register_callbacks(app: dash.Dash) -> None:
             frame = rectifications(session, analytics.today(session, tz), tz)
         frame = filtered(frame, status or "open", int_or_none(township), item)
         return _rows(frame, lang, tz), t("rectifications.count", lang, count=len(frame))
+
+    @app.callback(
+        Output("rect-cards", "children"),
+        Input("rect-grid", "rowData"),
+        Input("rect-f-search", "value"),
+    )
+    def _cards_of(rows, search):
+        # A phone shows cards, not the grid, so the grid's quick filter does not reach them.
+        texts = ("site_label", "site_href", "item", "deadline", "level_label", "status", "unit", "township")
+        rows = [r for r in inputs_rows(rows)
+                if all(isinstance(r.get(k), str) for k in texts) and isinstance(r.get("overdue"), int)
+                and r.get("level") in range(len(LEVELS)) and isinstance(r.get("recheck_href"), (str, type(None)))]
+        words = search.lower().split() if isinstance(search, str) else []
+        rows = [r for r in rows if all(w in " ".join(r[k] for k in ("site_label", "township", "item", "unit")).lower()
+                                       for w in words)]
+        return _cards(rows, current_language())
 
     @app.callback(
         Output("rect-grid", "dashGridOptions", allow_duplicate=True),

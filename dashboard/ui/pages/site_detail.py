@@ -14,6 +14,7 @@ from dash import dcc, html
 from dashboard.analytics.sites import RATE_DAYS, site_detail
 from dashboard.auth import current_language
 from dashboard.domain.coords import from_wgs84
+from dashboard.domain.inspection import may_write
 from dashboard.figures.compliance import ALERT_COLOURS
 from dashboard.figures.sites import results_heatmap, site_map
 from dashboard.figures.theme import PLATE_COLOURS, graph_config, text_colour_on
@@ -46,14 +47,18 @@ def _section(title: str, children, element_id: str | None = None):
 
 
 def _table(head: list[str], rows: list[list], element_id: str, empty: str, widths: list | None = None):
+    """A table on a wide screen; on a phone each row becomes a card of "label: value" lines
+    (class ``stack-table``), since six columns at 360 px leave one character per line."""
     if not rows:
         return dmc.Text(empty, c="dimmed", size="sm", id=element_id)
     widths = widths or [None] * len(head)
     return dmc.Table(
         [dmc.TableThead(dmc.TableTr([dmc.TableTh(h, **({"w": w} if w else {}))
                                      for h, w in zip(head, widths, strict=True)])),
-         dmc.TableTbody([dmc.TableTr([dmc.TableTd(c) for c in row]) for row in rows])],
+         dmc.TableTbody([dmc.TableTr([dmc.TableTd(c, **{"data-label": h}) for c, h in zip(row, head, strict=True)])
+                         for row in rows])],
         striped=True, highlightOnHover=True, withTableBorder=False, id=element_id, verticalSpacing="xs",
+        className="stack-table",
     )
 
 
@@ -93,6 +98,9 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
     labels = data.labels.set_index("key")["label" if lang == "zh" else "label_en"].to_dict()
     rate_text = "—" if pd.isna(data.rate) else f"{data.rate * 100:.1f}%"
 
+    actor = acting_user()
+    can_inspect = site["status"] == "active" and may_write(actor.role or "viewer", actor.township_id,
+                                                           site.get("township_id"))
     header = dmc.Group([
         dmc.Group([
             dmc.Title(site["name"], order=2, id="site-title"),
@@ -100,6 +108,8 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
             dmc.Badge(t(f"sites.status.{site['status']}", lang), variant="outline", size="lg", radius="sm"),
         ], gap="sm"),
         dmc.Group([
+            dmc.Anchor(dmc.Button(t("sites.inspect_here", lang), size="md"), href=f"/inspections/new?site={site['id']}",
+                       id="site-inspect") if can_inspect else None,
             dcc.Link(t("sites.detail.back", lang), href="/sites"),
             dmc.Anchor(t("sites.detail.edit", lang), href=f"/sites?edit={site['id']}", id="site-edit-link")
             if acting_user().at_least("editor") else None,
@@ -129,7 +139,8 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
         dmc.Text(t("sites.detail.days", lang, n=r.days_overdue), size="sm", c="red", fw=600) if r.days_overdue
         else dmc.Text(t("sites.detail.not_overdue", lang), size="sm", c="dimmed"),
         dmc.Badge(t(f"sites.escalation.{int(r.escalation_level)}", lang), size="md",
-                  color=ESCALATION_COLOURS.get(int(r.escalation_level), "gray"), variant="light"),
+                  color=ESCALATION_COLOURS.get(int(r.escalation_level), "gray"), variant="light",
+                  styles={"root": {"flexShrink": 0, "overflow": "visible"}, "label": {"overflow": "visible"}}),
         r.responsible_unit,
     ] for r in data.rectifications.itertuples()]
     rectifications = _section(t("sites.detail.rect_title", lang), [

@@ -22,7 +22,9 @@ from dashboard.analytics import sites as analytics
 from dashboard.analytics.sites import COMPLIANCE_BANDS, NO_RATE_BAND, filter_sites, site_table
 from dashboard.auth import current_language
 from dashboard.domain.coords import SYSTEMS, from_wgs84
+from dashboard.domain.inspection import may_write
 from dashboard.domain.sites import PLATES, SITE_TYPES, STATUSES
+from dashboard.figures.theme import PLATE_COLOURS, text_colour_on
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
 from dashboard.ingest.export import csv_bytes, xlsx_bytes
@@ -68,10 +70,16 @@ def _none(value: Any) -> Any:
     return value
 
 
+def inspect_href(site_id: int) -> str:
+    return f"/inspections/new?site={site_id}"
+
+
 def grid_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
     """Grid rows: display labels in ``lang``, rate in percent, dates ISO (sortable as text)."""
+    actor = acting_user()
     rows = []
     for r in frame.itertuples():
+        can_inspect = r.status == "active" and may_write(actor.role or "viewer", actor.township_id, int(r.township_id))
         rate = _none(r.rate)
         last = _none(r.last_inspected)
         started = _none(r.started_on)
@@ -87,8 +95,38 @@ def grid_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
             "site_type": t(f"sites.type.{r.site_type}", lang), "area_m2": _none(r.area_m2),
             "builder_unit": r.builder_unit, "contractor_unit": r.contractor_unit,
             "started_on": started.isoformat() if started is not None else None, "address": r.address,
+            "inspect": t("sites.col.inspect", lang), "inspect_href": inspect_href(int(r.id)) if can_inspect else None,
         })
     return rows
+
+
+def site_cards(rows: list[dict], lang: str, limit: int = 60) -> list:
+    """The sites as stacked cards for a phone: name, township, plate, rate and 巡查此工地."""
+    cards = []
+    for row in rows[:limit]:
+        rate = "—" if row["rate"] is None else f"{row['rate']:.1f}%"
+        colour = PLATE_COLOURS.get(row["plate_key"], "#adb5bd")
+        cards.append(html.Div(
+            [
+                html.Div([
+                    dcc.Link(row["name"], href=f"/sites/{row['id']}", className="site-card-name"),
+                    html.Span(row["plate"], className="site-card-plate",
+                              style={"background": colour, "color": text_colour_on(colour)}),
+                ], className="site-card-head"),
+                html.Div([html.Span(row["code"]), html.Span(row["township"]), html.Span(row["status"]),
+                          html.Span(t("sites.card.rate", lang, rate=rate)),
+                          html.Span(t("sites.card.open", lang, n=row["open_rectifications"]))
+                          if row["open_rectifications"] else None,
+                          html.Span(row.get("distance_text") or "", className="site-card-distance")],
+                         className="site-card-meta"),
+                dmc.Anchor(dmc.Button(t("sites.inspect_here", lang), size="sm"), href=row["inspect_href"],
+                           className="site-card-inspect") if row["inspect_href"] else None,
+            ],
+            className="site-card",
+        ))
+    if len(rows) > limit:
+        cards.append(dmc.Text(t("sites.cards_more", lang, shown=limit, count=len(rows)), size="sm", c="dimmed"))
+    return cards
 
 
 def _column_defs(lang: str) -> list[dict]:
@@ -101,7 +139,10 @@ def _column_defs(lang: str) -> list[dict]:
     def col(field: str, **extra) -> dict:
         return {"field": field, "headerName": t(f"sites.col.{field}", lang), **extra}
 
+    inspect = [col("inspect", width=80, cellRenderer="InspectLink", sortable=False, filter=False)] \
+        if acting_user().at_least("inspector") else []
     return [
+        *inspect,
         col("code", width=110, pinned="left"),
         col("name", minWidth=220, flex=2, cellRenderer="SiteLink", pinned="left"),
         col("township", width=150),
@@ -236,11 +277,17 @@ def layout(edit: str | None = None, **_query) -> html.Div:
     values = initial["values"] if initial else form_values(None)
     target = {k: initial[k] for k in ("id", "version", "loaded", "started_from")} if initial else None
 
+    # An inspector works in one township: the list opens on its sites (the filter can widen it).
+    actor = acting_user()
+    own = [str(actor.township_id)] if actor.role == "inspector" and actor.township_id is not None else []
+    if own:
+        frame = filter_sites(frame, ids(own), [], [], None)
+    rows = grid_rows(frame, lang)
     filters = dmc.Group([
         dmc.TextInput(id="sites-search", placeholder=t("sites.filter.search", lang), w=220,
                       label=t("sites.filter.search_label", lang)),
         dmc.MultiSelect(id="sites-filter-township", label=t("sites.filter.township", lang),
-                        data=_township_options(lang, townships), value=[], clearable=True, searchable=True, w=260,
+                        data=_township_options(lang, townships), value=own, clearable=True, searchable=True, w=260,
                         placeholder=t("sites.filter.any", lang), nothingFoundMessage=t("sites.form.nothing", lang)),
         dmc.MultiSelect(id="sites-filter-status", label=t("sites.filter.status", lang), data=options["status"],
                         value=[], clearable=True, w=200, placeholder=t("sites.filter.any", lang)),
@@ -274,11 +321,13 @@ def layout(edit: str | None = None, **_query) -> html.Div:
             dmc.Paper([filters], withBorder=True, p="md", radius="md"),
             dmc.Group([
                 dmc.Text("", id="sites-count", size="sm", fw=500),
-                dmc.Group(actions, gap="xs"),
+                dmc.Group(actions, gap="xs", visibleFrom="sm"),
             ], justify="space-between"),
             html.Div(id="sites-message"),
-            data_grid("sites-grid", _column_defs(lang), grid_rows(frame, lang), lang, height="600px",
-                      rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}),
+            dmc.Box(data_grid("sites-grid", _column_defs(lang), rows, lang, height="600px",
+                              rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}),
+                    visibleFrom="sm"),
+            dmc.Box(site_cards(rows, lang), id="sites-cards", hiddenFrom="sm", className="site-cards"),
             dmc.Text(t("sites.rate_note", lang), size="xs", c="dimmed"),
             html.Div(id="sites-upload-result"),
             dcc.Download(id="sites-download"),
@@ -372,6 +421,20 @@ def register_callbacks(app: dash.Dash) -> None:
         frame = filter_sites(frame, ids(townships), strings(statuses, STATUSES), strings(plates, PLATES),
                              None if band == "all" else band)
         return grid_rows(frame, lang)
+
+    @app.callback(Output("sites-cards", "children"), Input("sites-grid", "rowData"), Input("sites-search", "value"),
+                  prevent_initial_call=True)
+    def _cards(rows, text):
+        # A phone shows cards, not the grid, so the grid's quick filter does not reach them.
+        card_keys = {"id", "name", "code", "township", "status", "plate", "plate_key", "rate", "open_rectifications",
+                     "inspect_href"}
+        rows = [r for r in inputs_rows(rows) if card_keys <= r.keys() and isinstance(r["id"], int)
+                and isinstance(r["open_rectifications"], int) and isinstance(r["rate"], (int, float, type(None)))
+                and isinstance(r["plate_key"], str) and isinstance(r["inspect_href"], (str, type(None)))]
+        words = text.lower().split() if isinstance(text, str) else []
+        fields = ("code", "name", "township", "builder_unit", "contractor_unit", "address")
+        rows = [r for r in rows if all(w in " ".join(str(r.get(f) or "") for f in fields).lower() for w in words)]
+        return site_cards(rows, current_language())
 
     @app.callback(Output("sites-grid", "dashGridOptions"), Input("sites-search", "value"),
                   prevent_initial_call=True)

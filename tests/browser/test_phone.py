@@ -53,6 +53,8 @@ def test_no_page_scrolls_sideways_on_a_phone(browser_ready, dash_duo, demo_app, 
     hrefs = [a.get_attribute("href") for a in dash_duo.find_elements("#shell-navbar a")]
     assert len(hrefs) >= 10
     wide = {}
+    # The wall is a kiosk for the command centre's 16:9 screens (tests/browser/test_wall.py), not a phone page.
+    hrefs = [h for h in hrefs if not h.endswith("/wall")]
     for href in hrefs + [dash_duo.server_url + path for path in EXTRA_PATHS]:
         dash_duo.driver.get(href)
         settled(dash_duo)

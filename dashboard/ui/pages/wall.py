@@ -288,7 +288,7 @@ def layout(rotate=None, scene=None, refresh=None, lang=None, **_query) -> html.D
                      html.Div(values["wall-ticker.children"], id="wall-ticker", className="wall-ticker")],
                     className="wall-footer"),
         html.Div(t("wall.reconnecting", lang), id="wall-offline", className="wall-offline"),
-    ], className="wall-root", id="wall-root", lang="zh-CN" if lang == "zh" else "en")
+    ], className="page wall-root", id="wall-root", lang="zh-CN" if lang == "zh" else "en")
 
 
 def title(**_kwargs) -> str:

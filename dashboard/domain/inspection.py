@@ -9,6 +9,7 @@ township works district-wide); editors and admins write everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -19,6 +20,8 @@ KINDS = ("routine", "recheck", "alert_check")
 # An item the inspector has not answered yet: every item starts so, so that nothing is recorded
 # as passed without someone having looked at it.
 UNANSWERED = ""
+# The form's idempotency key: a UUID made in the browser (letters, digits and dashes).
+CLIENT_KEY = re.compile(r"^[A-Za-z0-9-]{16,64}$")
 
 
 @dataclass(frozen=True)

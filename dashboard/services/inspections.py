@@ -16,10 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dashboard.domain.errors import CodedError
-from dashboard.domain.inspection import Issue, answered, validate
+from dashboard.domain.inspection import CLIENT_KEY, Issue, answered, validate
 from dashboard.i18n import t
 from dashboard.ingest.inspections_excel import ReadResult, read_inspections
 from dashboard.ingest.report import Problem
@@ -47,6 +48,8 @@ class SaveResult:
     action: str = "save_draft"
     outcome: ApplyOutcome = field(default_factory=ApplyOutcome)
     plate: str | None = None
+    # A resend of a submit that had already landed: nothing was written this time.
+    replayed: bool = False
 
 
 def _check_scope(session: Session, actor: Actor, data: InspectionInput, inspection_id: int | None) -> None:
@@ -108,10 +111,37 @@ def record(session: Session, actor: Actor, data: InspectionInput, *, submit: boo
 
 def save_inspection(settings: Settings, actor: Actor, data: InspectionInput, *, submit: bool,
                     inspection_id: int | None = None, expected_version: int | None = None) -> SaveResult:
-    """Create or update an inspection (draft or submitted) in one transaction; see ``record``."""
-    with session_scope(settings.database_url) as session:
-        return record(session, actor, data, submit=submit, tz=settings.tz, inspection_id=inspection_id,
-                      expected_version=expected_version)
+    """Create or update an inspection (draft or submitted) in one transaction; see ``record``.
+
+    A new inspection may carry the form's idempotency key (``data.client_key``), and then a resend
+    never makes a second inspection: while the one the key made is a draft, the resend updates it
+    (a draft save whose answer was lost, followed by 提交); once submitted, a resend changes nothing
+    and returns it (``replayed``).
+    """
+    key = data.client_key if inspection_id is None else None
+    if key is not None and not CLIENT_KEY.fullmatch(key):
+        raise CodedError("client_key_invalid")
+    data = replace(data, client_key=key)
+    for attempt in range(2):
+        if key is not None:
+            with read_scope(settings.database_url) as session:
+                made = store.inspection_by_client_key(session, key)
+            if made is not None:
+                if made.inspector_id != actor.user_id:
+                    raise CodedError("client_key_invalid")
+                if made.status == "submitted":
+                    require(actor, "inspector")
+                    return SaveResult(made.id, made.version, made.status, "submit", replayed=True)
+                inspection_id, expected_version = made.id, made.version
+        try:
+            with session_scope(settings.database_url) as session:
+                return record(session, actor, data, submit=submit, tz=settings.tz, inspection_id=inspection_id,
+                              expected_version=expected_version)
+        except IntegrityError:
+            # Two sends of one key at the same moment: the other one made it; look again.
+            if key is None or attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def save_photo(settings: Settings, actor: Actor, data: bytes) -> str:

@@ -67,6 +67,8 @@ class InspectionInput:
     note: str = ""
     working_during_stop: bool = False
     source: str = "form"
+    # The browser's idempotency key for a new inspection (None: no retry protection, as imports).
+    client_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class InspectionView:
     checklist_version_id: int
     updated_at: dt.datetime | None
     entries: dict[str, ItemEntry]
+    client_key: str | None = None
 
 
 # --- lookups -----------------------------------------------------------------------------------------
@@ -181,6 +184,23 @@ def photo_max_bytes(session: Session) -> int:
         return DEFAULT_MAX_BYTES
 
 
+@dataclass(frozen=True)
+class KeyedInspection:
+    id: int
+    version: int
+    status: str
+    inspector_id: int | None
+
+
+def inspection_by_client_key(session: Session, client_key: str) -> KeyedInspection | None:
+    """The inspection a form with this idempotency key already made, if any."""
+    row = session.execute(
+        select(Inspection.id, Inspection.version, Inspection.status, Inspection.inspector_id)
+        .where(Inspection.client_key == client_key)
+    ).first()
+    return KeyedInspection(*row) if row is not None else None
+
+
 def load_inspection(session: Session, inspection_id: int) -> InspectionView | None:
     insp = session.get(Inspection, inspection_id)
     if insp is None:
@@ -204,6 +224,7 @@ def load_inspection(session: Session, inspection_id: int) -> InspectionView | No
         checklist_version_id=insp.checklist_version_id,
         updated_at=insp.updated_at,
         entries=entries,
+        client_key=insp.client_key,
     )
 
 
@@ -247,7 +268,7 @@ def write_inspection(
     # Queries first: a new row must not be autoflushed half-filled.
     item_ids = checklist_item_ids(session, checklist.id)
     if inspection_id is None:
-        insp = Inspection(inspector_id=user_id, source=data.source, status="draft")
+        insp = Inspection(inspector_id=user_id, source=data.source, status="draft", client_key=data.client_key)
         session.add(insp)
         old_site = None
     else:

@@ -243,6 +243,9 @@ class Inspection(TimestampMixin, Base):
     note: Mapped[str] = mapped_column(Text, default="")
     # form | excel | demo
     source: Mapped[str] = mapped_column(String(16), default="form")
+    # The form's idempotency key (a UUID made in the browser): a submit resent after a dropped
+    # connection finds the inspection it already made instead of making a second one.
+    client_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     site: Mapped[Site] = relationship()

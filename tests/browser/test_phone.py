@@ -190,3 +190,58 @@ def test_from_the_site_page_to_a_saved_inspection_on_a_phone(browser_ready, dash
     keys = [e.get_attribute("data-key") for e in dash_duo.find_elements("#insp-items .insp-item")]
     assert keys == ["cover"]
     no_console_errors(dash_duo)
+
+
+def _drafts_on_the_phone(duo) -> list[str]:
+    return duo.driver.execute_script(
+        "return Object.keys(localStorage).filter(k => k.startsWith('dashboard.inspection-draft:'))")
+
+
+def test_nothing_is_lost_on_a_reload_or_a_dropped_connection(browser_ready, dash_duo, demo_app, demo_settings):
+    from sqlalchemy import func, select
+
+    from dashboard.store.db import session_scope
+    from dashboard.store.models import Inspection
+    from tests.browser.helpers import append_text
+
+    def saved() -> int:
+        with session_scope(demo_settings.database_url) as s:
+            return s.scalar(select(func.count()).select_from(Inspection).where(Inspection.site_id == site_id))
+
+    site_id, code = _houzhai_site_without_open_rectifications(demo_settings)
+    before = saved()
+    start(dash_duo, demo_app)
+    as_phone(dash_duo, 390, 844)
+    login(dash_duo, "inspector")
+    dash_duo.driver.get(dash_duo.server_url + f"/inspections/new?site={site_id}")
+    dash_duo.wait_for_element("#insp-submit", timeout=WAIT)
+    click(dash_duo, (By.XPATH, "//div[@data-key='cover']//label[normalize-space()='不合格']"))
+    append_text(dash_duo, dash_duo.wait_for_element("div[data-key='cover'] textarea", timeout=WAIT), "防尘网破损")
+    click(dash_duo, "#insp-rest-pass")
+    dash_duo.wait_for_contains_text("#insp-draft-status", "已保存在本机", timeout=WAIT)
+
+    # A reload (or a closed tab) brings everything back from the phone.
+    dash_duo.driver.refresh()
+    dash_duo.wait_for_contains_text("#insp-restored", "已恢复本机保存的内容", timeout=WAIT)
+    WebDriverWait(dash_duo.driver, WAIT).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#insp-items input[type=radio]:checked")) == 8,
+        "the answers were not restored")
+    assert dash_duo.find_element("div[data-key='cover'] input[type=radio]:checked").get_attribute("value") == "fail"
+    assert dash_duo.find_element("div[data-key='cover'] textarea").get_attribute("value") == "防尘网破损"
+    assert code in dash_duo.find_element("#insp-site").get_attribute("value")
+
+    # The signal drops before 提交: the submit waits on the phone, nothing reaches the server.
+    dash_duo.driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+    click(dash_duo, "#insp-submit")
+    dash_duo.wait_for_contains_text("#insp-send-status", "未联网", timeout=WAIT)
+    assert saved() == before
+    # The signal returns: the outbox sends it by itself, once.
+    dash_duo.driver.delete_network_conditions()
+    dash_duo.wait_for_element("#insp-saved", timeout=40)
+    dash_duo.wait_for_contains_text("#insp-effects", "各类物料堆放100%覆盖", timeout=WAIT)
+    assert saved() == before + 1
+    assert _drafts_on_the_phone(dash_duo) == []
+    # What failed while offline was the network, reported by the browser; nothing else went wrong.
+    errors = [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
+    assert all("ERR_INTERNET_DISCONNECTED" in e["message"] or "the server did not respond" in e["message"]
+               for e in errors), errors

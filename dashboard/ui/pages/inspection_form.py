@@ -8,21 +8,29 @@ Apart from 其余合格 (which fills only unanswered items), the callbacks never
 the user typed into, so whatever goes wrong on saving (a missing note, someone else's edit, a
 server error) the form keeps its contents. Saving goes through ``services.inspections``, which checks
 the role and the township.
+
+On a weak signal nothing is lost either (assets/inspection_draft.js): every change is kept on the
+phone under the form's address until the server confirms the save, so a reload or a closed tab
+brings it back; 提交 goes through an outbox that resends until it is answered, and the form's
+idempotency key makes every resend save the same one inspection.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from urllib.parse import urlencode
 
 import dash
 import dash_mantine_components as dmc
-from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 from flask import abort, current_app, send_file
 
 from dashboard import analytics
 from dashboard.analytics import inspections as store
 from dashboard.analytics.rectifications import effects_of_inspection, open_for_site, rectifications
 from dashboard.auth import current_language
+from dashboard.domain.errors import CodedError
 from dashboard.domain.inspection import KINDS, UNANSWERED, ItemEntry, may_write
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
@@ -320,10 +328,18 @@ def layout(inspection_id: str | None = None, saved: str | None = None, site: str
                                  color="blue", id="insp-recheck-of")
     # After a save the confirmation and what it did to the rectifications come first, in view.
     confirmation = [banner, _effects(effects, lang)] if saved else [banner]
+    restored = html.Div(
+        [html.Span(id="insp-restored-text"),
+         dmc.Button(t("inspections.draft.discard", lang), id="insp-discard", variant="subtle", color="gray",
+                    size="compact-sm", n_clicks=0)],
+        id="insp-restored", className="insp-restored", style=HIDDEN,
+    )
     return html.Div(
         [
             header,
             *confirmation,
+            restored,
+            html.Div(id="insp-other-drafts", className="insp-other-drafts"),
             recheck_note,
             fields,
             kind,
@@ -334,8 +350,10 @@ def layout(inspection_id: str | None = None, saved: str | None = None, site: str
                          value=view.note if view else "", autosize=True, minRows=2, disabled=disabled),
             html.Div(id="insp-message"),
             actions,
+            html.Div(id="insp-send-status", className="insp-send-status", role="status"),
             None if saved else _effects(effects, lang),
             dcc.Store(id="insp-saved-flag", data=bool(saved)),
+            *_draft_parts(_draft_slot(view, site, recheck, disabled), view, saved, lang),
             dcc.Store(id="insp-id", data=view.id if view else None),
             dcc.Store(id="insp-version", data=view.version if view else None),
             dcc.Store(id="insp-latest-version"),
@@ -348,6 +366,32 @@ def layout(inspection_id: str | None = None, saved: str | None = None, site: str
 
 
 # --- callbacks ------------------------------------------------------------------------------------
+
+
+def _draft_slot(view, site: str | None, recheck: str | None, disabled: bool) -> str | None:
+    """Where this form's draft is kept on the phone: the form's own address (None: read-only)."""
+    if disabled:
+        return None
+    if view is not None:
+        return f"/inspections/{view.id}"
+    query = urlencode({k: v for k, v in (("site", site), ("recheck", recheck)) if v})
+    return "/inspections/new" + (f"?{query}" if query else "")
+
+
+def _draft_parts(slot: str | None, view, saved: str | None, lang: str) -> list:
+    texts = {k: t(f"inspections.draft.{k}", lang) for k in
+             ("kept", "not_kept", "restored", "offline", "sending", "resending", "sent", "other_draft")}
+    return [
+        dcc.Store(id="insp-slot", data=slot),
+        # A new form's idempotency key: every send of it saves the same one inspection.
+        dcc.Store(id="insp-key", data=None if view else str(uuid.uuid4())),
+        dcc.Store(id="insp-saved-key", data=getattr(view, "client_key", None) if saved else None),
+        dcc.Store(id="insp-draft-texts", data=texts),
+        dcc.Store(id="insp-outbox"),
+        dcc.Store(id="insp-ack"),
+        html.Div(id="insp-draft-status", className="insp-draft-status"),
+        dcc.Interval(id="insp-outbox-tick", interval=3000, disabled=slot is None),
+    ]
 
 
 def _parse_when(date_value: str | None, time_value: str | None, tz) -> dt.datetime | None:
@@ -516,6 +560,8 @@ def register_callbacks(app: dash.Dash) -> None:
                                   settings.tz)
         return _open_hint(frame, current_language())
 
+    _draft_callbacks(app)
+
     @app.callback(
         Output("insp-message", "children"),
         Output({"type": "insp-note", "key": ALL}, "error"),
@@ -525,8 +571,9 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("insp-nav", "href"),
         Output("insp-overwrite", "style"),
         Output("insp-latest-version", "data"),
-        Input("insp-submit", "n_clicks"),
-        Input("insp-save-draft", "n_clicks"),
+        Output("insp-ack", "data"),
+        Input("insp-outbox", "data"),
+        State("insp-key", "data"),
         State("insp-id", "data"),
         State("insp-version", "data"),
         State("insp-site", "value"),
@@ -542,17 +589,22 @@ def register_callbacks(app: dash.Dash) -> None:
         State({"type": "insp-photos", "key": ALL}, "data"),
         prevent_initial_call=True,
     )
-    def _save(_submit, _draft, inspection_id, version, site_value, date_value, time_value, inspector, kind,
+    def _save(outbox, client_key, inspection_id, version, site_value, date_value, time_value, inspector, kind,
               wds, general_note, ids, results, notes, photos):
+        # The outbox (inspection_draft.js) sends 提交 and 保存草稿, and sends again after a dropped
+        # connection: every answer here carries the send's id, so the phone stops resending.
+        if not isinstance(outbox, dict) or not isinstance(outbox.get("id"), str):
+            raise BadInput("outbox")
         lang = current_language()
-        submit = ctx.triggered_id == "insp-submit"
+        submit = outbox.get("submit") is True
         keys = [i["key"] for i in ids]
         no_errors = [None] * len(keys)
+        answered = {"id": outbox["id"], "saved": False}
 
         def refuse(message, note_errors=None, site_error=None, inspector_error=None, time_error=None,
                    overwrite=HIDDEN, latest=no_update):
             return (message, note_errors or no_errors, site_error, inspector_error, time_error, no_update,
-                    overwrite, latest)
+                    overwrite, latest, answered)
 
         settings = app_settings()
         when = _parse_when(date_value, time_value, settings.tz)
@@ -561,6 +613,7 @@ def register_callbacks(app: dash.Dash) -> None:
         data = store.InspectionInput(
             site_id=int_or_none(site_value), inspected_at=when, inspector_name=inspector or "",
             entries=entries, kind=kind or "routine", note=general_note or "", working_during_stop=bool(wds),
+            client_key=client_key if isinstance(client_key, str) else None,
         )
         with read_session() as session:
             checklist = store.checklist_for(session, when.date()) if when else None
@@ -589,9 +642,12 @@ def register_callbacks(app: dash.Dash) -> None:
                           overwrite=None, latest=exc.current_version)
         except service.InspectionNotFound:
             return refuse(_message("red", t("inspections.form.not_found", lang)))
+        except CodedError as refused:
+            return refuse(_message("red", t(f"inspections.msg.{refused.code}", lang)))
         outcome = {"save_draft": "draft", "submit": "submitted", "update": "updated"}[saved.action]
         return (_message("teal", t(f"inspections.form.saved_{outcome}", lang)), no_errors, None, None, None,
-                f"/inspections/{saved.inspection_id}?saved={outcome}", HIDDEN, no_update)
+                f"/inspections/{saved.inspection_id}?saved={outcome}", HIDDEN, no_update,
+                {**answered, "saved": True})
 
     @app.callback(
         Output("insp-version", "data"),
@@ -606,6 +662,72 @@ def register_callbacks(app: dash.Dash) -> None:
             return no_update, no_update, no_update
         lang = current_language()
         return latest, HIDDEN, _message("orange", t("inspections.msg.overwrite_armed", lang))
+
+
+def _draft_callbacks(app: dash.Dash) -> None:
+    """The phone-side draft and outbox (assets/inspection_draft.js)."""
+    app.clientside_callback(
+        ClientsideFunction("inspection_draft", "restore"),
+        Output("insp-slot", "id"),
+        Input("insp-slot", "data"),
+        State("insp-version", "data"),
+        State("insp-saved-key", "data"),
+        State({"type": "insp-result", "key": ALL}, "id"),
+        State("insp-draft-texts", "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("inspection_draft", "keep"),
+        Output("insp-draft-status", "children"),
+        Input("insp-site", "value"),
+        Input("insp-date", "value"),
+        Input("insp-time", "value"),
+        Input("insp-inspector", "value"),
+        Input("insp-kind", "value"),
+        Input("insp-wds", "checked"),
+        Input("insp-general-note", "value"),
+        Input({"type": "insp-result", "key": ALL}, "value"),
+        Input({"type": "insp-note", "key": ALL}, "value"),
+        Input({"type": "insp-photos", "key": ALL}, "data"),
+        State({"type": "insp-result", "key": ALL}, "id"),
+        State("insp-slot", "data"),
+        State("insp-key", "data"),
+        State("insp-version", "data"),
+        State("insp-site", "data"),
+        State("insp-draft-texts", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("inspection_draft", "send"),
+        Output("insp-outbox", "id"),
+        Input("insp-submit", "n_clicks"),
+        Input("insp-save-draft", "n_clicks"),
+        State("insp-slot", "data"),
+        State("insp-key", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("inspection_draft", "ack"),
+        Output("insp-send-status", "children"),
+        Input("insp-ack", "data"),
+        State("insp-slot", "data"),
+        State("insp-draft-texts", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("inspection_draft", "tick"),
+        Output("insp-send-status", "children", allow_duplicate=True),
+        Input("insp-outbox-tick", "n_intervals"),
+        State("insp-key", "data"),
+        State("insp-draft-texts", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("inspection_draft", "discard"),
+        Output("insp-discard", "id"),
+        Input("insp-discard", "n_clicks"),
+        State("insp-slot", "data"),
+        prevent_initial_call=True,
+    )
 
 
 dash.register_page(

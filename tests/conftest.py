@@ -29,6 +29,17 @@ REQUIRED = {part.strip() for part in os.environ.get("DASHBOARD_TEST_REQUIRE", ""
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 CHROMEDRIVER = shutil.which("chromedriver")
 
+
+def pytest_configure(config) -> None:
+    """Under pytest-xdist, give each worker its own range of ports for dash_duo's servers (they
+    count up from 58050 in every process, so two workers would collide)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        from dash.testing.application_runners import BaseDashRunner
+
+        BaseDashRunner._next_port = 58050 + 500 * (int(worker[2:]) + 1)
+
+
 # Known passwords for the demo users in tests (the CLI generates random ones).
 TEST_PASSWORDS = {"admin": "admin-pass-1", "editor": "editor-pass-1", "inspector": "insp-pass-1",
                   "viewer": "view-pass-1"}

@@ -152,6 +152,13 @@ def fields_changed(loaded: dict[str, Any] | None, current: dict[str, Any]) -> di
     return store.changed_fields(store.normalise_loaded(loaded) or {}, current)
 
 
+def with_positions(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (sites by ``id``, in its order) with each site's stored WGS-84 ``longitude`` and
+    ``latitude`` (missing where none was entered)."""
+    positions = store.sites_frame(session)[["id", "longitude", "latitude"]]
+    return frame.merge(positions, on="id", how="left", validate="one_to_one")
+
+
 def registry(session: Session) -> pd.DataFrame:
     """Every site with its township's names, by township then code (the export's rows)."""
     return store.sites_frame(session)

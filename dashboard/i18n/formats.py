@@ -60,3 +60,14 @@ def format_day_range(first: dt.date, last: dt.date, lang: str) -> str:
     if first.year != last.year:
         return f"{format_date(first, lang)} – {format_date(last, lang)}"
     return f"{first:%d %b} – {format_date(last, lang)}"
+
+
+def format_distance(metres: float | None, lang: str) -> str:
+    """A walking distance as a phone shows it: "120 m" (to 10 m), "2.3 km", "14 km"; "" if unknown."""
+    if metres is None or metres != metres:  # NaN: a site without coordinates
+        return ""
+    if metres < 995:
+        # A phone's fix is good to ~10 m at best: finer figures would be noise.
+        return t("near.metres", lang, n=f"{max(10, round(metres, -1)):.0f}")
+    km = metres / 1000
+    return t("near.km", lang, n=f"{km:.1f}" if km < 9.95 else f"{km:.0f}")

@@ -29,14 +29,17 @@ from flask import abort, current_app, send_file
 from dashboard import analytics
 from dashboard.analytics import inspections as store
 from dashboard.analytics.rectifications import effects_of_inspection, open_for_site, rectifications
+from dashboard.analytics.sites import with_positions
 from dashboard.auth import current_language
 from dashboard.domain.errors import CodedError
 from dashboard.domain.inspection import KINDS, UNANSWERED, ItemEntry, may_write
+from dashboard.domain.nearby import by_distance, position_from, site_to_preselect
 from dashboard.i18n import t
-from dashboard.i18n.formats import format_date, format_datetime
+from dashboard.i18n.formats import format_date, format_datetime, format_distance
 from dashboard.services import inspections as service
 from dashboard.services.access import Forbidden
 from dashboard.storage.photos import PhotoRejected, find_photo, is_photo_hash
+from dashboard.ui.components import near
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, int_or_none, upload_bytes
 
@@ -58,7 +61,13 @@ def _label(item: tuple, lang: str) -> str:
 
 def _site_label(row, lang: str) -> str:
     township = row.township_en or row.township if lang == "en" else row.township
-    return f"{row.code} {row.name} · {township}"
+    distance = format_distance(getattr(row, "distance_m", None), lang)
+    return f"{row.code} {row.name} · {township}" + (f" · {distance}" if distance else "")
+
+
+def _own_township(user) -> int | None:
+    """An inspector picks among their township's sites only."""
+    return user.township_id if user.role == "inspector" else None
 
 
 def _item_row(item: tuple, entry: ItemEntry | None, lang: str, disabled: bool) -> html.Div:
@@ -209,8 +218,7 @@ def layout(inspection_id: str | None = None, saved: str | None = None, site: str
         now = analytics.now(session, tz)
         today = analytics.today(session, tz)
         at = view.inspected_at.astimezone(tz) if view else now.astimezone(tz).replace(second=0, microsecond=0)
-        own_township = user.township_id if user.role == "inspector" else None
-        sites = store.site_options(session, township_id=own_township, include=view.site_id if view else None)
+        sites = store.site_options(session, township_id=_own_township(user), include=view.site_id if view else None)
         checklist = (store.checklist_by_id(session, view.checklist_version_id) if view
                      else store.checklist_for(session, at.date()))
         alert = store.alert_in_force(session, at)
@@ -250,16 +258,19 @@ def layout(inspection_id: str | None = None, saved: str | None = None, site: str
     if disabled:
         banner = dmc.Alert(t("inspections.form.read_only", lang), color="gray", id="insp-read-only")
 
+    picker = dmc.Select(
+        id="insp-site", label=t("inspections.form.site", lang),
+        data=[{"value": str(r.id), "label": _site_label(r, lang)} for r in sites.itertuples()],
+        value=str(chosen) if chosen is not None else None, searchable=True, clearable=not view,
+        placeholder=t("inspections.form.site_hint", lang), required=True, disabled=disabled,
+        nothingFoundMessage=t("inspections.form.site_none", lang), limit=50,
+        comboboxProps={"withinPortal": True},
+    )
+    # Near me only where a site is still to be picked: a new inspection, not a 复查 of a given one.
+    nearby = is_new and not disabled and followed is None
     fields = dmc.SimpleGrid(
         [
-            dmc.Select(
-                id="insp-site", label=t("inspections.form.site", lang),
-                data=[{"value": str(r.id), "label": _site_label(r, lang)} for r in sites.itertuples()],
-                value=str(chosen) if chosen is not None else None, searchable=True, clearable=not view,
-                placeholder=t("inspections.form.site_hint", lang), required=True, disabled=disabled,
-                nothingFoundMessage=t("inspections.form.site_none", lang), limit=50,
-                comboboxProps={"withinPortal": True},
-            ),
+            html.Div([picker, near.controls("insp", lang)], className="insp-site-picker") if nearby else picker,
             dmc.Group(
                 [
                     dmc.DateInput(
@@ -441,6 +452,34 @@ def register_callbacks(app: dash.Dash) -> None:
     def _show_fail_box(result):
         failed = result == "fail"
         return (None if failed else HIDDEN, RESULT_COLORS.get(result, "gray"), _item_class(result))
+
+    near.register(app, "insp", with_status=False)
+
+    @app.callback(
+        Output("insp-site", "data"),
+        Output("insp-site", "value"),
+        *near.status_outputs("insp"),
+        Input("insp-near-position", "data"),
+        State("insp-site", "value"),
+        prevent_initial_call=True,
+    )
+    def _near(position, chosen):
+        # Options nearest first with their distance; the site the inspector stands at is chosen
+        # for them only when none is yet and it is unambiguous (domain.nearby.site_to_preselect).
+        lang = current_language()
+        here = position_from(position)
+        with read_session() as session:
+            sites = store.site_options(session, township_id=_own_township(acting_user()))
+            if here is not None:
+                sites = by_distance(with_positions(session, sites), here)
+        value, note = no_update, None
+        nearest = site_to_preselect(sites, here) if here is not None else None
+        if nearest is not None and not chosen:
+            value = str(nearest)
+            metres = float(sites.loc[sites["id"] == nearest, "distance_m"].iloc[0])
+            note = t("near.preselected", lang, distance=format_distance(metres, lang))
+        options = [{"value": str(r.id), "label": _site_label(r, lang)} for r in sites.itertuples()]
+        return options, value, *near.status(position, lang, note)
 
     # In the browser, so it works on a weak signal: only the unanswered items become 合格.
     app.clientside_callback(

@@ -23,13 +23,15 @@ from dashboard.analytics.sites import COMPLIANCE_BANDS, NO_RATE_BAND, filter_sit
 from dashboard.auth import current_language
 from dashboard.domain.coords import SYSTEMS, from_wgs84
 from dashboard.domain.inspection import may_write
+from dashboard.domain.nearby import by_distance, position_from
 from dashboard.domain.sites import PLATES, SITE_TYPES, STATUSES
 from dashboard.figures.theme import PLATE_COLOURS, text_colour_on
 from dashboard.i18n import t
-from dashboard.i18n.formats import format_date, format_datetime
+from dashboard.i18n.formats import format_date, format_datetime, format_distance
 from dashboard.ingest.export import csv_bytes, xlsx_bytes
 from dashboard.ingest.sites_excel import template_bytes
 from dashboard.services import sites as service
+from dashboard.ui.components import near
 from dashboard.ui.components.datagrid import WRAPPED, data_grid, plate_cell_style
 from dashboard.ui.components.empty import when_empty
 from dashboard.ui.data import acting_user, app_settings, read_session
@@ -77,6 +79,7 @@ def inspect_href(site_id: int) -> str:
 def grid_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
     """Grid rows: display labels in ``lang``, rate in percent, dates ISO (sortable as text)."""
     actor = acting_user()
+    near_first = "distance_m" in frame.columns
     rows = []
     for r in frame.itertuples():
         can_inspect = r.status == "active" and may_write(actor.role or "viewer", actor.township_id, int(r.township_id))
@@ -97,6 +100,9 @@ def grid_rows(frame: pd.DataFrame, lang: str) -> list[dict]:
             "started_on": started.isoformat() if started is not None else None, "address": r.address,
             "inspect": t("sites.col.inspect", lang), "inspect_href": inspect_href(int(r.id)) if can_inspect else None,
         })
+        if near_first:
+            distance = _none(r.distance_m)
+            rows[-1] |= {"distance_m": distance, "distance_text": format_distance(distance, lang)}
     return rows
 
 
@@ -117,7 +123,8 @@ def site_cards(rows: list[dict], lang: str, limit: int = 60) -> list:
                           html.Span(t("sites.card.rate", lang, rate=rate)),
                           html.Span(t("sites.card.open", lang, n=row["open_rectifications"]))
                           if row["open_rectifications"] else None,
-                          html.Span(row.get("distance_text") or "", className="site-card-distance")],
+                          html.Span(row["distance_text"], className="site-card-distance")
+                          if row.get("distance_text") else None],
                          className="site-card-meta"),
                 dmc.Anchor(dmc.Button(t("sites.inspect_here", lang), size="sm"), href=row["inspect_href"],
                            className="site-card-inspect") if row["inspect_href"] else None,
@@ -129,7 +136,8 @@ def site_cards(rows: list[dict], lang: str, limit: int = 60) -> list:
     return cards
 
 
-def _column_defs(lang: str) -> list[dict]:
+def _column_defs(lang: str, near_first: bool = False) -> list[dict]:
+    """The grid's columns; ``near_first``: the list is ordered by distance, which is then shown."""
     rate_style = {"styleConditions": [
         {"condition": "params.value != null && params.value < 80", "style": {"color": "#c92a2a", "fontWeight": 600}},
     ]}
@@ -141,10 +149,14 @@ def _column_defs(lang: str) -> list[dict]:
 
     inspect = [col("inspect", width=80, cellRenderer="InspectLink", sortable=False, filter=False)] \
         if acting_user().at_least("inspector") else []
+    distance = {"field": "distance_m", "headerName": t("near.col.distance", lang), "width": 100,
+                "filter": "agNumberColumnFilter", "hide": not near_first,
+                "valueFormatter": {"function": "params.data ? (params.data.distance_text || '') : ''"}}
     return [
         *inspect,
         col("code", width=110, pinned="left"),
         col("name", minWidth=220, flex=2, cellRenderer="SiteLink", pinned="left"),
+        distance,
         col("township", width=150),
         col("status", width=90),
         col("plate", width=120, cellStyle=plate_cell_style()),
@@ -320,7 +332,8 @@ def layout(edit: str | None = None, **_query) -> html.Div:
             ], justify="space-between", align="baseline"),
             dmc.Paper([filters], withBorder=True, p="md", radius="md"),
             dmc.Group([
-                dmc.Text("", id="sites-count", size="sm", fw=500),
+                dmc.Group([dmc.Text("", id="sites-count", size="sm", fw=500), near.controls("sites", lang)],
+                          gap="sm"),
                 dmc.Group(actions, gap="xs", visibleFrom="sm"),
             ], justify="space-between"),
             html.Div(id="sites-message"),
@@ -404,23 +417,33 @@ def _export_frame(rows: list[dict], lang: str) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- callbacks
 def register_callbacks(app: dash.Dash) -> None:
+    near.register(app, "sites")
+
     @app.callback(
         Output("sites-grid", "rowData"),
+        Output("sites-grid", "columnDefs"),
         Input("sites-filter-township", "value"),
         Input("sites-filter-status", "value"),
         Input("sites-filter-plate", "value"),
         Input("sites-filter-band", "value"),
         Input("sites-refresh", "data"),
+        Input("sites-near-position", "data"),
         prevent_initial_call=True,
     )
-    def _filter(townships, statuses, plates, band, _refresh):
+    def _filter(townships, statuses, plates, band, _refresh, position):
         lang = current_language()
         with read_session() as session:
             frame, _today = site_table(session, app_settings().tz)
         band = choice(band, ("all", *COMPLIANCE_BANDS, NO_RATE_BAND), "all")
         frame = filter_sites(frame, ids(townships), strings(statuses, STATUSES), strings(plates, PLATES),
                              None if band == "all" else band)
-        return grid_rows(frame, lang)
+        here = position_from(position)
+        if here is not None:
+            frame = by_distance(frame, here)
+        # Columns only when the ordering changes: rebuilding them drops widths the user dragged.
+        columns = (_column_defs(lang, here is not None) if dash.ctx.triggered_id == "sites-near-position"
+                   else dash.no_update)
+        return grid_rows(frame, lang), columns
 
     @app.callback(Output("sites-cards", "children"), Input("sites-grid", "rowData"), Input("sites-search", "value"),
                   prevent_initial_call=True)
@@ -430,7 +453,8 @@ def register_callbacks(app: dash.Dash) -> None:
                      "inspect_href"}
         rows = [r for r in inputs_rows(rows) if card_keys <= r.keys() and isinstance(r["id"], int)
                 and isinstance(r["open_rectifications"], int) and isinstance(r["rate"], (int, float, type(None)))
-                and isinstance(r["plate_key"], str) and isinstance(r["inspect_href"], (str, type(None)))]
+                and isinstance(r["plate_key"], str) and isinstance(r["inspect_href"], (str, type(None)))
+                and isinstance(r.get("distance_text"), (str, type(None)))]
         words = text.lower().split() if isinstance(text, str) else []
         fields = ("code", "name", "township", "builder_unit", "contractor_unit", "address")
         rows = [r for r in rows if all(w in " ".join(str(r.get(f) or "") for f in fields).lower() for w in words)]

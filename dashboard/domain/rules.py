@@ -1,7 +1,9 @@
-"""Checks of the rules the staff tune (plates, rectification): refusals with a code and the field.
+"""Checks of the rules the staff tune (plates, rectification, photo evidence): refusals with a code
+and the field.
 
 The limits themselves sit beside the rules they bound (``compliance.PLATE_BOUNDS``,
-``rectification.RECTIFICATION_BOUNDS``), where the readers of stored settings use them too.
+``rectification.RECTIFICATION_BOUNDS``, ``photo_evidence.PHOTO_BOUNDS``), where the readers of
+stored settings use them too.
 These checks are stricter than the readers: they also refuse combinations that make no sense
 (a yellow threshold at or above the red one) and say which field is wrong.
 """
@@ -16,6 +18,7 @@ from typing import Any
 
 from dashboard.domain.compliance import PLATE_BOUNDS, PlateRules
 from dashboard.domain.errors import CodedError
+from dashboard.domain.photo_evidence import PHOTO_BOUNDS, PhotoRules
 from dashboard.domain.rectification import MAX_THRESHOLDS, RECTIFICATION_BOUNDS, THRESHOLD_BOUNDS, RectificationRules
 
 
@@ -97,3 +100,8 @@ def check_rectification_rules(values: Mapping[str, Any]) -> RectificationRules:
     if len(thresholds) > MAX_THRESHOLDS:
         raise InvalidRule("too_many_thresholds", field="late_thresholds", high=MAX_THRESHOLDS)
     return RectificationRules(late_thresholds=tuple(thresholds), **clean)
+
+
+def check_photo_rules(values: Mapping[str, Any]) -> PhotoRules:
+    """The photo evidence limits from a form's values (metres, hours), or ``InvalidRule``."""
+    return PhotoRules(**{name: whole_number(values.get(name), name, *bounds) for name, bounds in PHOTO_BOUNDS.items()})

@@ -1,5 +1,5 @@
-"""Recording inspections: the form's save (draft or submitted, new or edited), photo evidence,
-and the import of paper inspections.
+"""Recording inspections: the form's save (draft or submitted, new or edited), photo evidence
+(the file and its EXIF facts), and the import of paper inspections.
 
 Saving validates with ``domain.inspection``, writes the inspection and one result per item, and
 for a submitted inspection runs the rectification loop and re-rates the plates of the sites it
@@ -28,9 +28,10 @@ from dashboard.services import rectifications, sites
 from dashboard.services.access import Actor, require, require_township
 from dashboard.services.rectifications import ApplyOutcome
 from dashboard.settings import Settings
-from dashboard.storage.photos import store_photo
+from dashboard.storage.photos import check_photo, write_photo
 from dashboard.store import clock
 from dashboard.store import inspections as store
+from dashboard.store import photos as photo_store
 from dashboard.store.db import read_scope, session_scope
 from dashboard.store.inspections import InspectionConflict, InspectionInput, InspectionNotFound, InvalidInspection
 from dashboard.store.users import audit
@@ -145,14 +146,27 @@ def save_inspection(settings: Settings, actor: Actor, data: InspectionInput, *, 
 
 
 def save_photo(settings: Settings, actor: Actor, data: bytes) -> str:
-    """Keep an evidence photo (once, by content hash) and return its hash; inspectors and up.
+    """Keep an evidence photo and what its EXIF says (once, by content hash) and return its hash;
+    inspectors and up. The first upload of a photo is audited; the same photo again writes nothing.
 
-    Raises ``PhotoRejected`` (not an image, too large, ...) with the limit in force.
+    Raises ``PhotoRejected`` (not an image, too large, does not decode, ...) with the limit in force.
     """
     require(actor, "inspector")
     with read_scope(settings.database_url) as session:
         max_bytes = store.photo_max_bytes(session)
-    return store_photo(data, settings.upload_dir, max_bytes)
+    # Checked (and decoded) before the transaction, so no write lock waits on Pillow.
+    facts = check_photo(data, max_bytes)
+    with session_scope(settings.database_url) as session:
+        if photo_store.add_meta(session, facts, actor.user_id):
+            audit(session, actor.user_id, "upload", "photo", facts.digest,
+                  {"bytes": facts.bytes, "width": facts.width, "height": facts.height,
+                   "taken_at": facts.taken_at.isoformat() if facts.taken_at else None,
+                   "gps": facts.latitude is not None})
+            session.flush()
+        # The file last: if writing it fails, the row goes too; a file left by a failed commit
+        # is harmless, since its name is its content.
+        write_photo(data, settings.upload_dir, facts.digest)
+    return facts.digest
 
 
 # --- the import of paper inspections -----------------------------------------------------------

@@ -13,6 +13,9 @@ What a change does to what is already recorded:
   already open keep the deadline they were given (the site was told it). The escalation levels
   of open rectifications are recomputed under the new ladder at once
   (``services.rectifications.escalate_open``); closed ones keep the level they closed at.
+- photo evidence limits (distance from the site, hours from the inspection): only which photos
+  the pages flag; photos and their EXIF facts are kept as they were, so every photo, old or new,
+  is judged under the limits in force when it is shown.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from dataclasses import dataclass, field
 
 from dashboard.domain.compliance import PlateRules
 from dashboard.domain.errors import CodedError
+from dashboard.domain.photo_evidence import PhotoRules
 from dashboard.domain.rectification import RectificationRules
-from dashboard.domain.rules import check_plate_rules, check_rectification_rules
+from dashboard.domain.rules import check_photo_rules, check_plate_rules, check_rectification_rules
 from dashboard.domain.targets import YearTargets, check_targets, check_year, check_year_targets
 from dashboard.services.access import Actor, require
 from dashboard.services.rectifications import escalate_open
@@ -32,6 +36,7 @@ from dashboard.settings import Settings
 from dashboard.store import air as air_store
 from dashboard.store import clock
 from dashboard.store import display as display_store
+from dashboard.store import photos as photo_store
 from dashboard.store import rectifications as rectification_store
 from dashboard.store import sites as site_store
 from dashboard.store.db import session_scope
@@ -145,6 +150,24 @@ def set_rectification_rules(settings: Settings, actor: Actor, values: Mapping[st
               {"before": before.as_dict(), "after": rules.as_dict(), "day": today.isoformat(),
                "levels": [list(change) for change in levels]})
     return RectificationRulesSaved(rules, changed=True, levels=levels)
+
+
+def set_photo_rules(settings: Settings, actor: Actor, values: Mapping[str, object]) -> tuple[PhotoRules, bool]:
+    """Save how far from the site (metres) and from the inspection time (hours) a photo may be
+    taken before it is flagged; admins only. Returns the limits in force and whether they changed.
+
+    Raises ``InvalidRule`` or ``Forbidden``; nothing is written then.
+    """
+    require(actor, "admin")
+    rules = check_photo_rules(values)
+    with session_scope(settings.database_url) as session:
+        before = photo_store.load_rules(session)
+        if rules == before:
+            return rules, False
+        photo_store.set_rules(session, rules)
+        audit(session, actor.user_id, "update", "app_settings", photo_store.RULES_KEY,
+              {"before": before.as_dict(), "after": rules.as_dict()})
+    return rules, True
 
 
 class InvalidStaleLimit(CodedError):

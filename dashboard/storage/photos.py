@@ -5,17 +5,26 @@ twice is one file, a name can never collide with another photo, and a hash is al
 needs to keep. Only JPEG, PNG and WebP are accepted, recognised by their magic bytes (a file name
 or a browser's claimed type proves nothing), up to a size limit (8 MB unless configured) and a
 pixel count read from the image header: a small file can declare a huge image (a decompression
-bomb) that would exhaust the memory of every browser that shows it.
+bomb) that would exhaust the memory of every browser that shows it. Only after those cheap checks
+does Pillow decode the image, so a truncated file or a fake with the right first bytes is refused
+too; the same pass reads the EXIF time and GPS position (``storage.exif``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import os
 import re
 import struct
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import Image
+
+from dashboard.storage.exif import read_exif
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 # 64 megapixels: above a 48 or 50 MP phone camera at full resolution, far below a 30000 × 30000
@@ -121,22 +130,79 @@ def photo_path(upload_dir: Path, digest: str) -> Path:
     return Path(upload_dir) / "photos" / digest[:2] / digest
 
 
-def store_photo(data: bytes, upload_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES,
-                max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
-    """Keep the photo (once) and return its hash; raises ``PhotoRejected`` for anything else."""
+@dataclass(frozen=True)
+class PhotoFacts:
+    """What a checked photo is: its type, pixels and size, and what its EXIF says (None if nothing)."""
+
+    digest: str
+    mime: str
+    width: int
+    height: int
+    bytes: int
+    taken_at: dt.datetime | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+# Pillow's names for each type sniff() lets through; phones often write a JPEG as MPO (a JPEG
+# with a second, depth or preview, image appended).
+_PILLOW_FORMATS = {"image/jpeg": {"JPEG", "MPO"}, "image/png": {"PNG"}, "image/webp": {"WEBP"}}
+
+
+def _decode(data: bytes, mime: str, max_pixels: int) -> PhotoFacts:
+    try:
+        with Image.open(io.BytesIO(data), formats=["JPEG", "PNG", "WEBP"]) as image:
+            if image.format not in _PILLOW_FORMATS[mime]:
+                raise PhotoRejected("encoding")
+            width, height = image.size
+            # Pillow reads the size from the header too; it may find one where image_size() did not.
+            if width * height > max_pixels:
+                raise PhotoRejected("pixels", max_pixels=max_pixels)
+            exif = read_exif(image)
+            if image.format in ("JPEG", "MPO"):
+                # Decoded at 1/8 scale: every byte of the compressed data is still read, so a
+                # truncated file fails as surely, with 1/64 of the memory of a full decode.
+                image.draft(None, (max(1, width // 8), max(1, height // 8)))
+            image.load()
+    except PhotoRejected:
+        raise
+    except Image.DecompressionBombError:
+        raise PhotoRejected("pixels", max_pixels=max_pixels) from None
+    except Exception:  # Pillow raises many kinds for a broken file; every one means "not a photo"
+        raise PhotoRejected("encoding") from None
+    return PhotoFacts(hashlib.sha256(data).hexdigest(), mime, width, height, len(data), exif.taken_at,
+                      exif.latitude, exif.longitude)
+
+
+def check_photo(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS) -> PhotoFacts:
+    """The facts of a photo we keep, or ``PhotoRejected``: size, type and header pixels first,
+    then a decode (the only costly step, reached only by a file that passed the others)."""
     if not data:
         raise PhotoRejected("empty")
     if len(data) > max_bytes:
         raise PhotoRejected("size", max_bytes)
-    if sniff(data) is None:
+    mime = sniff(data)
+    if mime is None:
         raise PhotoRejected("type")
     size = image_size(data)
     if size is not None and size[0] * size[1] > max_pixels:
         raise PhotoRejected("pixels", max_pixels=max_pixels)
-    digest = hashlib.sha256(data).hexdigest()
+    return _decode(data, mime, max_pixels)
+
+
+def store_photo(data: bytes, upload_dir: Path, max_bytes: int = DEFAULT_MAX_BYTES,
+                max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
+    """Keep the photo (once) and return its hash; raises ``PhotoRejected`` for anything else."""
+    facts = check_photo(data, max_bytes, max_pixels)
+    write_photo(data, upload_dir, facts.digest)
+    return facts.digest
+
+
+def write_photo(data: bytes, upload_dir: Path, digest: str) -> None:
+    """Put checked bytes (``check_photo``) under their hash, unless they are there already."""
     path = photo_path(upload_dir, digest)
     if path.is_file():
-        return digest
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a reader never sees half a photo and two writers never clash.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
@@ -147,7 +213,6 @@ def store_photo(data: bytes, upload_dir: Path, max_bytes: int = DEFAULT_MAX_BYTE
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return digest
 
 
 def find_photo(upload_dir: Path, digest: str) -> tuple[Path, str] | None:

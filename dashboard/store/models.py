@@ -545,3 +545,24 @@ class DisplayToken(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PhotoMeta(Base):
+    """What an evidence photo said when it was uploaded: its EXIF time and GPS position (None when
+    the photo has none), its pixels and size, and who uploaded it first.
+
+    Keyed by the photo's content hash, like the file itself: the same photo uploaded again (by
+    anyone, for any inspection) is the same row. Inspection results keep the hashes.
+    """
+
+    __tablename__ = "photo_meta"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    latitude: Mapped[float | None] = mapped_column(Float)  # WGS-84, as EXIF GPS is
+    longitude: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -56,8 +56,10 @@ def _tiny_png(path):
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
+    # Two rows of a filter byte and two RGB pixels: 14 bytes (13 was a truncated image, which
+    # browsers draw anyway but the server's decode check refuses).
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00\x00\xff\x00\x00\x00\x00\x00\x00\xff"))
+                     + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00\x00\xff\x00\x00\x00\x00\x00\x00\xff\x00"))
                      + chunk(b"IEND", b""))
     return path
 
@@ -235,4 +237,77 @@ def test_a_bad_excel_file_is_refused_with_clear_messages_and_nothing_saved(
     assert "3" in table and "4" in table  # the rows, as numbered in Excel
     with session_scope(demo_settings.database_url) as s:
         assert s.scalar(select(func.count()).select_from(Inspection)) == before
+    no_console_errors(dash_duo)
+
+
+def test_a_large_phone_photo_is_reduced_in_the_browser_keeps_its_exif_and_shows_far_on_a_phone(
+    browser_ready, dash_duo, demo_app, demo_settings, tmp_path
+):
+    """assets/photo-reduce.js: a 4000×3000 photo turned by EXIF (Orientation 6) arrives as an
+    upright 1536×2048 JPEG with its time and GPS; the GPS is 5.6 km north of the site, so the
+    thumbnail says 距离过远. A photo dropped on the box is reduced too."""
+    from PIL import Image
+
+    from dashboard.store.models import PhotoMeta
+    from tests.browser.test_phone import as_phone, overflow
+    from tests.photo_files import photo
+
+    with session_scope(demo_settings.database_url) as s:
+        # Not the first quiet site, which the first test of this module inspects.
+        code, lon, lat = s.execute(select(Site.code, Site.longitude, Site.latitude).where(
+            Site.code.in_(_quiet_sites(demo_settings)[1:]), Site.longitude.is_not(None)).order_by(Site.code)).first()
+    original = tmp_path / "IMG_20251210_093000.jpg"
+    original.write_bytes(photo(4000, 3000, taken="2025:12:10 09:30:00", offset="+08:00", lat=lat + 0.05, lon=lon,
+                               orientation=6))
+    start(dash_duo, demo_app)
+    as_phone(dash_duo, 390, 844)
+    login(dash_duo, "inspector")
+    _open_form(dash_duo)
+    _pick_site(dash_duo, code)
+    _type_date(dash_duo, "2025-12-10")
+    _fail(dash_duo, "cover")
+    dash_duo.find_element("div[data-key='cover'] input[type=file]").send_keys(str(original))
+    dash_duo.wait_for_element("div[data-key='cover'] .insp-photo-far", timeout=WAIT)
+    caption = dash_duo.find_element("div[data-key='cover'] .insp-photo-caption").text
+    assert "12-10 09:30" in caption and "距工地 5.6 km" in caption and "距离过远" in caption
+    assert dash_duo.find_element("div[data-key='cover'] .insp-photo-far").is_displayed()
+    src = dash_duo.find_element("div[data-key='cover'] img.insp-thumb").get_attribute("src")
+    digest = src.rsplit("/", 1)[1]
+
+    stored = demo_settings.upload_dir / "photos" / digest[:2] / digest
+    with Image.open(stored) as image:
+        assert image.format == "JPEG" and image.size == (1536, 2048)  # upright, longest side 2048
+        exif = image.getexif()
+        assert exif.get(0x0112, 1) == 1  # the pixels are upright: nothing left to turn
+        gps = exif.get_ifd(0x8825)
+        assert gps[1] == "N" and float(gps[2][0]) + float(gps[2][1]) / 60 + float(gps[2][2]) / 3600 \
+            == pytest.approx(lat + 0.05, abs=1e-5)
+    assert stored.stat().st_size < original.stat().st_size
+    with session_scope(demo_settings.database_url) as s:
+        meta = s.get(PhotoMeta, digest)
+        assert (meta.width, meta.height) == (1536, 2048)
+        assert meta.taken_at == dt.datetime(2025, 12, 10, 9, 30, tzinfo=TZ)
+        assert meta.latitude == pytest.approx(lat + 0.05, abs=1e-5)
+    assert overflow(dash_duo) is None  # the caption fits a 390 px phone
+
+    # Dropped on the box (a desktop): a 3000×1000 PNG made in the page arrives as a 2048 px JPEG.
+    dash_duo.driver.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const canvas = document.createElement('canvas');
+        canvas.width = 3000; canvas.height = 1000;
+        const context = canvas.getContext('2d');
+        context.fillStyle = '#2b8a3e'; context.fillRect(0, 0, 3000, 1000);
+        canvas.toBlob(blob => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([blob], 'drop.png', {type: 'image/png'}));
+            document.querySelector("div[data-key='cover'] .insp-upload").dispatchEvent(
+                new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: transfer}));
+            done(true);
+        }, 'image/png');""")
+    WebDriverWait(dash_duo.driver, WAIT).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "div[data-key='cover'] img.insp-thumb")) == 2,
+        "the dropped photo did not arrive")
+    dropped = dash_duo.find_elements("div[data-key='cover'] img.insp-thumb")[1].get_attribute("src").rsplit("/", 1)[1]
+    with Image.open(demo_settings.upload_dir / "photos" / dropped[:2] / dropped) as image:
+        assert image.format == "JPEG" and image.size == (2048, 683)
     no_console_errors(dash_duo)

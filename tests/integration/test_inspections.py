@@ -240,8 +240,11 @@ def test_photos_are_checked_by_content_and_size(tmp_path):
     with pytest.raises(photos.PhotoRejected) as big:
         photos.store_photo(tiny_png() + b"\x00" * 2000, tmp_path, max_bytes=1000)
     assert big.value.code == "size"
-    assert photos.store_photo(b"\xff\xd8\xff\xe0" + b"\x00" * 16, tmp_path)  # JPEG
-    assert photos.store_photo(b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 8, tmp_path)  # WebP
+    for fake in (b"\xff\xd8\xff\xe0" + b"\x00" * 16, b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 8):
+        with pytest.raises(photos.PhotoRejected) as undecodable:  # right first bytes, no image behind
+            photos.store_photo(fake, tmp_path)
+        assert undecodable.value.code == "encoding"
+    assert photos.store_photo(tiny_png(), tmp_path)
     assert not list((tmp_path / "photos").rglob(".upload-*"))
 
 

@@ -10,6 +10,7 @@ from dashboard.storage import photos
 from tests.conftest import TEST_PASSWORDS
 from tests.dash_http import csrf_header, log_in, text_of
 from tests.integration.test_inspections import tiny_png
+from tests.photo_files import photo
 
 
 def _png(width: int, height: int, idat: bytes) -> bytes:
@@ -74,9 +75,14 @@ def test_a_decompression_bomb_is_refused_with_its_reason(png_bomb, tmp_path):
     assert not (tmp_path / "photos").exists()
 
 
-def test_a_phone_photo_is_kept(tmp_path):
-    assert photos.store_photo(_jpeg(8000, 6000), tmp_path)  # 48 MP
-    assert photos.store_photo(_webp_vp8(4000, 3000), tmp_path)
+def test_a_phone_photo_passes_the_pixel_limit_and_must_then_decode(tmp_path):
+    # 48 MP is a phone camera's full resolution: within the limit, so these headers get as far as
+    # the decode, which refuses them for having no pixels behind the header.
+    for header_only in (_jpeg(8000, 6000), _webp_vp8(4000, 3000)):
+        with pytest.raises(photos.PhotoRejected) as refused:
+            photos.store_photo(header_only, tmp_path)
+        assert refused.value.code == "encoding"
+    assert photos.store_photo(photo(4000, 3000), tmp_path)
 
 
 def test_the_upload_callback_says_why_a_bomb_is_refused(client, demo_app, png_bomb):

@@ -1,6 +1,7 @@
 """Admin tab 规则: the rules the staff tune, each with what it means and what saving it does —
-each year's campaign targets, the plate rules, the rectification deadline and escalation ladder, and
-how old the newest reading may be before the command-centre wall shows it in red.
+each year's campaign targets, the plate rules, the rectification deadline and escalation ladder,
+how far from the site and the inspection time an evidence photo may be taken, and how old the
+newest reading may be before the command-centre wall shows it in red.
 
 Saving goes through ``services.settings`` (admins only, audited with before and after); what a
 change does to plates and open rectifications is decided and documented there.
@@ -19,6 +20,7 @@ from dashboard.analytics.rules import rules_in_force
 from dashboard.analytics.targets import year_targets
 from dashboard.auth import current_language
 from dashboard.domain.compliance import PLATE_BOUNDS
+from dashboard.domain.photo_evidence import PHOTO_BOUNDS
 from dashboard.domain.rectification import LEVELS, RECTIFICATION_BOUNDS, THRESHOLD_BOUNDS
 from dashboard.domain.rules import InvalidRule
 from dashboard.domain.targets import YEAR_BOUNDS, InvalidTarget, YearTargets, year_bounds
@@ -35,6 +37,7 @@ KEY = "rules"
 PLATE_NUMBERS = ("window_days", "red_failures", "red_overdue_rectifications", "yellow_failures",
                  "yellow_open_rectifications")
 RECT_NUMBERS = ("deadline_days", "repeat_window_days", "repeat_cap")
+PHOTO_NUMBERS = ("max_distance_m", "max_hours")
 
 
 def label(lang: str) -> str:
@@ -141,6 +144,9 @@ def panel(lang: str) -> html.Div:
                    value=str(rect.max_level), allowDeselect=False,
                    description=t("admin.rules.rect.max_level.help", lang)),
     ])], "admin-rules-rect-save", "admin-rules-rect-message", lang, "admin-rules-rect")
+    photo_section = _section("admin.rules.photos.title", "admin.rules.photos.explain", [_grid([
+        _number(f, getattr(rules.photos, f), PHOTO_BOUNDS[f], lang, "photos") for f in PHOTO_NUMBERS
+    ])], "admin-rules-photos-save", "admin-rules-photos-message", lang, "admin-rules-photos")
     low_stale, high_stale = service.STALE_MINUTES_RANGE
     wall_section = _section("wall.stale.title", "wall.stale.help", [_grid([
         dmc.NumberInput(id="admin-rules-wall-stale", label=t("wall.stale.label", lang),
@@ -152,12 +158,13 @@ def panel(lang: str) -> html.Div:
         targets,
         plate_section,
         rect_section,
+        photo_section,
         wall_section,
     ], style={"display": "flex", "flexDirection": "column", "gap": "12px"})
 
 
 def _field_name(field: str, lang: str) -> str:
-    for prefix in ("plates", "rect"):
+    for prefix in ("plates", "rect", "photos"):
         key = f"admin.rules.{prefix}.{field}"
         text = t(key, lang)
         if text != key:
@@ -272,6 +279,25 @@ def register_callbacks(app: dash.Dash) -> None:
         if not saved.changed:
             return _saved(t("admin.rules.unchanged", lang))
         return _saved(t("admin.rules.rect.saved", lang, n=len(saved.levels)))
+
+    @app.callback(
+        Output("admin-rules-photos-message", "children"),
+        Input("admin-rules-photos-save", "n_clicks"),
+        *(State(f"admin-rules-{f.replace('_', '-')}", "value") for f in PHOTO_NUMBERS),
+        prevent_initial_call=True,
+    )
+    def _save_photos(n_clicks, *values):
+        lang = current_language()
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        try:
+            rules, changed = service.set_photo_rules(app_settings(), acting_user(),
+                                                     dict(zip(PHOTO_NUMBERS, values, strict=True)))
+        except InvalidRule as exc:
+            return _refusal(exc, lang)
+        if not changed:
+            return _saved(t("admin.rules.unchanged", lang))
+        return _saved(t("admin.rules.photos.saved", lang, distance=rules.max_distance_m, hours=rules.max_hours))
 
     @app.callback(
         Output("admin-rules-wall-message", "children"),

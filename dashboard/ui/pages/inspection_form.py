@@ -28,6 +28,7 @@ from flask import abort, current_app, send_file
 
 from dashboard import analytics
 from dashboard.analytics import inspections as store
+from dashboard.analytics.photos import PhotoEvidence, photo_evidence
 from dashboard.analytics.rectifications import effects_of_inspection, open_for_site, rectifications
 from dashboard.analytics.sites import with_positions
 from dashboard.auth import current_language
@@ -70,7 +71,8 @@ def _own_township(user) -> int | None:
     return user.township_id if user.role == "inspector" else None
 
 
-def _item_row(item: tuple, entry: ItemEntry | None, lang: str, disabled: bool) -> html.Div:
+def _item_row(item: tuple, entry: ItemEntry | None, lang: str, disabled: bool,
+              evidence: dict[str, PhotoEvidence] | None = None) -> html.Div:
     key, position, *_ = item
     result = entry.result if entry else UNANSWERED
     photos = list(entry.photos) if entry else []
@@ -97,7 +99,7 @@ def _item_row(item: tuple, entry: ItemEntry | None, lang: str, disabled: bool) -
                         style=HIDDEN if disabled else None,
                     ),
                     dmc.Text("", id={"type": "insp-photo-msg", "key": key}, c="red", size="sm"),
-                    html.Div(_thumbs(key, photos, disabled), id={"type": "insp-thumbs", "key": key},
+                    html.Div(_thumbs(key, photos, disabled, evidence, lang), id={"type": "insp-thumbs", "key": key},
                              className="insp-thumbs"),
                     dcc.Store(id={"type": "insp-photos", "key": key}, data=photos),
                 ],
@@ -118,7 +120,42 @@ def _item_class(result: str | None) -> str:
     return "insp-item insp-item-open" if not result else "insp-item"
 
 
-def _thumbs(key: str, photos: list[str], disabled: bool = False) -> list:
+def _distance_text(metres: float) -> str:
+    # A phone's GPS is good to ~10 m in a city: more digits would only look precise.
+    if metres < 1000:
+        return f"{round(metres, -1):.0f} m"
+    return f"{metres / 1000:.1f} km" if metres < 100_000 else f"{metres / 1000:.0f} km"
+
+
+def _photo_caption(evidence: PhotoEvidence | None, lang: str) -> html.Div | None:
+    """Under a thumbnail: when (Beijing time) and how far from the site it was taken, and a
+    warning when either is beyond the limits; photos kept before EXIF was read show nothing."""
+    if evidence is None:
+        return None
+    meta, check, rules = evidence.meta, evidence.check, evidence.rules
+    lines: list = []
+    if meta.taken_at is not None:
+        lines.append(html.Div(f"{meta.taken_at.astimezone(app_settings().tz):%m-%d %H:%M}",
+                              className="insp-photo-time"))
+    else:
+        lines.append(html.Div(t("inspections.evidence.no_time", lang), className="insp-photo-missing"))
+    if check.distance_m is not None:
+        lines.append(html.Div(t("inspections.evidence.distance", lang, distance=_distance_text(check.distance_m)),
+                              className="insp-photo-distance"))
+    elif check.no_location:
+        lines.append(html.Div(t("inspections.evidence.no_location", lang), className="insp-photo-missing"))
+    if check.far:
+        lines.append(html.Span(t("inspections.evidence.far", lang), className="insp-photo-flag insp-photo-far",
+                               title=t("inspections.evidence.far_title", lang, limit=rules.max_distance_m)))
+    if check.off_time:
+        lines.append(html.Span(t("inspections.evidence.off_time", lang), className="insp-photo-flag insp-photo-late",
+                               title=t("inspections.evidence.off_time_title", lang, limit=rules.max_hours)))
+    return html.Div(lines, className="insp-photo-caption")
+
+
+def _thumbs(key: str, photos: list[str], disabled: bool = False, evidence: dict[str, PhotoEvidence] | None = None,
+            lang: str = "zh") -> list:
+    evidence = evidence or {}
     return [
         html.Div(
             [
@@ -128,6 +165,7 @@ def _thumbs(key: str, photos: list[str], disabled: bool = False) -> list:
                     "×", id={"type": "insp-photo-remove", "key": key, "hash": h}, className="insp-thumb-remove",
                     title="remove", n_clicks=0,
                 ),
+                _photo_caption(evidence.get(h), lang),
             ],
             className="insp-thumb-wrap",
         )
@@ -228,6 +266,8 @@ def layout(inspection_id: str | None = None, saved: str | None = None, site: str
             chosen = None  # not a site this user may inspect: the picker starts empty as usual
         hint = open_for_site(session, chosen, today, tz) if chosen is not None else None
         effects = effects_of_inspection(session, view.id, today, tz) if view else None
+        evidence = photo_evidence(session, (h for e in (view.entries.values() if view else ()) for h in e.photos),
+                                  chosen, at) if view else {}
     can_write = user.at_least("inspector") and (
         view is None or may_write(user.role, user.township_id, view.township_id))
     disabled = not can_write
@@ -313,7 +353,7 @@ def layout(inspection_id: str | None = None, saved: str | None = None, site: str
         title=t("inspections.form.alert_title", lang),
     )
     items = dmc.Paper(
-        [_item_row(item, entries.get(item[0]), lang, disabled) for item in shown_items],
+        [_item_row(item, entries.get(item[0]), lang, disabled, evidence) for item in shown_items],
         withBorder=True, p=0, id="insp-items",
     )
 
@@ -537,14 +577,27 @@ def register_callbacks(app: dash.Dash) -> None:
                 photos.append(digest)
         return photos, " ".join(errors)
 
+    # Every item's thumbnails at once: the site and the time the photos are checked against are
+    # the form's, and changing either changes every photo's distance and warnings.
     @app.callback(
-        Output({"type": "insp-thumbs", "key": MATCH}, "children"),
-        Input({"type": "insp-photos", "key": MATCH}, "data"),
-        State({"type": "insp-photos", "key": MATCH}, "id"),
+        Output({"type": "insp-thumbs", "key": ALL}, "children"),
+        Input({"type": "insp-photos", "key": ALL}, "data"),
+        Input("insp-site", "value"),
+        Input("insp-date", "value"),
+        Input("insp-time", "value"),
+        State({"type": "insp-photos", "key": ALL}, "id"),
         prevent_initial_call=True,
     )
-    def _render_thumbs(photos, store_id):
-        return _thumbs(store_id["key"], photos or [])
+    def _render_thumbs(photos, site_value, date_value, time_value, store_ids):
+        photos, store_ids = (v if isinstance(v, list) else [] for v in (photos, store_ids))
+        if len(photos) != len(store_ids) or not all(isinstance(i, dict) and "key" in i for i in store_ids):
+            raise BadInput("photos")
+        photos = [[h for h in p if is_photo_hash(h)] if isinstance(p, list) else [] for p in photos]
+        lang = current_language()
+        with read_session() as session:
+            evidence = photo_evidence(session, (h for p in photos for h in p), int_or_none(site_value),
+                                      _parse_when(date_value, time_value, app_settings().tz))
+        return [_thumbs(i["key"], p, evidence=evidence, lang=lang) for i, p in zip(store_ids, photos, strict=True)]
 
     @app.callback(
         Output("insp-checklist", "children"),
@@ -559,9 +612,10 @@ def register_callbacks(app: dash.Dash) -> None:
         State({"type": "insp-result", "key": ALL}, "value"),
         State({"type": "insp-note", "key": ALL}, "value"),
         State({"type": "insp-photos", "key": ALL}, "data"),
+        State("insp-site", "value"),
         prevent_initial_call=True,
     )
-    def _when_changed(date_value, time_value, checklist_id, ids, results, notes, photos):
+    def _when_changed(date_value, time_value, checklist_id, ids, results, notes, photos, site_value):
         lang = current_language()
         tz = app_settings().tz
         ids, results, notes, photos = (v if isinstance(v, list) else [] for v in (ids, results, notes, photos))
@@ -580,7 +634,10 @@ def register_callbacks(app: dash.Dash) -> None:
             # Another checklist version applies: rebuild the items, keeping what was entered per key.
             typed = {i["key"]: ItemEntry(i["key"], r or UNANSWERED, n or "", tuple(p or ()))
                      for i, r, n, p in zip(ids, results, notes, photos, strict=True)}
-            items = [_item_row(item, typed.get(item[0]), lang, False)
+            with read_session() as session:
+                evidence = photo_evidence(session, (h for e in typed.values() for h in e.photos),
+                                          int_or_none(site_value), when)
+            items = [_item_row(item, typed.get(item[0]), lang, False, evidence)
                      for item in (checklist.items if checklist else ())]
         return (_checklist_text(checklist, lang), None if alert else HIDDEN, _alert_text(alert, lang, tz),
                 items, new_id)

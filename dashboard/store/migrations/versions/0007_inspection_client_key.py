@@ -1,7 +1,7 @@
 """inspections.client_key: the form's idempotency key, so a retried submit saves one inspection
 
 Revision ID: 0007_inspection_client_key
-Revises: 0005_display_tokens
+Revises: 0006_photo_evidence
 Create Date: 2026-11-28 13:30:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0007_inspection_client_key'
-down_revision = '0005_display_tokens'
+down_revision = '0006_photo_evidence'
 branch_labels = None
 depends_on = None
 

@@ -120,13 +120,6 @@ def _item_class(result: str | None) -> str:
     return "insp-item insp-item-open" if not result else "insp-item"
 
 
-def _distance_text(metres: float) -> str:
-    # A phone's GPS is good to ~10 m in a city: more digits would only look precise.
-    if metres < 1000:
-        return f"{round(metres, -1):.0f} m"
-    return f"{metres / 1000:.1f} km" if metres < 100_000 else f"{metres / 1000:.0f} km"
-
-
 def _photo_caption(evidence: PhotoEvidence | None, lang: str) -> html.Div | None:
     """Under a thumbnail: when (Beijing time) and how far from the site it was taken, and a
     warning when either is beyond the limits; photos kept before EXIF was read show nothing."""
@@ -140,7 +133,8 @@ def _photo_caption(evidence: PhotoEvidence | None, lang: str) -> html.Div | None
     else:
         lines.append(html.Div(t("inspections.evidence.no_time", lang), className="insp-photo-missing"))
     if check.distance_m is not None:
-        lines.append(html.Div(t("inspections.evidence.distance", lang, distance=_distance_text(check.distance_m)),
+        distance = format_distance(check.distance_m, lang)
+        lines.append(html.Div(t("inspections.evidence.distance", lang, distance=distance),
                               className="insp-photo-distance"))
     elif check.no_location:
         lines.append(html.Div(t("inspections.evidence.no_location", lang), className="insp-photo-missing"))

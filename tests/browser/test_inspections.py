@@ -269,7 +269,7 @@ def test_a_large_phone_photo_is_reduced_in_the_browser_keeps_its_exif_and_shows_
     dash_duo.find_element("div[data-key='cover'] input[type=file]").send_keys(str(original))
     dash_duo.wait_for_element("div[data-key='cover'] .insp-photo-far", timeout=WAIT)
     caption = dash_duo.find_element("div[data-key='cover'] .insp-photo-caption").text
-    assert "12-10 09:30" in caption and "距工地 5.6 km" in caption and "距离过远" in caption
+    assert "12-10 09:30" in caption and "距工地 5.6 公里" in caption and "距离过远" in caption
     assert dash_duo.find_element("div[data-key='cover'] .insp-photo-far").is_displayed()
     src = dash_duo.find_element("div[data-key='cover'] img.insp-thumb").get_attribute("src")
     digest = src.rsplit("/", 1)[1]

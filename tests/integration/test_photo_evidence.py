@@ -196,7 +196,7 @@ def test_the_form_shows_time_distance_and_the_far_warning_under_each_photo(demo)
     answer = response.get_json()["response"]
     cover = texts(answer['{"key":"cover","type":"insp-thumbs"}']["children"])
     hoarding = texts(answer['{"key":"hoarding","type":"insp-thumbs"}']["children"])
-    assert "12-10 09:30" in cover and "距工地 120 m" in cover and "距工地 5.6 km" in cover
+    assert "12-10 09:30" in cover and "距工地 120 米" in cover and "距工地 5.6 公里" in cover
     assert cover.count("距离过远") == 1 and "时间不符" not in cover
     assert "照片无位置" in hoarding and "照片无拍摄时间" in hoarding and "距离过远" not in hoarding
     assert json.dumps(answer).count("/photos/") == 6  # 3 photos, link and image; not the bad name
@@ -217,4 +217,4 @@ def test_a_saved_inspection_shows_the_warning_read_only(demo):
     client = app.server.test_client()
     log_in(client, "viewer", TEST_PASSWORDS["viewer"])
     page = text_of(page_layout(client, f"/inspections/{saved.inspection_id}"))
-    assert "12-10 09:31" in page and "距工地 5.6 km" in page and "距离过远" in page
+    assert "12-10 09:31" in page and "距工地 5.6 公里" in page and "距离过远" in page

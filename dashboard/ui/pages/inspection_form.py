@@ -353,6 +353,8 @@ def layout(inspection_id: str | None = None, saved: str | None = None, site: str
 
     actions = dmc.Group(
         [
+            # In the bar that stays in view: "offline, kept, will send" must be seen from any item.
+            html.Div(id="insp-send-status", className="insp-send-status", role="status"),
             dmc.Button(t("inspections.form.submit_again" if submitted else "inspections.form.submit", lang),
                        id="insp-submit", size="md", disabled=disabled),
             # In the bar that stays at the bottom of a phone's screen: reachable from any item.
@@ -395,7 +397,6 @@ def layout(inspection_id: str | None = None, saved: str | None = None, site: str
                          value=view.note if view else "", autosize=True, minRows=2, disabled=disabled),
             html.Div(id="insp-message"),
             actions,
-            html.Div(id="insp-send-status", className="insp-send-status", role="status"),
             None if saved else _effects(effects, lang),
             dcc.Store(id="insp-saved-flag", data=bool(saved)),
             *_draft_parts(_draft_slot(view, site, recheck, disabled), view, saved, lang),

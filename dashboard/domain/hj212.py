@@ -340,7 +340,7 @@ def parse_cp(cp: str) -> tuple[dt.datetime | None, tuple[Value, ...], dict[str, 
                     params[key] = value
                     continue
                 if not _CODE.fullmatch(code):
-                    raise FrameError("bad_cp", code=code[:20])
+                    raise FrameError("bad_cp", pollutant=code[:20])
                 if suffix == "Flag":
                     if not _FLAG_VALUE.fullmatch(value):
                         raise FrameError("bad_value", field=key, value=value[:20])

@@ -13,6 +13,7 @@ from dashboard.cli import (  # noqa: F401  (each attaches its commands to the gr
     rectifications,
     server,
     setup,
+    site_dust,
     sites,
     tokens,
     users,

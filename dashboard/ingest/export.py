@@ -126,3 +126,17 @@ def write_table(frame: pd.DataFrame, out: str | Path) -> Path:
     else:
         out.write_bytes(xlsx_bytes(frame, "aqi"))
     return out
+
+
+SITE_DUST_COLUMNS = ["site_code", "mn", "time", "pollutant", "value", "flag"]
+
+
+def site_dust_table(readings: pd.DataFrame) -> pd.DataFrame:
+    """Site dust readings (``analytics.site_dust.main_values``) for export: ``time`` is the
+    frame's DataTime in ISO 8601 Beijing time (+08:00)."""
+    if readings.empty:
+        return pd.DataFrame(columns=SITE_DUST_COLUMNS)
+    out = readings.rename(columns={"data_time": "time"}).copy()
+    out["time"] = iso_beijing(pd.Series(pd.DatetimeIndex(out["time"]), index=out.index))
+    out["flag"] = out["flag"].fillna("")
+    return out[SITE_DUST_COLUMNS]

@@ -50,6 +50,9 @@ _TABLES: dict[str, type[M.Base]] = {
 
 # Children before parents.
 _DELETE_ORDER: tuple[type[M.Base], ...] = (
+    # Site dust monitors stand on the demo's sites: a rebuilt demo starts without them.
+    M.DustReading,
+    M.DustMonitor,
     M.TownshipStation,
     M.ActionItemChange,
     M.ActionItem,

@@ -566,3 +566,48 @@ class PhotoMeta(Base):
     bytes: Mapped[int] = mapped_column(Integer)
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+# --- site dust monitors (HJ 212) ----------------------------------------------------------------
+
+
+class DustMonitor(Base):
+    """A site's dust monitor, known by its HJ 212 MN (the monitoring point's number).
+
+    ``password`` is the HJ 212 access password (PW) the device sends in clear text in every
+    frame; the receiver compares it with this value, so it is kept as given (a hash of a
+    six-character code would protect nothing: a million guesses take a second) and never
+    shown or logged. A monitor is never deleted, only deactivated: its readings stay.
+    """
+
+    __tablename__ = "dust_monitors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mn: Mapped[str] = mapped_column(String(32), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    password: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the receiver last stored a frame of this monitor (None: never).
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    site: Mapped[Site] = relationship()
+
+
+class DustReading(Base):
+    """One number of one HJ 212 data frame: a pollutant's field (Rtd, Avg, Min, Max…) of a
+    monitor at the frame's DataTime (stored UTC) for one kind of data, by its CN (2011
+    real-time, 2051 minute, 2061 hourly, 2031 daily), with the frame's data flag for that
+    pollutant (N normal, F, M, S, D, C, T, B; statistics use N only; None when the device sent
+    none). The primary key makes a resent frame add nothing."""
+
+    __tablename__ = "dust_readings"
+    __table_args__ = (CheckConstraint("cn IN (2011, 2051, 2061, 2031)", name="cn"),)
+
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("dust_monitors.id"), primary_key=True)
+    data_time: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
+    cn: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    pollutant: Mapped[str] = mapped_column(String(16), primary_key=True)
+    field: Mapped[str] = mapped_column(String(8), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    flag: Mapped[str | None] = mapped_column(String(1))

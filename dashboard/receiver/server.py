@@ -1,0 +1,278 @@
+"""The HJ 212-2017 receiver: an asyncio TCP server for site dust monitors.
+
+One task per connection cuts the byte stream into frames (``domain.hj212.Deframer``: frames
+split over reads, glued together, garbage between them, a bounded buffer), checks each frame
+(head, length, CRC, data segment) and queues it for the writer. One writer task takes what
+is queued, stores it in one transaction (``services.site_dust.receive_frames``, in a thread of
+its own so the event loop keeps reading), and only then answers: an accepted upload whose
+Flag asks for an answer gets its 9014 data answer after its batch is committed, so an answer
+means the frame is on disk (group commit: while one batch commits, the next one gathers).
+
+A malformed frame, a wrong MN/PW pair, an idle connection or a database error is logged
+(rate-limited) and counted; none of them stops the server. A frame that is refused or could
+not be stored gets no answer, so the device sends it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import signal
+import sys
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from dashboard.domain import hj212
+from dashboard.services import site_dust
+from dashboard.settings import Settings
+
+log = logging.getLogger("dashboard.hj212")
+
+READ_SIZE = 1 << 16
+#: A monitor sends at least every 10 minutes (minute data) or every hour; a connection silent
+#: for longer than this is dead (NAT timeouts leave half-open sockets behind).
+IDLE_TIMEOUT = 900.0
+#: Frames per transaction at most.
+BATCH_MAX = 1000
+#: Log the first few of each kind of problem, then every n-th, so that one broken device
+#: cannot fill the disk.
+LOG_FIRST, LOG_EVERY = 20, 1000
+
+
+@dataclass
+class Stats:
+    """What the receiver has done since it started."""
+
+    connections: int = 0
+    open_connections: int = 0
+    frames: int = 0          # well-formed frames received
+    stored: int = 0          # frames whose batch was committed (resent ones included)
+    rows_added: int = 0
+    acks: int = 0
+    batches: int = 0
+    idle_timeouts: int = 0
+    garbage_bytes: int = 0
+    malformed: Counter[str] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)
+    db_errors: int = 0
+
+    def summary(self) -> str:
+        malformed = ", ".join(f"{k} {v}" for k, v in sorted(self.malformed.items())) or "none"
+        refused = ", ".join(f"{k} {v}" for k, v in sorted(self.refused.items())) or "none"
+        return (f"connections {self.connections} ({self.open_connections} open), frames {self.frames}, "
+                f"stored {self.stored} ({self.rows_added} new values, {self.batches} transactions), "
+                f"answers {self.acks}, malformed {sum(self.malformed.values())} ({malformed}), "
+                f"refused {sum(self.refused.values())} ({refused}), idle timeouts {self.idle_timeouts}, "
+                f"garbage bytes {self.garbage_bytes}, database errors {self.db_errors}")
+
+
+class Receiver:
+    """The server. ``await start()``, then ``await wait_closed()`` or ``await stop()``."""
+
+    def __init__(self, settings: Settings, host: str = "127.0.0.1", port: int = 8212, *,
+                 idle_timeout: float = IDLE_TIMEOUT, batch_max: int = BATCH_MAX, linger: float = 0.0):
+        self.settings, self.host, self.port = settings, host, port
+        self.idle_timeout, self.batch_max, self.linger = idle_timeout, batch_max, linger
+        self.stats = Stats()
+        self.actor = site_dust.receiver_actor()
+        self.directory = site_dust.MonitorDirectory(settings)
+        self._queue: asyncio.Queue[tuple[hj212.Frame, asyncio.Future[site_dust.Outcome]]] = asyncio.Queue()
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hj212-writer")
+        self._server: asyncio.base_events.Server | None = None
+        self._writer_task: asyncio.Task[None] | None = None
+        self._clients: set[asyncio.Task[None]] = set()
+        self._logged: Counter[str] = Counter()
+
+    # ----------------------------------------------------------------------- lifecycle
+    async def start(self) -> tuple[str, int]:
+        """Listen; returns the address actually bound (port 0 picks a free one)."""
+        self._writer_task = asyncio.create_task(self._writer(), name="hj212-writer")
+        self._server = await asyncio.start_server(self._client, self.host, self.port, limit=READ_SIZE,
+                                                  backlog=1024)
+        host, port = self._server.sockets[0].getsockname()[:2]
+        self.port = port
+        return host, port
+
+    async def stop(self) -> None:
+        """Stop listening, close the connections, store what is queued, stop the writer."""
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._clients):
+            task.cancel()
+        if self._clients:
+            await asyncio.gather(*self._clients, return_exceptions=True)
+        while not self._queue.empty():
+            await asyncio.sleep(0.01)
+        if self._writer_task is not None:
+            self._writer_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer_task
+        self._db.shutdown(wait=True)
+
+    # ----------------------------------------------------------------------- connections
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._clients.add(task)
+        peer = writer.get_extra_info("peername")
+        where = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self.stats.connections += 1
+        self.stats.open_connections += 1
+        deframer = hj212.Deframer()
+        try:
+            while True:
+                try:
+                    data = await asyncio.wait_for(reader.read(READ_SIZE), self.idle_timeout)
+                except TimeoutError:
+                    self.stats.idle_timeouts += 1
+                    self._note("idle", f"{where}: idle for {self.idle_timeout:g} s, closed")
+                    break
+                if not data:
+                    break
+                garbage = deframer.garbage_bytes
+                pending = self._take(deframer.feed(data), where)
+                self.stats.garbage_bytes += deframer.garbage_bytes - garbage
+                if pending and await self._answer(pending, writer, where):
+                    await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            self._note("connection", f"{where}: {exc.__class__.__name__}")
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self.stats.open_connections -= 1
+            self._clients.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    def _take(self, items: list[bytes | hj212.FrameError], where: str):
+        """Check each frame cut from the stream and queue the good ones for the writer."""
+        loop = asyncio.get_running_loop()
+        pending = []
+        for item in items:
+            if isinstance(item, hj212.FrameError):
+                self._malformed(item, where)
+                continue
+            try:
+                frame = hj212.parse_frame(item)
+            except hj212.FrameError as exc:
+                self._malformed(exc, where)
+                continue
+            self.stats.frames += 1
+            future: asyncio.Future[site_dust.Outcome] = loop.create_future()
+            self._queue.put_nowait((frame, future))
+            pending.append((frame, future))
+        return pending
+
+    async def _answer(self, pending, writer: asyncio.StreamWriter, where: str) -> bool:
+        """Wait for each frame's batch, then answer those that asked (in their order)."""
+        wrote = False
+        for frame, future in pending:
+            try:
+                outcome = await future
+            except Exception:  # the batch could not be stored: no answer, the device resends
+                continue
+            if not outcome.accepted:
+                self.stats.refused[outcome.status] += 1
+                self._note(outcome.status, f"{where}: MN={frame.mn} CN={frame.cn} refused: {outcome.status}")
+                continue
+            if frame.needs_data_ack:
+                writer.write(hj212.data_ack(frame))
+                self.stats.acks += 1
+                wrote = True
+        return wrote
+
+    def _malformed(self, error: hj212.FrameError, where: str) -> None:
+        self.stats.malformed[error.code] += 1
+        from dashboard.ingest.hj212 import describe
+
+        self._note(error.code, f"{where}: malformed frame: {describe(error)}")
+
+    def _note(self, key: str, message: str) -> None:
+        self._logged[key] += 1
+        n = self._logged[key]
+        if n <= LOG_FIRST or n % LOG_EVERY == 0:
+            suffix = f" ({n} so far)" if n > LOG_FIRST else ""
+            log.warning("%s%s", message, suffix)
+
+    # ----------------------------------------------------------------------- the writer
+    async def _writer(self) -> None:
+        loop = asyncio.get_running_loop()
+        queue = self._queue
+        while True:
+            batch = [await queue.get()]
+            if self.linger:
+                await asyncio.sleep(self.linger)
+            while len(batch) < self.batch_max and not queue.empty():
+                batch.append(queue.get_nowait())
+            frames = [frame for frame, _ in batch]
+            received = dt.datetime.now(dt.UTC)
+            try:
+                outcomes = await self._run(loop, self._store, frames, received)
+            except Exception as exc:  # noqa: BLE001 - the server must live on
+                self.stats.db_errors += 1
+                log.error("storing a batch of %d frames failed: %s: %s", len(frames), exc.__class__.__name__,
+                          str(exc).splitlines()[0][:300] if str(exc) else "")
+                outcomes = await self._run(loop, self._store_one_by_one, frames, received)
+            for (_, future), outcome in zip(batch, outcomes):
+                if future.done():
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                    future.exception()  # retrieved: a cancelled client must not warn
+                else:
+                    future.set_result(outcome)
+
+    async def _run(self, loop, function, *args):
+        """Database work in the writer's own thread: a slow commit (a lock held by an import)
+        must not stop the event loop from reading and answering the other monitors."""
+        return await loop.run_in_executor(self._db, function, *args)
+
+    def _store(self, frames, received):
+        outcomes = site_dust.receive_frames(self.settings, self.actor, frames, self.directory, received)
+        self.stats.batches += 1
+        for outcome in outcomes:
+            if outcome.status == "stored":
+                self.stats.stored += 1
+                self.stats.rows_added += outcome.added
+        return outcomes
+
+    def _store_one_by_one(self, frames, received):
+        """After a failed batch: each frame alone, so one bad frame cannot sink the others."""
+        results: list[site_dust.Outcome | Exception] = []
+        for frame in frames:
+            try:
+                results += self._store([frame], received)
+            except Exception as exc:  # noqa: BLE001
+                self.stats.db_errors += 1
+                log.error("MN=%s CN=%s QN=%s not stored: %s", frame.mn, frame.cn, frame.qn, exc.__class__.__name__)
+                results.append(exc)
+        return results
+
+
+async def serve(settings: Settings, host: str, port: int, *, idle_timeout: float = IDLE_TIMEOUT,
+                stats_every: float = 60.0, ready=None) -> Stats:
+    """Run a receiver until SIGINT or SIGTERM; log the counts every ``stats_every`` seconds."""
+    # The event loop and the writer thread share the GIL; a shorter switch interval than the
+    # default 5 ms keeps a thread that wants it (to answer, to read) from waiting that long.
+    sys.setswitchinterval(0.001)
+    receiver = Receiver(settings, host, port, idle_timeout=idle_timeout)
+    bound = await receiver.start()
+    if ready is not None:
+        ready(bound)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), stats_every)
+            log.info("%s", receiver.stats.summary())
+    finally:
+        await receiver.stop()
+    return receiver.stats

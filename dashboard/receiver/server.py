@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from dashboard.domain import hj212
+from dashboard.receiver import checks
 from dashboard.services import site_dust
 from dashboard.settings import Settings
 
@@ -248,8 +249,9 @@ class Receiver:
 
 
 async def serve(settings: Settings, host: str, port: int, *, idle_timeout: float = IDLE_TIMEOUT,
-                stats_every: float = 60.0, ready=None) -> Stats:
-    """Run a receiver until SIGINT or SIGTERM; log the counts every ``stats_every`` seconds."""
+                stats_every: float = 60.0, check_every: float = 60.0, ready=None) -> Stats:
+    """Run a receiver until SIGINT or SIGTERM; log the counts every ``stats_every`` seconds and
+    check the monitors against the dust rules every ``check_every`` (``receiver.checks``)."""
     receiver = Receiver(settings, host, port, idle_timeout=idle_timeout)
     bound = await receiver.start()
     if ready is not None:
@@ -259,11 +261,14 @@ async def serve(settings: Settings, host: str, port: int, *, idle_timeout: float
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    checker = asyncio.create_task(checks.check_every(settings, receiver.actor, check_every, stop), name="dust-checks")
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), stats_every)
             log.info("%s", receiver.stats.summary())
     finally:
+        stop.set()
+        await checker
         await receiver.stop()
     return receiver.stats

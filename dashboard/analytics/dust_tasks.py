@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dashboard.domain.dust_tasks import HOUR
+from dashboard.domain.dust_tasks import HOUR, DustRule
 from dashboard.store import dust_tasks as store
 
 
@@ -18,6 +18,7 @@ class OpenTask:
     site_id: int
     site_code: str
     site_name: str
+    township_id: int
     township: str
     township_en: str
     kind: str
@@ -34,9 +35,18 @@ class OpenTask:
         return int((self.last_hour - self.first_hour) / HOUR) + 1
 
 
+def rules_in_force(session: Session) -> tuple[DustRule, ...]:
+    """The dust rules as evaluated now (defaults for what is unset or unreadable)."""
+    return store.load_rules(session)
+
+
 def open_tasks(session: Session, township_id: int | None, limit: int | None = None) -> list[OpenTask]:
     """The open tasks of one township (None: every township), the longest waiting first."""
     return [OpenTask(**_fields(row)) for row in store.open_task_rows(session, township_id, limit=limit)]
+
+
+def open_task_count(session: Session, township_id: int | None) -> int:
+    return store.open_task_count(session, township_id)
 
 
 def open_tasks_of_site(session: Session, site_id: int) -> list[OpenTask]:
@@ -49,7 +59,7 @@ def wall_tasks(session: Session, limit: int) -> tuple[int, list[OpenTask]]:
 
 
 def _fields(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "site_id": row["site_id"], "site_code": row["site_code"], "site_name": row["site_name"],
-            "township": row["township"], "township_en": row["township_en"] or "", "kind": row["kind"],
-            "opened_at": row["opened_at"], "first_hour": row["first_hour"], "last_hour": row["last_hour"],
-            "peak": float(row["peak_value"]), "detail": dict(row["detail"] or {}), "mn": row["mn"]}
+    fields = {name: row[name] for name in ("id", "site_id", "site_code", "site_name", "township_id", "township",
+                                           "kind", "opened_at", "first_hour", "last_hour", "mn")}
+    return fields | {"township_en": row["township_en"] or "", "peak": float(row["peak_value"]),
+                     "detail": dict(row["detail"] or {})}

@@ -5,6 +5,7 @@ rules are edited by admins only, audited; an inspector sees only their township'
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,7 +35,8 @@ from dashboard.store.models import (
     User,
 )
 from dashboard.store.users import upsert_user
-from tests.conftest import make_settings
+from tests.conftest import TEST_PASSWORDS, make_settings
+from tests.dash_http import call, log_in, page_layout, text_of
 from tests.integration.inspection_db import copy_demo
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -278,3 +280,75 @@ def test_two_evaluations_at_once_open_one_task(demo):
     assert first is not None and second is None and other_kind is not None
     with session_scope(settings.database_url) as session:
         assert session.scalar(select(func.count()).select_from(DustTask)) == 2
+
+
+# --------------------------------------------------------------------------- pages
+def app_of(settings):
+    from dashboard.app import create_app
+
+    return create_app(settings)
+
+
+def client_as(app, username: str, password: str):
+    client = app.server.test_client()
+    assert log_in(client, username, password).status_code in (302, 303)
+    return client
+
+
+def test_the_task_is_on_its_townships_home_pages_the_site_page_and_the_wall(demo):
+    settings, site_id = demo
+    dust_tasks.set_dust_rules(settings, Actor.system(), ABOVE_ONLY)
+    receive(settings, [hour_frame(8, 236.0), hour_frame(9, 180.0)])
+    with session_scope(settings.database_url) as session:
+        site_name = session.get(Site, site_id).name
+        home = session.scalar(select(Site.township_id).where(Site.id == site_id))
+        other = session.scalar(select(Township.id).where(Township.id != home).order_by(Township.id))
+        upsert_user(session, "other-inspector", "other-pass-1", "inspector", township_id=other)
+    app = app_of(settings)
+    what = "PM10 小时值 236 µg/m³，连续 2 小时超过 150"
+    for user, password in (("inspector", TEST_PASSWORDS["inspector"]), ("editor", TEST_PASSWORDS["editor"])):
+        page = page_layout(client_as(app, user, password), "/")
+        said = text_of(page)
+        assert site_name in said and what in said and "巡查此工地" in said, user
+        assert f"/inspections/new?site={site_id}" in json.dumps(page.get_json()), user
+    said = text_of(page_layout(client_as(app, "other-inspector", "other-pass-1"), "/"))
+    assert site_name not in said and what not in said
+    # The viewer sees it, without a link to inspect (a viewer records nothing).
+    page = page_layout(client_as(app, "viewer", TEST_PASSWORDS["viewer"]), "/")
+    assert what in text_of(page) and "dust-task-inspect" not in json.dumps(page.get_json())
+    said = text_of(page_layout(client_as(app, "viewer", TEST_PASSWORDS["viewer"]), f"/sites/{site_id}"))
+    assert "扬尘待核查 1" in said and what in said
+    from dashboard.analytics.wall import wall_data
+
+    with read_scope(settings.database_url) as session:
+        wall = wall_data(session, settings.database_url, settings.tz)
+    assert wall.dust_open == 1 and [t.site_id for t in wall.dust_tasks] == [site_id]
+
+
+def test_an_admin_edits_the_dust_rules_on_the_rules_tab(demo):
+    settings, _site_id = demo
+    app = app_of(settings)
+    form = {"admin-rules-dust-save.n_clicks": 1, "admin-rules-dust-pm10-above-enabled.checked": True,
+            "admin-rules-dust-pm10-excess-enabled.checked": False, "admin-rules-dust-offline-enabled.checked": True,
+            "admin-rules-dust-pm10-above-limit.value": 200, "admin-rules-dust-pm10-above-hours.value": 3,
+            "admin-rules-dust-pm10-excess-margin.value": 80, "admin-rules-dust-pm10-excess-hours.value": 3,
+            "admin-rules-dust-offline-minutes.value": 90}
+    output = "admin-rules-dust-message.children"
+    editor = client_as(app, "editor", TEST_PASSWORDS["editor"])
+    assert "权限" in text_of(call(editor, app, output, form))
+    admin = client_as(app, "admin", TEST_PASSWORDS["admin"])
+    refused = text_of(call(admin, app, output, form | {"admin-rules-dust-pm10-above-limit.value": 20}))
+    assert "PM10 小时值超过限值 · 限值（µg/m³）" in refused and "50 到 1000" in refused
+    with read_scope(settings.database_url) as session:
+        assert session.get(AppSetting, task_store.RULES_KEY) is None
+    assert "已保存" in text_of(call(admin, app, output, form))
+    with read_scope(settings.database_url) as session:
+        rules = task_store.load_rules(session)
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.entity_id == task_store.RULES_KEY)).one()
+        admin_id = session.scalar(select(User.id).where(User.username == "admin"))
+    assert (rules[0].limit, rules[0].hours, rules[1].enabled, rules[2].minutes) == (200, 3, False, 90)
+    assert entry.user_id == admin_id and entry.detail["after"][2] == {"kind": "offline", "enabled": True,
+                                                                     "minutes": 90}
+    # The tab shows the rules in force.
+    said = json.dumps(page_layout(admin, "/admin", "?tab=rules").get_json())
+    assert "admin-rules-dust-offline-minutes" in said

@@ -96,6 +96,12 @@ def write_calls(settings) -> dict[str, dict]:
             "admin-rules-repeat-window-days.value": 30, "admin-rules-repeat-cap.value": 1,
             "admin-rules-late-thresholds.value": "0", "admin-rules-max-level.value": "3"},
         "admin-rules-wall-message.children": {"admin-rules-wall-save.n_clicks": 1, "admin-rules-wall-stale.value": 30},
+        "admin-rules-dust-message.children": {
+            "admin-rules-dust-save.n_clicks": 1, "admin-rules-dust-pm10-above-enabled.checked": True,
+            "admin-rules-dust-pm10-excess-enabled.checked": True, "admin-rules-dust-offline-enabled.checked": True,
+            "admin-rules-dust-pm10-above-limit.value": 200, "admin-rules-dust-pm10-above-hours.value": 3,
+            "admin-rules-dust-pm10-excess-margin.value": 100, "admin-rules-dust-pm10-excess-hours.value": 2,
+            "admin-rules-dust-offline-minutes.value": 30},
         "admin-checklist-load-message.children": {"admin-checklist-load.n_clicks": 1,
                                                   "admin-checklist-refresh.data": 0},
         "sites-upload-result.children": {"sites-upload.contents": _upload(template_bytes()),
@@ -116,6 +122,7 @@ def write_calls(settings) -> dict[str, dict]:
 
 WRITERS = ["admin-rules-targets-message.children", "admin-rules-plates-message.children",
            "admin-rules-rect-message.children", "admin-rules-wall-message.children",
+           "admin-rules-dust-message.children",
            "admin-checklist-load-message.children",
            "sites-upload-result.children", "insp-import-result.children", "ledger-grid.rowTransaction",
            "meeting-freeze-message.children", "adm-ts-recompute-message.children", "adm-ts-message.children",

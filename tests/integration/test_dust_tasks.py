@@ -352,3 +352,26 @@ def test_an_admin_edits_the_dust_rules_on_the_rules_tab(demo):
     # The tab shows the rules in force.
     said = json.dumps(page_layout(admin, "/admin", "?tab=rules").get_json())
     assert "admin-rules-dust-offline-minutes" in said
+
+
+@pytest.mark.postgres
+def test_tasks_open_extend_and_stay_unique_on_postgresql(pg_url, tmp_path):
+    from tests.integration.test_hj212_receiver import district
+
+    settings = make_settings(tmp_path, database_url=pg_url)
+    district(settings)
+    site_dust.add_monitor(settings, Actor.system(), MN, "GD-0001", PW)
+    dust_tasks.set_dust_rules(settings, Actor.system(), ABOVE_ONLY)
+    receive(settings, [hour_frame(8, 236.0), hour_frame(9, 180.0)])
+    receive(settings, [hour_frame(10, 260.0)])
+    [task] = tasks(settings)
+    assert (task.status, task.peak_value, task.version) == ("open", 260.0, 2)
+    assert task.last_hour == (DAY + dt.timedelta(hours=10)).astimezone(dt.UTC)
+    from dashboard.domain.dust_tasks import Run
+
+    with session_scope(settings.database_url) as session:
+        again = task_store.open_task(session, task.site_id, task.monitor_id, "pm10_above",
+                                     Run(task.first_hour, task.last_hour, 1.0), {})
+        assert again is None
+        assert task_store.close_tasks(session, [task.id], None, dt.datetime.now(dt.UTC)) == 1
+    assert tasks(settings)[0].status == "closed"

@@ -375,3 +375,25 @@ def test_tasks_open_extend_and_stay_unique_on_postgresql(pg_url, tmp_path):
         assert again is None
         assert task_store.close_tasks(session, [task.id], None, dt.datetime.now(dt.UTC)) == 1
     assert tasks(settings)[0].status == "closed"
+
+
+def test_the_receivers_background_check_opens_the_offline_task(demo):
+    import asyncio
+
+    from dashboard.receiver.checks import check_every
+
+    settings, site_id = demo
+    with session_scope(settings.database_url) as session:
+        session.execute(update(DustMonitor).values(last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)))
+
+    async def one_round():
+        stop = asyncio.Event()
+        task = asyncio.create_task(check_every(settings, site_dust.receiver_actor(), 3600, stop))
+        while not tasks(settings):
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+    asyncio.run(asyncio.wait_for(one_round(), 30))
+    [task] = tasks(settings)
+    assert (task.kind, task.site_id, task.status) == ("offline", site_id, "open")

@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import logging
 import signal
+import sys
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -211,12 +212,12 @@ class Receiver:
             frames = [frame for frame, _ in batch]
             received = dt.datetime.now(dt.UTC)
             try:
-                outcomes = await loop.run_in_executor(self._db, self._store, frames, received)
+                outcomes = await self._run(loop, self._store, frames, received)
             except Exception as exc:  # noqa: BLE001 - the server must live on
                 self.stats.db_errors += 1
                 log.error("storing a batch of %d frames failed: %s: %s", len(frames), exc.__class__.__name__,
                           str(exc).splitlines()[0][:300] if str(exc) else "")
-                outcomes = await loop.run_in_executor(self._db, self._store_one_by_one, frames, received)
+                outcomes = await self._run(loop, self._store_one_by_one, frames, received)
             for (_, future), outcome in zip(batch, outcomes):
                 if future.done():
                     continue
@@ -225,6 +226,11 @@ class Receiver:
                     future.exception()  # retrieved: a cancelled client must not warn
                 else:
                     future.set_result(outcome)
+
+    async def _run(self, loop, function, *args):
+        """Database work in the writer's own thread: a slow commit (a lock held by an import)
+        must not stop the event loop from reading and answering the other monitors."""
+        return await loop.run_in_executor(self._db, function, *args)
 
     def _store(self, frames, received):
         outcomes = site_dust.receive_frames(self.settings, self.actor, frames, self.directory, received)
@@ -252,6 +258,9 @@ async def serve(settings: Settings, host: str, port: int, *, idle_timeout: float
                 stats_every: float = 60.0, check_every: float = 60.0, ready=None) -> Stats:
     """Run a receiver until SIGINT or SIGTERM; log the counts every ``stats_every`` seconds and
     check the monitors against the dust rules every ``check_every`` (``receiver.checks``)."""
+    # The event loop and the writer thread share the GIL; a shorter switch interval than the
+    # default 5 ms keeps a thread that wants it (to answer, to read) from waiting that long.
+    sys.setswitchinterval(0.001)
     receiver = Receiver(settings, host, port, idle_timeout=idle_timeout)
     bound = await receiver.start()
     if ready is not None:

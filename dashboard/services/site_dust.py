@@ -33,6 +33,8 @@ from dashboard.store.users import audit
 #: receiver runs is known from its first frame.
 DIRECTORY_TTL = 30.0
 UNKNOWN_RELOAD = 1.0
+#: A monitor's ``last_seen_at`` is written at most this often (a monitor sends every minute).
+SEEN_RESOLUTION = dt.timedelta(minutes=1)
 
 
 class MonitorRefused(CodedError):
@@ -144,6 +146,7 @@ class MonitorDirectory:
         self._entries: dict[str, store.Credential] = {}
         self._loaded_at = -1e9
         self._lock = threading.Lock()
+        self._seen: dict[int, dt.datetime] = {}
 
     def _load(self) -> None:
         with read_scope(self.settings.database_url) as session:
@@ -156,6 +159,14 @@ class MonitorDirectory:
             if age > self.ttl or (mn not in self._entries and age > UNKNOWN_RELOAD):
                 self._load()
             return self._entries.get(mn)
+
+    def due_for_seen(self, monitor_id: int, when: dt.datetime) -> bool:
+        """Whether ``last_seen_at`` of this monitor should be written now."""
+        last = self._seen.get(monitor_id)
+        return last is None or when - last >= SEEN_RESOLUTION
+
+    def noted_seen(self, seen: dict[int, dt.datetime]) -> None:
+        self._seen.update(seen)
 
 
 #: What became of one frame: stored (``added`` new rows, 0 for a resent frame), or why not.
@@ -173,8 +184,9 @@ class Outcome:
         return self.status in ("stored", "not_kept")
 
 
-def check_frame(frame: hj212.Frame, credential: store.Credential | None, today: dt.date) -> str | None:
-    """Why ``frame`` may not be stored, or None."""
+def check_frame(frame: hj212.Frame, credential: store.Credential | None, today: dt.date,
+                until: dt.date | None = None) -> str | None:
+    """Why ``frame`` may not be stored, or None (``until``: ``readings_until(today)``)."""
     if credential is None:
         return "unknown_mn"
     if not credential.active:
@@ -183,14 +195,15 @@ def check_frame(frame: hj212.Frame, credential: store.Credential | None, today: 
         return "bad_password"
     if frame.data_time is not None:
         day = frame.data_time.astimezone(hj212.BEIJING).date()
-        if not READINGS_FROM <= day <= readings_until(today):
+        if not READINGS_FROM <= day <= (until or readings_until(today)):
             return "bad_time"
     return None
 
 
-def _rows(frame: hj212.Frame, monitor_id: int) -> list[dict]:
-    return [{"monitor_id": monitor_id, "data_time": frame.data_time, "cn": frame.cn, "pollutant": v.pollutant,
-             "field": v.field, "value": v.value, "flag": v.flag} for v in frame.values]
+def _rows(frame: hj212.Frame, monitor_id: int) -> list[tuple]:
+    """The frame's values as rows in ``store.site_dust.READING_COLUMNS`` order."""
+    time_, cn = frame.data_time, frame.cn
+    return [(monitor_id, time_, cn, v.pollutant, v.field, v.value, v.flag) for v in frame.values]
 
 
 def receive_frames(settings: Settings, actor: Actor, frames: Sequence[hj212.Frame],
@@ -205,18 +218,20 @@ def receive_frames(settings: Settings, actor: Actor, frames: Sequence[hj212.Fram
     require(actor, "admin")
     received_at = received_at or utcnow()
     today = received_at.astimezone(hj212.BEIJING).date()
+    until = readings_until(today)
     outcomes: list[Outcome] = []
-    rows: list[dict] = []
+    rows: list[tuple] = []
     owners: list[tuple[int, int]] = []  # (outcome index, number of rows) of each stored frame
     seen: dict[int, dt.datetime] = {}
     marks: list[tuple[int, int, dt.datetime | None]] = []  # (monitor, CN, DataTime) for the dust rules
     for frame in frames:
         credential = directory.lookup(frame.mn)
-        refusal = check_frame(frame, credential, today)
+        refusal = check_frame(frame, credential, today, until)
         if refusal is not None or credential is None:
             outcomes.append(Outcome(refusal or "unknown_mn"))
             continue
-        seen[credential.monitor_id] = received_at
+        if directory.due_for_seen(credential.monitor_id, received_at):
+            seen[credential.monitor_id] = received_at
         if frame.kind is None:
             outcomes.append(Outcome("not_kept"))
             continue
@@ -225,20 +240,23 @@ def receive_frames(settings: Settings, actor: Actor, frames: Sequence[hj212.Fram
         outcomes.append(Outcome("stored"))
         rows += frame_rows
         marks.append((credential.monitor_id, frame.cn, frame.data_time))
-    if not seen:
+    if not rows and not seen:
         return outcomes
     with session_scope(settings.database_url) as session:
         added = store.insert_readings(session, _unique(rows))
         store.mark_seen(session, seen)
+    directory.noted_seen(seen)
     _share_added(outcomes, owners, added)
     dust_tasks.after_batch(settings, actor, marks, received_at)
     return outcomes
 
 
-def _unique(rows: list[dict]) -> list[dict]:
-    """One row per key (the same frame twice in one batch would break a multi-row INSERT on
-    PostgreSQL: ON CONFLICT cannot touch a row twice in one statement)."""
-    keyed = {(r["monitor_id"], r["data_time"], r["cn"], r["pollutant"], r["field"]): r for r in rows}
+def _unique(rows: list[tuple]) -> list[tuple]:
+    """One row per key, the first (the same frame twice in one batch is stored once, and its
+    count of new rows stays true)."""
+    keyed: dict[tuple, tuple] = {}
+    for row in rows:
+        keyed.setdefault(row[:5], row)
     return list(keyed.values()) if len(keyed) != len(rows) else rows
 
 
@@ -271,7 +289,7 @@ def import_frame_log(settings: Settings, actor: Actor, file: str,
     directory = MonitorDirectory(settings, ttl=1e9)
     received_at = utcnow()
     today = received_at.astimezone(hj212.BEIJING).date()
-    rows: list[dict] = []
+    rows: list[tuple] = []
     for number, frame in lines:
         credential = directory.lookup(frame.mn)
         refusal = check_frame(frame, credential, today)

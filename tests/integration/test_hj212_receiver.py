@@ -111,8 +111,9 @@ def test_a_frame_is_stored_and_answered_after_it_is_committed(settings):
     assert [(a.cn, a.st, a.qn, a.flag) for a in got] == [(9014, "91", request.qn, 4)]
     assert stored == VALUES_PER_MINUTE
     with session_scope(settings.database_url) as session:
-        row = session.scalars(select(DustReading).where(DustReading.pollutant == "a34002",
-                                                        DustReading.field == "Avg")).one()
+        # Found by an equality on its time: stored exactly as SQLAlchemy writes and compares times.
+        row = session.scalars(select(DustReading).where(DustReading.pollutant == "a34002", DustReading.field == "Avg",
+                                                        DustReading.data_time == START)).one()
         monitor = session.scalars(select(DustMonitor)).one()
     assert row.cn == 2051 and row.data_time == START.astimezone(dt.UTC) and row.flag in hj212.FLAGS
     assert monitor.last_seen_at is not None

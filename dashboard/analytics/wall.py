@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from dashboard.analytics.dust_tasks import OpenTask, wall_tasks
 from dashboard.analytics.overview import AlertInfo, district_hourly_aqi, latest_station_aqi, wide_hourly
 from dashboard.analytics.targets import YearProgress, year_progress
 from dashboard.domain import compliance as measures
@@ -30,6 +31,7 @@ HOURS = 24  # the sparklines' span
 RANKING_DAYS = measures.RANKING_WINDOW_DAYS
 COMPARE_DAYS = 7  # the leaderboard's arrows: rank now against a week ago
 OVERDUE_LIMIT = 30  # the ticker and the ledger scene show the oldest this many
+DUST_LIMIT = 6  # the ledger scene lists the dust checks waiting longest
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class WallData:
     overdue: pd.DataFrame  # number, seq, task, unit, unit_en, deadline, days_overdue
     ledger: dict[str, int]  # open, overdue
     targets: YearProgress
+    dust_open: int = 0  # open 待核查 tasks from site dust monitors, district-wide
+    dust_tasks: tuple[OpenTask, ...] = ()  # the longest waiting (DUST_LIMIT)
 
     @property
     def stale(self) -> bool:
@@ -119,6 +123,7 @@ def wall_data(session: Session, database_url: str, tz: ZoneInfo) -> WallData:
         district, district_spark = _district(district_hourly_aqi(readings, station_frame), newest)
     alert = overview.alert_at(session, now)
     counts = overview.ledger_counts(session, today)
+    dust_open, dust_tasks = wall_tasks(session, DUST_LIMIT)
     return WallData(
         now=now,
         today=today,
@@ -132,4 +137,6 @@ def wall_data(session: Session, database_url: str, tz: ZoneInfo) -> WallData:
         overdue=_overdue(session, today),
         ledger={"open": counts["open"], "overdue": counts["overdue"]},
         targets=year_progress(session, database_url, today.year, today, tz),
+        dust_open=dust_open,
+        dust_tasks=tuple(dust_tasks),
     )

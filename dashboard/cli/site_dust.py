@@ -77,6 +77,18 @@ def monitors_list() -> None:
                    f"last seen {seen}  {row.site_name}")
 
 
+@monitors.command("check")
+def monitors_check() -> None:
+    """Evaluate the dust rules for every active monitor now (offline, and PM10 over the last
+    complete hours) and open 待核查 tasks; `hj212 serve` does this every minute."""
+    settings = prepared_settings()
+    from dashboard.services.dust_tasks import check_monitors
+
+    result = check_monitors(settings, system_actor())
+    click.echo(f"{result.monitors} monitor(s) checked: {len(result.opened)} task(s) opened, "
+               f"{result.extended} open episode(s) extended")
+
+
 # --------------------------------------------------------------------------- hj212
 @main.group()
 def hj212() -> None:
@@ -92,7 +104,9 @@ def hj212() -> None:
               help="Seconds without a byte after which a connection is closed.")
 @click.option("--stats-every", default=60.0, show_default=True, type=click.FloatRange(min=1),
               help="Seconds between the logged counts.")
-def hj212_serve(host: str, port: int, idle_timeout: float, stats_every: float) -> None:
+@click.option("--check-every", default=60.0, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds between checks of the monitors against the dust rules (offline monitors).")
+def hj212_serve(host: str, port: int, idle_timeout: float, stats_every: float, check_every: float) -> None:
     """Receive HJ 212-2017 frames from site dust monitors, store them, answer 9014."""
     settings = prepared_settings()
     import asyncio
@@ -107,7 +121,7 @@ def hj212_serve(host: str, port: int, idle_timeout: float, stats_every: float) -
 
     try:
         stats = asyncio.run(serve(settings, host, port, idle_timeout=idle_timeout, stats_every=stats_every,
-                                  ready=ready))
+                                  check_every=check_every, ready=ready))
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"stopped: {stats.summary()}")

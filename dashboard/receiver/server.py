@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from dashboard.domain import hj212
+from dashboard.receiver import checks
 from dashboard.services import site_dust
 from dashboard.settings import Settings
 
@@ -254,8 +255,9 @@ class Receiver:
 
 
 async def serve(settings: Settings, host: str, port: int, *, idle_timeout: float = IDLE_TIMEOUT,
-                stats_every: float = 60.0, ready=None) -> Stats:
-    """Run a receiver until SIGINT or SIGTERM; log the counts every ``stats_every`` seconds."""
+                stats_every: float = 60.0, check_every: float = 60.0, ready=None) -> Stats:
+    """Run a receiver until SIGINT or SIGTERM; log the counts every ``stats_every`` seconds and
+    check the monitors against the dust rules every ``check_every`` (``receiver.checks``)."""
     # The event loop and the writer thread share the GIL; a shorter switch interval than the
     # default 5 ms keeps a thread that wants it (to answer, to read) from waiting that long.
     sys.setswitchinterval(0.001)
@@ -268,11 +270,14 @@ async def serve(settings: Settings, host: str, port: int, *, idle_timeout: float
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    checker = asyncio.create_task(checks.check_every(settings, receiver.actor, check_every, stop), name="dust-checks")
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), stats_every)
             log.info("%s", receiver.stats.summary())
     finally:
+        stop.set()
+        await checker
         await receiver.stop()
     return receiver.stats

@@ -24,7 +24,7 @@ from dashboard.domain.inspection import CLIENT_KEY, Issue, answered, validate
 from dashboard.i18n import t
 from dashboard.ingest.inspections_excel import ReadResult, read_inspections
 from dashboard.ingest.report import Problem
-from dashboard.services import rectifications, sites
+from dashboard.services import dust_tasks, rectifications, sites
 from dashboard.services.access import Actor, require, require_township
 from dashboard.services.rectifications import ApplyOutcome
 from dashboard.settings import Settings
@@ -104,6 +104,7 @@ def record(session: Session, actor: Actor, data: InspectionInput, *, submit: boo
             plate = sites.refresh_plate(session, site_id, today, tz)
             if site_id == insp.site_id:
                 saved.plate = plate
+        dust_tasks.close_for_inspection(session, actor, insp)
     fails = sum(1 for e in data.entries if e.result == "fail")
     audit(session, actor.user_id, action, "inspection", insp.id,
           {"site_id": insp.site_id, "fails": fails, "version": insp.version, **saved.outcome.as_detail()})

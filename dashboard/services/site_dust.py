@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from dashboard.domain import hj212
 from dashboard.domain.errors import CodedError
 from dashboard.domain.limits import READINGS_FROM, readings_until
+from dashboard.services import dust_tasks
 from dashboard.services.access import Actor, require
 from dashboard.settings import Settings
 from dashboard.store import site_dust as store
@@ -222,6 +223,7 @@ def receive_frames(settings: Settings, actor: Actor, frames: Sequence[hj212.Fram
     rows: list[tuple] = []
     owners: list[tuple[int, int]] = []  # (outcome index, number of rows) of each stored frame
     seen: dict[int, dt.datetime] = {}
+    marks: list[tuple[int, int, dt.datetime | None]] = []  # (monitor, CN, DataTime) for the dust rules
     for frame in frames:
         credential = directory.lookup(frame.mn)
         refusal = check_frame(frame, credential, today, until)
@@ -237,6 +239,7 @@ def receive_frames(settings: Settings, actor: Actor, frames: Sequence[hj212.Fram
         owners.append((len(outcomes), len(frame_rows)))
         outcomes.append(Outcome("stored"))
         rows += frame_rows
+        marks.append((credential.monitor_id, frame.cn, frame.data_time))
     if not rows and not seen:
         return outcomes
     with session_scope(settings.database_url) as session:
@@ -244,6 +247,7 @@ def receive_frames(settings: Settings, actor: Actor, frames: Sequence[hj212.Fram
         store.mark_seen(session, seen)
     directory.noted_seen(seen)
     _share_added(outcomes, owners, added)
+    dust_tasks.after_batch(settings, actor, marks, received_at)
     return outcomes
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     true,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Stable constraint names, so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -611,3 +612,39 @@ class DustReading(Base):
     field: Mapped[str] = mapped_column(String(8), primary_key=True)
     value: Mapped[float] = mapped_column(Float)
     flag: Mapped[str | None] = mapped_column(String(1))
+
+
+class DustTask(Base):
+    """待核查: a site dust monitor's exceedance episode (or silence) that an inspector is to check.
+
+    Opened by ``services.dust_tasks`` when a rule of ``domain.dust_tasks`` breaches, closed by
+    the next submitted inspection of the site. ``first_hour``/``last_hour`` bound the episode
+    (hour starts; for ``offline`` both are the last frame's time), ``peak_value`` is its highest
+    hourly PM10 (µg/m³) or, offline, the minutes of silence; ``detail`` keeps the rule as it was
+    when the task opened (and the station compared with), so the text stays true after the
+    rule changes. At most one open task per site and kind: the partial unique index holds that
+    against two receivers evaluating at once (SQLite and PostgreSQL both know ``WHERE``)."""
+
+    __tablename__ = "dust_tasks"
+    __table_args__ = (
+        CheckConstraint("kind IN ('pm10_above', 'pm10_excess', 'offline')", name="kind"),
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        Index("uq_dust_tasks_open_site_kind", "site_id", "kind", unique=True,
+              sqlite_where=sql_text("status = 'open'"), postgresql_where=sql_text("status = 'open'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("dust_monitors.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_hour: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_hour: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    peak_value: Mapped[float] = mapped_column(Float)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_by_inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,7 +1,8 @@
 """Admin tab 规则: the rules the staff tune, each with what it means and what saving it does —
 each year's campaign targets, the plate rules, the rectification deadline and escalation ladder,
-how far from the site and the inspection time an evidence photo may be taken, and how old the
-newest reading may be before the command-centre wall shows it in red.
+how far from the site and the inspection time an evidence photo may be taken, how old the
+newest reading may be before the command-centre wall shows it in red, and the site dust monitors'
+rules that open 待核查 tasks (``services.dust_tasks``).
 
 Saving goes through ``services.settings`` (admins only, audited with before and after); what a
 change does to plates and open rectifications is decided and documented there.
@@ -16,15 +17,18 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State, html
 
 from dashboard import analytics
+from dashboard.analytics.dust_tasks import rules_in_force as dust_rules_in_force
 from dashboard.analytics.rules import rules_in_force
 from dashboard.analytics.targets import year_targets
 from dashboard.auth import current_language
+from dashboard.domain import dust_tasks as dust_rules
 from dashboard.domain.compliance import PLATE_BOUNDS
 from dashboard.domain.photo_evidence import PHOTO_BOUNDS
 from dashboard.domain.rectification import LEVELS, RECTIFICATION_BOUNDS, THRESHOLD_BOUNDS
 from dashboard.domain.rules import InvalidRule
 from dashboard.domain.targets import YEAR_BOUNDS, InvalidTarget, YearTargets, year_bounds
 from dashboard.i18n import t
+from dashboard.services import dust_tasks as dust_service
 from dashboard.services import settings as service
 from dashboard.ui.data import acting_user, app_settings, read_session
 
@@ -70,6 +74,35 @@ def _subtitle(key: str, lang: str) -> dmc.Text:
     return dmc.Text(t(key, lang), fw=600, size="sm", mt="md", mb=4)
 
 
+#: The dust rules' form: (kind, field) of each number input, in the callback's State order.
+DUST_NUMBERS = tuple((kind, name) for kind in dust_rules.KINDS for name in dust_rules.FIELDS[kind])
+
+
+def _dust_id(kind: str, name: str) -> str:
+    return f"admin-rules-dust-{kind.replace('_', '-')}-{name}"
+
+
+def _dust_section(rules: tuple[dust_rules.DustRule, ...], lang: str) -> dmc.Paper:
+    blocks = []
+    for rule in rules:
+        inputs = []
+        for name in dust_rules.FIELDS[rule.kind]:
+            low, high = dust_rules.BOUNDS[name]
+            inputs.append(dmc.NumberInput(id=_dust_id(rule.kind, name), value=getattr(rule, name), min=low, max=high,
+                                          step=1, allowDecimal=False,
+                                          label=t(f"admin.rules.dust.{rule.kind}.{name}", lang),
+                                          description=t("admin.rules.dust.range", lang, low=low, high=high)))
+        blocks += [
+            dmc.Group([_subtitle(f"admin.rules.dust.{rule.kind}", lang),
+                       dmc.Switch(id=_dust_id(rule.kind, "enabled"), checked=rule.enabled,
+                                  label=t("admin.rules.dust.enabled", lang), mt="md")], gap="md"),
+            dmc.Text(t(f"admin.rules.dust.{rule.kind}.help", lang), size="xs", c="dimmed"),
+            _grid(inputs),
+        ]
+    return _section("admin.rules.dust.title", "admin.rules.dust.explain", blocks, "admin-rules-dust-save",
+                    "admin-rules-dust-message", lang, "admin-rules-dust")
+
+
 def _form_value(field: str, targets: YearTargets) -> float:
     # The form shows the share as a percentage; the rule is a fraction.
     value = getattr(targets, field)
@@ -107,6 +140,7 @@ def _target_refusal(exc: InvalidTarget, lang: str) -> dmc.Alert:
 def panel(lang: str) -> html.Div:
     with read_session() as session:
         rules = rules_in_force(session)
+        dust = dust_rules_in_force(session)
         today = analytics.today(session, app_settings().tz)
         year_now = year_targets(session, today.year)
     plates, rect = rules.plates, rules.rectification
@@ -160,10 +194,17 @@ def panel(lang: str) -> html.Div:
         rect_section,
         photo_section,
         wall_section,
+        _dust_section(dust, lang),
     ], style={"display": "flex", "flexDirection": "column", "gap": "12px"})
 
 
 def _field_name(field: str, lang: str) -> str:
+    if "." in field:  # a dust rule's "<kind>.<name>"
+        kind, name = field.split(".", 1)
+        label = t(f"admin.rules.dust.{kind}.{name}", lang)
+        return f"{t(f'admin.rules.dust.{kind}', lang)} · {label}"
+    if field in dust_rules.KINDS:
+        return t(f"admin.rules.dust.{field}", lang)
     for prefix in ("plates", "rect", "photos"):
         key = f"admin.rules.{prefix}.{field}"
         text = t(key, lang)
@@ -315,3 +356,27 @@ def register_callbacks(app: dash.Dash) -> None:
             # Only the message changes: the form keeps what the user typed.
             return dmc.Alert(t("wall.stale.bad", lang, **exc.details), color="red", className="admin-rules-error")
         return _saved(t("wall.stale.saved", lang, minutes=saved))
+
+    @app.callback(
+        Output("admin-rules-dust-message", "children"),
+        Input("admin-rules-dust-save", "n_clicks"),
+        *(State(_dust_id(kind, "enabled"), "checked") for kind in dust_rules.KINDS),
+        *(State(_dust_id(kind, name), "value") for kind, name in DUST_NUMBERS),
+        prevent_initial_call=True,
+    )
+    def _save_dust(n_clicks, *values):
+        lang = current_language()
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        enabled = dict(zip(dust_rules.KINDS, values[:len(dust_rules.KINDS)], strict=True))
+        numbers = dict(zip(DUST_NUMBERS, values[len(dust_rules.KINDS):], strict=True))
+        form = [{"kind": kind, "enabled": enabled[kind],
+                 **{name: numbers[(kind, name)] for name in dust_rules.FIELDS[kind]}} for kind in dust_rules.KINDS]
+        try:
+            saved = dust_service.set_dust_rules(app_settings(), acting_user(), form)
+        except InvalidRule as exc:
+            # Only the message changes: the form keeps what the user typed.
+            return _refusal(exc, lang)
+        if not saved.changed:
+            return _saved(t("admin.rules.unchanged", lang))
+        return _saved(t("admin.rules.dust.saved", lang))

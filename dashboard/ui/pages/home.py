@@ -6,6 +6,7 @@ import dash
 import dash_mantine_components as dmc
 from dash import dcc, html
 
+from dashboard.analytics import dust_tasks
 from dashboard.analytics.overview import build_overview
 from dashboard.analytics.setup import SetupStatus, setup_status
 from dashboard.auth import current_language
@@ -14,6 +15,7 @@ from dashboard.figures.overview import sites_by_township
 from dashboard.figures.theme import AQI_COLOURS, graph_config, text_colour_on
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
+from dashboard.ui.components.dust_tasks import HOME_ROWS, scope_of, task_panel
 from dashboard.ui.data import acting_user, app_settings, read_session
 
 ALERT_COLOURS = {"blue": "blue", "yellow": "yellow", "orange": "orange", "red": "red"}
@@ -139,6 +141,10 @@ def layout(**_query) -> html.Div:
     with read_session() as session:
         data = build_overview(session, tz)
         status = setup_status(session)
+        # What an inspector on a phone acts on first: the dust checks due in their township.
+        township = scope_of(acting_user())
+        due = dust_tasks.open_tasks(session, township, limit=HOME_ROWS)
+        due_total = dust_tasks.open_task_count(session, township) if due else 0
 
     tiles = [
         _aqi_tile(
@@ -169,6 +175,7 @@ def layout(**_query) -> html.Div:
             ),
             _setup_panel(status, lang),
             _alert_banner(data.alert, lang, tz),
+            task_panel(due, due_total, lang, tz, acting_user()),
             dmc.SimpleGrid(
                 [
                     _district_kpi(district, lang, status),

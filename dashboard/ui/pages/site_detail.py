@@ -11,6 +11,7 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import dcc, html
 
+from dashboard.analytics.dust_tasks import open_tasks_of_site
 from dashboard.analytics.sites import RATE_DAYS, site_detail
 from dashboard.auth import current_language
 from dashboard.domain.coords import from_wgs84
@@ -21,6 +22,7 @@ from dashboard.figures.theme import PLATE_COLOURS, graph_config, text_colour_on
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
 from dashboard.ui.components.datagrid import WRAPPED, data_grid
+from dashboard.ui.components.dust_tasks import task_line
 from dashboard.ui.data import acting_user, app_settings, read_session
 
 ESCALATION_COLOURS = {0: "gray", 1: "yellow", 2: "orange", 3: "red"}
@@ -90,6 +92,7 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
         return _not_found(lang, site_id)
     with read_session() as session:
         data = site_detail(session, int(site_id), settings.tz)
+        dust_due = open_tasks_of_site(session, int(site_id)) if data is not None else []
     if data is None:
         return _not_found(lang, site_id)
     tz = settings.tz
@@ -106,6 +109,8 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
             dmc.Title(site["name"], order=2, id="site-title"),
             _plate_badge(site["plate"], lang, "site-plate"),
             dmc.Badge(t(f"sites.status.{site['status']}", lang), variant="outline", size="lg", radius="sm"),
+            dmc.Badge(t("dust.site_badge", lang, n=len(dust_due)), color="red", size="lg", radius="sm",
+                      id="site-dust-badge") if dust_due else None,
         ], gap="sm"),
         dmc.Group([
             dmc.Anchor(dmc.Button(t("sites.inspect_here", lang), size="md"), href=f"/inspections/new?site={site['id']}",
@@ -213,6 +218,8 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
     return html.Div(
         [
             header,
+            html.Div([dmc.Text(task_line(task, lang, tz), size="sm", c="red") for task in dust_due],
+                     id="site-dust-tasks") if dust_due else None,
             dmc.Text(t("sites.as_of", lang, date=format_date(data.today, lang)), c="dimmed", size="sm"),
             facts,
             rectifications,

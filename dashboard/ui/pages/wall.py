@@ -175,6 +175,23 @@ def _unit(r, lang: str) -> str:
     return r.unit_en if lang == "en" and isinstance(r.unit_en, str) and r.unit_en else r.unit
 
 
+def _dust(d: WallData, lang: str) -> html.Div:
+    """The dust checks waiting longest: the site, its township and what breached, in few words."""
+    rows = []
+    for task in d.dust_tasks:
+        township = task.township_en if lang == "en" and task.township_en else task.township
+        what = t("wall.dust.offline", lang) if task.kind == "offline" else f"PM10 {task.peak:.0f}"
+        rows.append(html.Div([
+            html.Span(task.site_name, className="wall-dust-site"),
+            html.Span(township, className="wall-dust-town"),
+            html.Span(what, className="wall-dust-what"),
+        ], className="wall-dust-row"))
+    body = html.Div(rows, className="wall-dust-list") if rows else html.Div(t("wall.dust.none", lang),
+                                                                          className="wall-empty")
+    return html.Div([html.Div(t("wall.dust.title", lang), className="wall-panel-title"), body],
+                    className="wall-panel wall-dust", id="wall-dust")
+
+
 def _ledger(d: WallData, lang: str) -> list:
     head = html.Div([
         html.Div([html.Div(t("wall.ledger.open", lang), className="wall-kpi-label"),
@@ -183,16 +200,22 @@ def _ledger(d: WallData, lang: str) -> list:
         html.Div([html.Div(t("wall.ledger.overdue", lang), className="wall-kpi-label"),
                   html.Div(str(d.ledger["overdue"]), className="wall-kpi-value is-missed", id="wall-ledger-overdue")],
                  className="wall-kpi"),
+        html.Div([html.Div(t("wall.dust.count", lang), className="wall-kpi-label"),
+                  html.Div(str(d.dust_open), className="wall-kpi-value" + (" is-dust" if d.dust_open else ""),
+                           id="wall-dust-open")],
+                 className="wall-kpi"),
     ], className="wall-ledger-counts")
     if d.overdue.empty:
-        return [head, html.Div(t("wall.ledger.none", lang), className="wall-empty")]
+        return [head, html.Div([html.Div(t("wall.ledger.none", lang), className="wall-empty"), _dust(d, lang)],
+                               className="wall-ledger-body")]
     rows = [html.Div([
         html.Span(t("wall.ledger.meeting", lang, n=int(r.number)), className="wall-ledger-meeting"),
         html.Span(r.task, className="wall-ledger-task"),
         html.Span(_unit(r, lang), className="wall-ledger-unit"),
         html.Span(t("wall.ledger.days", lang, n=int(r.days_overdue)), className="wall-ledger-days"),
     ], className="wall-ledger-row") for r in d.overdue.head(LEDGER_ROWS).itertuples()]
-    return [head, html.Div(rows, className="wall-ledger-list", id="wall-ledger-list")]
+    return [head, html.Div([html.Div(rows, className="wall-ledger-list", id="wall-ledger-list"), _dust(d, lang)],
+                           className="wall-ledger-body")]
 
 
 def _ticker(d: WallData, lang: str) -> list:

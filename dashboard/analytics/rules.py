@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session
 
 from dashboard.domain.compliance import PlateRules
 from dashboard.domain.rectification import RectificationRules
+from dashboard.domain.site_dust_rules import DustLimits
 from dashboard.store import air as air_store
 from dashboard.store import display as display_store
 from dashboard.store import rectifications as rectification_store
+from dashboard.store import site_dust_reads as dust_store
 from dashboard.store import sites as site_store
 
 
@@ -20,10 +22,12 @@ class RulesInForce:
     plates: PlateRules
     rectification: RectificationRules
     wall_stale_minutes: int  # the newest reading older than this shows red on the wall
+    dust: DustLimits  # when a site dust monitor counts as offline or stuck
 
 
 def rules_in_force(session: Session) -> RulesInForce:
-    """The targets, plate rules, rectification rules and the wall's stale-data limit, with defaults
-    for what is unset or unreadable."""
+    """The targets, plate rules, rectification rules, the wall's stale-data limit and the dust
+    monitors' health limits, with defaults for what is unset or unreadable."""
     return RulesInForce(air_store.targets(session), site_store.plate_rules(session),
-                        rectification_store.load_rules(session), display_store.stale_minutes(session))
+                        rectification_store.load_rules(session), display_store.stale_minutes(session),
+                        dust_store.dust_limits(session))

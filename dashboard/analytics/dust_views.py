@@ -166,6 +166,11 @@ def station_hourly(session: Session, codes: list[str], first: dt.datetime, last:
 
 
 # --------------------------------------------------------------------------- one site
+def has_monitor(session: Session, site_id: int) -> bool:
+    """Whether a monitor was ever registered at the site (a removed one keeps its readings)."""
+    return store.has_monitor(session, site_id)
+
+
 @dataclass(frozen=True)
 class SiteDust:
     """What the site page's 扬尘监测 section shows."""

@@ -1,6 +1,7 @@
 """Admin tab 规则: the rules the staff tune, each with what it means and what saving it does —
 each year's campaign targets, the plate rules, the rectification deadline and escalation ladder, and
-how old the newest reading may be before the command-centre wall shows it in red.
+how old the newest reading may be before the command-centre wall shows it in red, and when a site
+dust monitor counts as offline or stuck.
 
 Saving goes through ``services.settings`` (admins only, audited with before and after); what a
 change does to plates and open rectifications is decided and documented there.
@@ -21,6 +22,7 @@ from dashboard.auth import current_language
 from dashboard.domain.compliance import PLATE_BOUNDS
 from dashboard.domain.rectification import LEVELS, RECTIFICATION_BOUNDS, THRESHOLD_BOUNDS
 from dashboard.domain.rules import InvalidRule
+from dashboard.domain.site_dust_rules import LIMIT_BOUNDS as DUST_BOUNDS
 from dashboard.domain.targets import YEAR_BOUNDS, InvalidTarget, YearTargets, year_bounds
 from dashboard.i18n import t
 from dashboard.services import settings as service
@@ -147,12 +149,21 @@ def panel(lang: str) -> html.Div:
                         value=rules.wall_stale_minutes, min=low_stale, max=high_stale, step=10, allowDecimal=False,
                         description=t("wall.stale.range", lang, min=low_stale, max=high_stale)),
     ])], "admin-rules-wall-save", "admin-rules-wall-message", lang, "admin-rules-wall")
+    dust_section = _section("dust.rules.title", "dust.rules.help", [_grid([
+        dmc.NumberInput(id=f"admin-rules-dust-{name.replace('_', '-')}", value=getattr(rules.dust, name),
+                        min=DUST_BOUNDS[name][0], max=DUST_BOUNDS[name][1], step=1, allowDecimal=False,
+                        label=t(f"dust.rules.{name}", lang),
+                        description=t(f"dust.rules.{name}.help", lang, low=DUST_BOUNDS[name][0],
+                                      high=DUST_BOUNDS[name][1]))
+        for name in DUST_BOUNDS
+    ])], "admin-rules-dust-save", "admin-rules-dust-message", lang, "admin-rules-dust")
     return html.Div([
         dmc.Text(t("admin.rules.explain", lang), size="sm", c="dimmed"),
         targets,
         plate_section,
         rect_section,
         wall_section,
+        dust_section,
     ], style={"display": "flex", "flexDirection": "column", "gap": "12px"})
 
 
@@ -289,3 +300,24 @@ def register_callbacks(app: dash.Dash) -> None:
             # Only the message changes: the form keeps what the user typed.
             return dmc.Alert(t("wall.stale.bad", lang, **exc.details), color="red", className="admin-rules-error")
         return _saved(t("wall.stale.saved", lang, minutes=saved))
+
+    @app.callback(
+        Output("admin-rules-dust-message", "children"),
+        Input("admin-rules-dust-save", "n_clicks"),
+        *(State(f"admin-rules-dust-{name.replace('_', '-')}", "value") for name in DUST_BOUNDS),
+        prevent_initial_call=True,
+    )
+    def _save_dust(n_clicks, *values):
+        lang = current_language()
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        try:
+            saved = service.set_dust_limits(app_settings(), acting_user(), dict(zip(DUST_BOUNDS, values, strict=True)))
+        except InvalidRule as exc:
+            details = dict(exc.details)
+            field = str(details.get("field", ""))
+            details["field"] = t(f"dust.rules.{field}", lang) if field in DUST_BOUNDS else field
+            # Only the message changes: the form keeps what the user typed.
+            return dmc.Alert(t(f"admin.rules.error.{exc.code}", lang, **details), color="red",
+                             className="admin-rules-error")
+        return _saved(t("dust.rules.saved", lang, minutes=saved.offline_minutes, count=saved.stuck_count))

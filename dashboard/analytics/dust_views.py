@@ -51,7 +51,8 @@ def _utc_now() -> dt.datetime:
 
 
 def _utc(value) -> dt.datetime | None:
-    if value is None or (not isinstance(value, dt.datetime) and pd.isna(value)):
+    # NaT is a datetime too: a monitor never seen must not pass for one seen at no time.
+    if value is None or pd.isna(value):
         return None
     stamp = pd.Timestamp(value)
     return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).to_pydatetime()

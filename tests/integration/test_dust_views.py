@@ -195,3 +195,41 @@ def test_limits_are_checked_admin_only_and_audited(url):
         entry = s.scalars(select(AuditEntry).where(AuditEntry.entity == "app_settings")).one()
         assert entry.detail["before"] == {"offline_minutes": 30, "stuck_count": 8}
         assert entry.detail["after"] == {"offline_minutes": 60, "stuck_count": 12}
+
+
+def test_admin_tab_adds_and_removes_monitors_and_the_rules_tab_saves_limits(url, tmp_path):
+    from dashboard.app import create_app
+    from dashboard.store.models import DustMonitor
+    from dashboard.store.users import upsert_user
+    from tests.conftest import make_settings
+    from tests.dash_http import call, log_in, page_layout, text_of
+
+    settings = make_settings(tmp_path, database_url=url)
+    with session_scope(url) as s:
+        upsert_user(s, "boss", "boss-pass-1", "admin")
+    app = create_app(settings)
+    client = app.server.test_client()
+    log_in(client, "boss", "boss-pass-1")
+    tab = text_of(page_layout(client, "/admin", "?tab=dust"))
+    assert "MNA0001" in tab and "离线" in tab and "数值不变" in tab and "123456" not in tab
+    added = call(client, app, "admin-dust-added.children", {
+        "admin-dust-add.n_clicks": 1, "admin-dust-mn.value": " MNC0001 ", "admin-dust-site.value": "GD-C",
+        "admin-dust-password.value": "654321"})
+    assert "设备 MNC0001 已登记在 GD-C" in text_of(added) and "从未上报" in text_of(added)
+    taken = call(client, app, "admin-dust-added.children", {
+        "admin-dust-add.n_clicks": 2, "admin-dust-mn.value": "MNA0001", "admin-dust-site.value": "GD-C",
+        "admin-dust-password.value": "654321"})
+    assert "已有在用设备使用该 MN" in text_of(taken)
+    removed = call(client, app, "admin-dust-remove-message.children", {
+        "admin-dust-remove-confirm.n_clicks": 1, "admin-dust-pending.data": "MNA0001"})
+    assert "设备 MNA0001 已停用" in text_of(removed)
+    saved = call(client, app, "admin-rules-dust-message.children", {
+        "admin-rules-dust-save.n_clicks": 1, "admin-rules-dust-offline-minutes.value": 2,
+        "admin-rules-dust-stuck-count.value": 8})
+    assert "须在 5 到 10080 之间" in text_of(saved)
+    with session_scope(url) as s:
+        monitors = {m.mn: (m.site_id, m.active) for m in s.scalars(select(DustMonitor))}
+        actions = [(a.action, a.entity) for a in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert monitors == {"MNA0001": (1, False), "MNB0001": (2, True), "MNC0001": (3, True)}
+    assert ("create", "dust_monitor") in actions and ("deactivate", "dust_monitor") in actions
+    assert ("update", "app_settings") not in actions  # the refused limit wrote nothing

@@ -14,7 +14,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard.analytics import dust_views as views
-from dashboard.analytics.dust_views import WINDOWS
+from dashboard.analytics.dust_views import DEFAULT_WINDOW, WINDOWS
 from dashboard.auth import current_language
 from dashboard.figures.site_dust import pm10_timeline, wind_rose
 from dashboard.figures.theme import graph_config
@@ -47,7 +47,7 @@ def section(site_id: int, lang: str):
     return dmc.Paper([
         dmc.Group([
             dmc.Title(t("dust.site.title", lang), order=4),
-            dmc.SegmentedControl(id="site-dust-window", data=windows, value="24h", size="xs"),
+            dmc.SegmentedControl(id="site-dust-window", data=windows, value=DEFAULT_WINDOW, size="xs"),
         ], justify="space-between", align="center", mb="xs"),
         html.Div(id="site-dust-facts"),
         html.Div([
@@ -106,7 +106,7 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def _refresh(_n, window, site_id):
         lang = current_language()
-        window = choice(window, tuple(WINDOWS), "24h") or "24h"
+        window = choice(window, tuple(WINDOWS), DEFAULT_WINDOW) or DEFAULT_WINDOW
         site = int_or_none(site_id)
         if site is None:
             raise BadInput("site")

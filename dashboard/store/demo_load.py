@@ -149,8 +149,12 @@ def load_demo(session: Session, district: DemoDistrict) -> dict[str, int]:
     for start in range(0, len(readings), _CHUNK):
         session.execute(insert(_table(M.Reading)), readings[start : start + _CHUNK])
     counts["readings"] = len(readings)
-    # The receiver's own insert: the demo's monitors hold what a receiver would have stored.
-    counts["dust_readings"] = insert_dust_readings(session, district.dust_readings.to_dict("records"))
+    # The receiver's own insert: the demo's monitors hold what a receiver would have stored. The
+    # tables were just emptied, so every row is new (on PostgreSQL the insert's own count of new
+    # rows came out different from the rows stored).
+    dust_rows = district.dust_readings.to_dict("records")
+    insert_dust_readings(session, dust_rows)
+    counts["dust_readings"] = len(dust_rows)
 
     settings = [
         {"key": "frozen_today", "value": district.today.isoformat()},

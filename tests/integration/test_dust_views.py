@@ -46,9 +46,10 @@ def _reading(monitor: int, when: dt.datetime, cn: int, value: float, flag: str =
             "value": value, "flag": flag}
 
 
-@pytest.fixture
-def url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'dust.db'}"
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request, tmp_path):
+    # PostgreSQL hands times back as datetimes, SQLite as text: the reads must take both.
+    url = f"sqlite:///{tmp_path / 'dust.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
     upgrade(url)
     with session_scope(url) as s:
         s.add(AppSetting(key="frozen_today", value=DAY.isoformat()))

@@ -32,6 +32,13 @@ Modelling decisions (kept here so the demo can be explained):
 * **Rectifications and their escalation** (一次警告，两次约谈，三次问责) are what the app's own loop
   makes of the inspection history (``domain.rectification``: plan, deadline, level as of
   11 December), so recomputing them right after ``demo`` changes nothing.
+* **Site dust monitors** (HJ 212): ``DUST_MONITORS`` active sites (绿地城二期 among them) have one,
+  with ``DUST_DAYS`` days of hourly PM10, PM2.5, TSP, wind, temperature and humidity (CN 2061,
+  labelled by the start of the hour, up to 22:00 on 11 December) and the minute PM values (CN 2051)
+  of the last hours up to 23:58. A site's PM10 is its nearest national station's PM10 of the same
+  hour plus its own construction dust (working hours, far less during stop orders); two sites are
+  clearly dustier. One monitor went silent at 17:00 (offline), one has sent the same PM10 since
+  14:00 (stuck), one has been in calibration half of the last hours (abnormal flags).
 * **Plates** follow the app's rule (``domain.compliance.derive_plate``), reviewed every Monday and
   on 11 December: red for work during a stop order, ≥ 6 failures in 28 days or ≥ 2 overdue
   rectifications; yellow for ≥ 2 failures or any open rectification; green otherwise.
@@ -143,6 +150,10 @@ class DemoDistrict:
     station_versions: list[Record]
     # columns station_code, time (UTC, the CNEMC hour label), pollutant, value
     readings: pd.DataFrame
+    dust_monitors: list[Record]
+    # columns of dust_readings: monitor_id, data_time (UTC, start of the period), cn, pollutant,
+    # field, value, flag
+    dust_readings: pd.DataFrame
 
     # Tables in insertion (dependency) order; each name is the table's name in models.py.
     TABLES: ClassVar[tuple[str, ...]] = (
@@ -164,6 +175,7 @@ class DemoDistrict:
         "action_item_changes",
         "stations",
         "station_versions",
+        "dust_monitors",
     )
 
     def records(self) -> dict[str, list[Record]]:
@@ -1451,6 +1463,113 @@ def _readings(rng: Generator, stations: list[Record]) -> pd.DataFrame:
     return frame
 
 
+# --- site dust monitors (HJ 212) -------------------------------------------------------------------
+
+DUST_MONITORS = 12
+DUST_DAYS = 14
+DUST_MINUTE_HOURS = 6
+DUST_MN_PREFIX = "410103DUST"
+# Construction dust (µg/m³ of PM10 above the station) by Beijing hour: work from 7 to 19 h,
+# trucks leaving at dusk, next to nothing at night.
+_WORK_PROFILE = np.array([0.1, 0.1, 0.1, 0.1, 0.1, 0.15, 0.3, 0.8, 1.0, 1.0, 1.0, 0.9, 0.7, 0.9, 1.0, 1.0,
+                          1.0, 1.0, 1.1, 0.9, 0.5, 0.3, 0.2, 0.1])
+# Share of construction dust left during an alert: orange stops earthworks, red all construction.
+_ALERT_DUST = {"blue": 0.9, "yellow": 0.6, "orange": 0.35, "red": 0.05}
+
+
+def _dust(rng: Generator, sites: list[Record], traits: dict[int, dict[str, Any]], stations: list[Record],
+          readings: pd.DataFrame, alerts: list[Record]) -> tuple[list[Record], pd.DataFrame]:
+    """Monitors on ``DUST_MONITORS`` active sites and their readings (see the module docstring)."""
+    from dashboard.domain.township_stations import SitePoint, StationPoint, candidates, nearest
+
+    active = [s for s in sites if s["status"] == "active"]
+    green_city = next(s for s in active if s["name"] == "绿地城二期")
+    others = [s for s in active if s["id"] not in (green_city["id"], 1)]
+    picked = [s for s in sites if s["id"] == 1 and s["status"] == "active"] + [green_city]
+    picked += [others[int(i)] for i in rng.choice(len(others), size=DUST_MONITORS - len(picked), replace=False)]
+    picked.sort(key=lambda s: s["id"])
+    pool = candidates(StationPoint(st["code"], st["longitude"], st["latitude"], st["is_background"])
+                      for st in stations)
+    first = bj(DEMO_TODAY - timedelta(days=DUST_DAYS - 1))
+    hours = pd.date_range(pd.Timestamp(first), periods=DUST_DAYS * 24 - 1, freq="h")  # up to 22:00 today
+    local_hour = hours.tz_convert(BJ).hour.to_numpy()
+    # A station's label is the end of its hour: the site's hour starting at H is the station's H+1.
+    wide = readings[readings["pollutant"].isin(["PM10", "PM2.5"])].pivot_table(
+        index="time", columns=["pollutant", "station_code"], values="value")
+    station_at = wide.reindex(hours + pd.Timedelta(hours=1)).interpolate(limit_direction="both")
+    dust_left = np.ones(len(hours))
+    for a in alerts:
+        end = a["ends_at"] or END_OF_TODAY
+        inside = (hours >= pd.Timestamp(a["starts_at"])) & (hours < pd.Timestamp(end))
+        dust_left[inside] = np.minimum(dust_left[inside], _ALERT_DUST.get(a["level"], 1.0))
+    n = len(hours)
+    # Winter wind: mostly from the north-west, turning east and south ahead of an episode.
+    regional_dir = (315 + np.cumsum(rng.normal(0, 6, n)) * 0.4 + 60 * np.sin(np.arange(n) / 40)) % 360
+    regional_speed = np.exp(np.log(2.0) + _ar1(rng, (n,), 0.9, 0.35)) * (1 + 0.3 * np.sin((local_hour - 9) / 24 * 2
+                                                                                           * np.pi))
+    dustiest = {green_city["id"], int(picked[-1]["id"])}
+    roles = {"offline": picked[3]["id"], "stuck": picked[5]["id"], "abnormal": picked[7]["id"]}
+    monitors: list[Record] = []
+    parts: list[pd.DataFrame] = []
+    today_14 = pd.Timestamp(bj(DEMO_TODAY, 14))
+    minute_from = bj(DEMO_TODAY, 24 - DUST_MINUTE_HOURS)
+    for number, site in enumerate(picked, start=1):
+        mid = number
+        hit = nearest(SitePoint(site["township_id"], "active", site["longitude"], site["latitude"]), pool)
+        code = hit[0] if hit else pool[0].code
+        base10 = station_at[("PM10", code)].to_numpy()
+        base25 = station_at[("PM2.5", code)].to_numpy()
+        level = (rng.uniform(85, 115) if site["id"] in dustiest
+                 else rng.uniform(6, 22) * min(2.0, traits[site["id"]]["risk"]))
+        work = level * _WORK_PROFILE[local_hour] * dust_left * rng.lognormal(0, 0.35, n)
+        pm10 = np.round(base10 * rng.lognormal(0, 0.06, n) + work, 1)
+        pm25 = np.round(base25 * rng.lognormal(0, 0.06, n) + 0.2 * work, 1)
+        tsp = np.round(pm10 * rng.uniform(1.45, 1.8) * rng.lognormal(0, 0.04, n), 1)
+        direction = np.round((regional_dir + rng.normal(0, 18, n)) % 360, 0)
+        speed = np.round(np.maximum(0.1, regional_speed * rng.lognormal(0, 0.15, n)), 1)
+        temp = np.round(2 + 5 * np.sin((local_hour - 9) / 24 * 2 * np.pi) + rng.normal(0, 0.6, n), 1)
+        humidity = np.round(np.clip(60 - 4 * (temp - 2) + rng.normal(0, 3, n), 15, 98), 0)
+        flags = np.where(rng.random(n) < 0.015, rng.choice(np.array(["M", "C", "D"]), n), "N").astype(object)
+        keep = np.ones(n, dtype=bool)
+        last_seen = bj(DEMO_TODAY, 23, 59)
+        if site["id"] == roles["offline"]:
+            keep = hours < pd.Timestamp(bj(DEMO_TODAY, 17))
+            last_seen = bj(DEMO_TODAY, 17)
+        if site["id"] == roles["stuck"]:
+            pm10 = np.where(hours >= today_14, 88.0, pm10)
+            flags = np.where(hours >= today_14, "N", flags).astype(object)
+        if site["id"] == roles["abnormal"]:
+            recent = hours >= pd.Timestamp(minute_from) - pd.Timedelta(hours=12)
+            flags = np.where(recent & (rng.random(n) < 0.5), "C", flags).astype(object)
+        for pollutant, values, flag in (("a34002", pm10, flags), ("a34004", pm25, flags), ("a34001", tsp, flags),
+                                        ("a01008", direction, "N"), ("a01007", speed, "N"), ("a01001", temp, "N"),
+                                        ("a01002", humidity, "N")):
+            parts.append(pd.DataFrame({"monitor_id": mid, "data_time": hours[keep], "cn": 2061,
+                                       "pollutant": pollutant, "field": "Avg", "value": np.asarray(values)[keep],
+                                       "flag": np.broadcast_to(np.asarray(flag, dtype=object), (n,))[keep]}))
+        if site["id"] != roles["offline"]:
+            minutes = pd.date_range(pd.Timestamp(minute_from), pd.Timestamp(bj(DEMO_TODAY, 23, 58)), freq="min")
+            m = len(minutes)
+            hour_of = np.minimum(((minutes - hours[0]) // pd.Timedelta(hours=1)).to_numpy(), n - 1)
+            m_flags = np.where(rng.random(m) < 0.01, "M", "N").astype(object)
+            if site["id"] == roles["abnormal"]:
+                m_flags = np.where(rng.random(m) < 0.5, "C", m_flags).astype(object)
+            for pollutant, values in (("a34002", pm10), ("a34004", pm25), ("a34001", tsp)):
+                minute_values = np.round(values[hour_of] * rng.lognormal(0, 0.08, m), 1)
+                if site["id"] == roles["stuck"] and pollutant == "a34002":
+                    minute_values = np.full(m, 88.0)
+                parts.append(pd.DataFrame({"monitor_id": mid, "data_time": minutes, "cn": 2051,
+                                           "pollutant": pollutant, "field": "Avg", "value": minute_values,
+                                           "flag": m_flags}))
+        monitors.append({"id": mid, "mn": f"{DUST_MN_PREFIX}{number:014d}", "site_id": site["id"],
+                         "password": f"{int(rng.integers(0, 10**6)):06d}", "active": True,
+                         "created_at": first - timedelta(days=1), "last_seen_at": last_seen})
+    frame = pd.concat(parts, ignore_index=True)
+    frame["data_time"] = frame["data_time"].astype("datetime64[us, UTC]")
+    frame["value"] = frame["value"].astype(float)
+    return monitors, frame
+
+
 # --- the whole district ---------------------------------------------------------------------------
 
 
@@ -1475,6 +1594,7 @@ def generate_district(seed: int = DEFAULT_SEED) -> DemoDistrict:
     content = _meetings(_rng(seed, 3), meetings, sim, sites, townships, units, zz8)
     stations, station_versions = _stations()
     readings = _readings(_rng(seed, 4), stations)
+    dust_monitors, dust_readings = _dust(_rng(seed, 5), sites, traits, stations, readings, alerts)
     return DemoDistrict(
         seed=seed,
         today=DEMO_TODAY,
@@ -1497,4 +1617,6 @@ def generate_district(seed: int = DEFAULT_SEED) -> DemoDistrict:
         stations=stations,
         station_versions=station_versions,
         readings=readings,
+        dust_monitors=dust_monitors,
+        dust_readings=dust_readings,
     )

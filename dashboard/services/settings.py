@@ -28,6 +28,8 @@ from dashboard.domain.errors import CodedError
 from dashboard.domain.photo_evidence import PhotoRules
 from dashboard.domain.rectification import RectificationRules
 from dashboard.domain.rules import check_photo_rules, check_plate_rules, check_rectification_rules
+from dashboard.domain.site_dust_rules import LIMITS_KEY, DustLimits
+from dashboard.domain.site_dust_rules import check_limits as check_dust_limits
 from dashboard.domain.targets import YearTargets, check_targets, check_year, check_year_targets
 from dashboard.services.access import Actor, require
 from dashboard.services.rectifications import escalate_open
@@ -38,6 +40,7 @@ from dashboard.store import clock
 from dashboard.store import display as display_store
 from dashboard.store import photos as photo_store
 from dashboard.store import rectifications as rectification_store
+from dashboard.store import site_dust_reads as dust_store
 from dashboard.store import sites as site_store
 from dashboard.store.db import session_scope
 from dashboard.store.users import audit
@@ -194,3 +197,22 @@ def set_wall_stale_minutes(settings: Settings, actor: Actor, minutes: object) ->
         audit(session, actor.user_id, "update", "app_settings", display_store.STALE_MINUTES_KEY,
               {"before": before, "after": value})
     return value
+
+
+def set_dust_limits(settings: Settings, actor: Actor, values: Mapping[str, object]) -> DustLimits:
+    """Save the site dust monitors' health limits (minutes of silence before a monitor is
+    offline, identical PM10 values in a row before it is stuck); admins only, audited with
+    before and after. Only how the dust views judge monitors changes; nothing stored does.
+
+    Raises ``InvalidRule`` (the field and the reason) or ``Forbidden``; nothing is written then.
+    """
+    require(actor, "admin")
+    limits = check_dust_limits(values)
+    with session_scope(settings.database_url) as session:
+        before = dust_store.dust_limits(session)
+        if before == limits:
+            return limits
+        dust_store.set_dust_limits(session, limits)
+        audit(session, actor.user_id, "update", "app_settings", LIMITS_KEY,
+              {"before": before.as_dict(), "after": limits.as_dict()})
+    return limits

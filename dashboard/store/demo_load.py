@@ -2,7 +2,8 @@
 
 The only place where the demo meets SQL. Inside the caller's transaction it deletes every domain
 row (all tables of ``models.py`` except ``users``, ``audit_log`` and Alembic's version table),
-bulk-inserts the district with its explicit ids, pins the demo clock in ``app_settings``
+bulk-inserts the district with its explicit ids (the site dust monitors' readings through
+``store.site_dust.insert_readings``, as the receiver stores them), pins the demo clock in ``app_settings``
 (``frozen_today``, ``demo_seed``; also the district's name, ``district.name``) and returns row
 counts per table. Loading twice gives the same database. Works on SQLite and PostgreSQL (on
 PostgreSQL the id sequences are moved past the inserted ids, so rows created later by the app
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from dashboard.demo.generate import DISTRICT_NAME, DemoDistrict, bj
 from dashboard.domain.district import DISTRICT_NAME_KEY
 from dashboard.store import models as M
+from dashboard.store.site_dust import insert_readings as insert_dust_readings
 
 DEMO_SOURCE = "demo"
 # Readings older than this many days before the frozen day are marked validated (审核数据).
@@ -46,6 +48,7 @@ _TABLES: dict[str, type[M.Base]] = {
     "action_item_changes": M.ActionItemChange,
     "stations": M.Station,
     "station_versions": M.StationVersion,
+    "dust_monitors": M.DustMonitor,
 }
 
 # Children before parents.
@@ -146,6 +149,12 @@ def load_demo(session: Session, district: DemoDistrict) -> dict[str, int]:
     for start in range(0, len(readings), _CHUNK):
         session.execute(insert(_table(M.Reading)), readings[start : start + _CHUNK])
     counts["readings"] = len(readings)
+    # The receiver's own insert: the demo's monitors hold what a receiver would have stored. The
+    # tables were just emptied, so every row is new (on PostgreSQL the insert's own count of new
+    # rows came out different from the rows stored).
+    dust_rows = district.dust_readings.to_dict("records")
+    insert_dust_readings(session, dust_rows)
+    counts["dust_readings"] = len(dust_rows)
 
     settings = [
         {"key": "frozen_today", "value": district.today.isoformat()},

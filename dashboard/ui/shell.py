@@ -29,6 +29,7 @@ NAV = [
     ("/briefing", "nav.briefing"),
     ("/air", "nav.air"),
     ("/sites", "nav.sites"),
+    ("/dust", "nav.dust"),
     ("/inspections", "nav.inspections"),
     ("/compliance", "nav.compliance"),
     ("/alerts", "nav.alerts"),

@@ -120,6 +120,14 @@ def write_calls(settings) -> dict[str, dict]:
         "admin-display-created.children": {"admin-display-create.n_clicks": 1, "admin-display-name.value": "hall-2"},
         "admin-display-revoke-message.children": {"admin-display-revoke-confirm.n_clicks": 1,
                                                   "admin-display-pending.data": "hall"},
+        "admin-rules-dusthealth-message.children": {"admin-rules-dusthealth-save.n_clicks": 1,
+                                                    "admin-rules-dusthealth-offline-minutes.value": 60,
+                                                    "admin-rules-dusthealth-stuck-count.value": 12},
+        "admin-dust-added.children": {"admin-dust-add.n_clicks": 1, "admin-dust-mn.value": "410103TEST0001",
+                                      "admin-dust-site.value": "GD-0001", "admin-dust-password.value": "123456"},
+        # The demo's first monitor, on an active site.
+        "admin-dust-remove-message.children": {"admin-dust-remove-confirm.n_clicks": 1,
+                                               "admin-dust-pending.data": "410103DUST00000000000001"},
     }
 
 
@@ -130,7 +138,9 @@ WRITERS = ["admin-rules-targets-message.children", "admin-rules-plates-message.c
            "admin-checklist-load-message.children",
            "sites-upload-result.children", "insp-import-result.children", "ledger-grid.rowTransaction",
            "meeting-freeze-message.children", "adm-ts-recompute-message.children", "adm-ts-message.children",
-           "admin-display-created.children", "admin-display-revoke-message.children"]
+           "admin-display-created.children", "admin-display-revoke-message.children",
+           "admin-rules-dusthealth-message.children", "admin-dust-added.children",
+           "admin-dust-remove-message.children"]
 
 
 def test_anonymous_callback_calls_get_401_and_write_nothing(demo):

@@ -1,7 +1,8 @@
 """Every page, and every callback it starts with, in the states a real district goes through.
 
 The states are built here, not borrowed from the demo: ``nothing`` (a new database: no township,
-no site, no reading), ``one_site`` (one township and one site never inspected), and ``readings``
+no site, no reading), ``one_site`` (one township and one site never inspected), ``monitor`` (a
+site with a dust monitor that has sent nothing yet), and ``readings``
 (the real Zhengzhou CNEMC files of January–February 2025 with the official station list, and no
 site at all). For every role, each page's layout is fetched the way the browser does, then every
 server callback is called with the values the layout put on the page; none may fail (the error
@@ -37,6 +38,18 @@ def _one_site(settings) -> int | None:
                                                         "site_type": "road", "area_m2": 100, "status": "active"}).id
 
 
+def _monitor(settings) -> int | None:
+    from dashboard.services.site_dust import add_monitor
+
+    with session_scope(settings.database_url) as session:
+        session.add(Township(id=1, code="houzhai", name="侯寨乡", kind="township", position=1))
+    site = save_site(settings, Actor(None, "editor"), {"code": "GD-0001", "name": "有设备的工地", "township_id": 1,
+                                                        "site_type": "road", "area_m2": 100, "status": "active",
+                                                        "longitude": 113.6, "latitude": 34.7}).id
+    add_monitor(settings, Actor.system(), "410103DUST00000000000001", "GD-0001", "123456")
+    return site
+
+
 def _readings(settings) -> int | None:
     """The real 2025 files through the command line, as a district would load them."""
     from dashboard.cli import main
@@ -51,7 +64,7 @@ def _readings(settings) -> int | None:
     return None
 
 
-STATES = {"nothing": _nothing, "one_site": _one_site, "readings": _readings}
+STATES = {"nothing": _nothing, "one_site": _one_site, "monitor": _monitor, "readings": _readings}
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +198,37 @@ def test_the_home_page_tells_a_new_district_what_to_do_next(built, tmp_path):
     # With readings imported, the district figure waits for its stations, and says so.
     assert "尚未选定构成全区数值的站点" in said["readings"]
     assert "import stations" not in said["readings"]  # done: no longer shown as a command
+
+
+def test_the_dust_views_before_any_reading(built, tmp_path):
+    """The site's 扬尘监测 section and /dust with a monitor that has sent nothing yet, and /dust
+    on a new database: they say so instead of drawing empty charts."""
+    import sqlite3
+
+    from dashboard.app import create_app
+    from tests.dash_http import call
+
+    said = {}
+    for name in ("nothing", "monitor"):
+        settings = make_settings(tmp_path / name)
+        settings.data_dir.mkdir()
+        with sqlite3.connect(built[name][0]) as src, sqlite3.connect(settings.data_dir / "dashboard.db") as dst:
+            src.backup(dst)
+        with session_scope(settings.database_url) as session:
+            upsert_user(session, "someone", "some-pass-1", "viewer")
+        app = create_app(settings)
+        client = app.server.test_client()
+        log_in(client, "someone", "some-pass-1")
+        dust = call(client, app, "dust-summary.children", {"dust-township.value": "all", "dust-window.value": "7d"})
+        said[name] = text_of(dust)
+        if name == "monitor":
+            site_id = built[name][1]
+            assert "扬尘监测" in "\n".join(texts(page(client, f"/sites/{site_id}")))
+            section = call(client, app, "site-dust-facts.children",
+                           {"site-dust-window.value": "24h", "site-dust-site.data": site_id})
+            assert section.status_code == 200
+            said["site"] = text_of(section)
+    assert "还没有扬尘监测设备" in said["nothing"]
+    assert "1 台设备" in said["monitor"] and "从未上报 1" in said["monitor"]
+    assert "还没有有效的 PM10 数据" in said["site"] and "从未上报" in said["site"]
+    assert "这段时间没有有效的 PM10 数据" in said["site"]  # the chart's own message

@@ -1,8 +1,9 @@
 """Admin tab 规则: the rules the staff tune, each with what it means and what saving it does —
 each year's campaign targets, the plate rules, the rectification deadline and escalation ladder,
 how far from the site and the inspection time an evidence photo may be taken, how old the
-newest reading may be before the command-centre wall shows it in red, and the site dust monitors'
-rules that open 待核查 tasks (``services.dust_tasks``).
+newest reading may be before the command-centre wall shows it in red, when a site dust monitor
+counts as offline or stuck, and the site dust monitors' rules that open 待核查 tasks
+(``services.dust_tasks``).
 
 Saving goes through ``services.settings`` (admins only, audited with before and after); what a
 change does to plates and open rectifications is decided and documented there.
@@ -26,6 +27,7 @@ from dashboard.domain.compliance import PLATE_BOUNDS
 from dashboard.domain.photo_evidence import PHOTO_BOUNDS
 from dashboard.domain.rectification import LEVELS, RECTIFICATION_BOUNDS, THRESHOLD_BOUNDS
 from dashboard.domain.rules import InvalidRule
+from dashboard.domain.site_dust_rules import LIMIT_BOUNDS as DUST_BOUNDS
 from dashboard.domain.targets import YEAR_BOUNDS, InvalidTarget, YearTargets, year_bounds
 from dashboard.i18n import t
 from dashboard.services import dust_tasks as dust_service
@@ -187,6 +189,14 @@ def panel(lang: str) -> html.Div:
                         value=rules.wall_stale_minutes, min=low_stale, max=high_stale, step=10, allowDecimal=False,
                         description=t("wall.stale.range", lang, min=low_stale, max=high_stale)),
     ])], "admin-rules-wall-save", "admin-rules-wall-message", lang, "admin-rules-wall")
+    dust_health = _section("dust.rules.title", "dust.rules.help", [_grid([
+        dmc.NumberInput(id=f"admin-rules-dusthealth-{name.replace('_', '-')}", value=getattr(rules.dust, name),
+                        min=DUST_BOUNDS[name][0], max=DUST_BOUNDS[name][1], step=1, allowDecimal=False,
+                        label=t(f"dust.rules.{name}", lang),
+                        description=t(f"dust.rules.{name}.help", lang, low=DUST_BOUNDS[name][0],
+                                      high=DUST_BOUNDS[name][1]))
+        for name in DUST_BOUNDS
+    ])], "admin-rules-dusthealth-save", "admin-rules-dusthealth-message", lang, "admin-rules-dusthealth")
     return html.Div([
         dmc.Text(t("admin.rules.explain", lang), size="sm", c="dimmed"),
         targets,
@@ -194,6 +204,7 @@ def panel(lang: str) -> html.Div:
         rect_section,
         photo_section,
         wall_section,
+        dust_health,
         _dust_section(dust, lang),
     ], style={"display": "flex", "flexDirection": "column", "gap": "12px"})
 
@@ -380,3 +391,24 @@ def register_callbacks(app: dash.Dash) -> None:
         if not saved.changed:
             return _saved(t("admin.rules.unchanged", lang))
         return _saved(t("admin.rules.dust.saved", lang))
+
+    @app.callback(
+        Output("admin-rules-dusthealth-message", "children"),
+        Input("admin-rules-dusthealth-save", "n_clicks"),
+        *(State(f"admin-rules-dusthealth-{name.replace('_', '-')}", "value") for name in DUST_BOUNDS),
+        prevent_initial_call=True,
+    )
+    def _save_dust_health(n_clicks, *values):
+        lang = current_language()
+        if not n_clicks:
+            raise dash.exceptions.PreventUpdate
+        try:
+            saved = service.set_dust_limits(app_settings(), acting_user(), dict(zip(DUST_BOUNDS, values, strict=True)))
+        except InvalidRule as exc:
+            details = dict(exc.details)
+            field = str(details.get("field", ""))
+            details["field"] = t(f"dust.rules.{field}", lang) if field in DUST_BOUNDS else field
+            # Only the message changes: the form keeps what the user typed.
+            return dmc.Alert(t(f"admin.rules.error.{exc.code}", lang, **details), color="red",
+                             className="admin-rules-error")
+        return _saved(t("dust.rules.saved", lang, minutes=saved.offline_minutes, count=saved.stuck_count))

@@ -1,4 +1,5 @@
-"""One site: facts, position among its township's sites, open rectifications, the
+"""One site: facts, its dust monitor (``ui.components.site_dust``, refreshing itself), position
+among its township's sites, open rectifications, the
 item-by-inspection heat map, inspection history, plate history and the alerts it lived through.
 
 Read-only; editors get a link to the edit form on the sites page (``/sites?edit=<id>``).
@@ -21,6 +22,7 @@ from dashboard.figures.sites import results_heatmap, site_map
 from dashboard.figures.theme import PLATE_COLOURS, graph_config, text_colour_on
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
+from dashboard.ui.components import site_dust
 from dashboard.ui.components.datagrid import WRAPPED, data_grid
 from dashboard.ui.components.dust_tasks import task_line
 from dashboard.ui.data import acting_user, app_settings, read_session
@@ -222,6 +224,7 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
                      id="site-dust-tasks") if dust_due else None,
             dmc.Text(t("sites.as_of", lang, date=format_date(data.today, lang)), c="dimmed", size="sm"),
             facts,
+            site_dust.section(site["id"], lang),
             rectifications,
             heat,
             html.Div([position, plates], style=two),
@@ -231,6 +234,10 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
         className="page page-site-detail",
         style={"display": "flex", "flexDirection": "column", "gap": "16px"},
     )
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    site_dust.register_callbacks(app)
 
 
 dash.register_page(__name__, path_template="/sites/<site_id>", name="site_detail", title="工地详情", layout=layout)

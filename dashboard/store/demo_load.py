@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from dashboard.demo.generate import DISTRICT_NAME, DemoDistrict, bj
 from dashboard.domain.district import DISTRICT_NAME_KEY
 from dashboard.store import models as M
+from dashboard.store.site_dust import READING_COLUMNS
 from dashboard.store.site_dust import insert_readings as insert_dust_readings
 
 DEMO_SOURCE = "demo"
@@ -152,7 +153,8 @@ def load_demo(session: Session, district: DemoDistrict) -> dict[str, int]:
     # The receiver's own insert: the demo's monitors hold what a receiver would have stored. The
     # tables were just emptied, so every row is new (on PostgreSQL the insert's own count of new
     # rows came out different from the rows stored).
-    dust_rows = district.dust_readings.to_dict("records")
+    frame = district.dust_readings
+    dust_rows = list(zip(*(frame[c].tolist() for c in READING_COLUMNS), strict=True)) if len(frame) else []
     insert_dust_readings(session, dust_rows)
     counts["dust_readings"] = len(dust_rows)
 

@@ -41,9 +41,9 @@ def bj(hour: int, minute: int = 0, day: dt.date = DAY) -> dt.datetime:
 
 
 def _reading(monitor: int, when: dt.datetime, cn: int, value: float, flag: str = "N",
-             pollutant: str = "a34002") -> dict:
-    return {"monitor_id": monitor, "data_time": when, "cn": cn, "pollutant": pollutant, "field": "Avg",
-            "value": value, "flag": flag}
+             pollutant: str = "a34002") -> tuple:
+    """A row as the receiver stores it (``store.site_dust.READING_COLUMNS``)."""
+    return (monitor, when, cn, pollutant, "Avg", value, flag)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -111,7 +111,7 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
             dmc.Title(site["name"], order=2, id="site-title"),
             _plate_badge(site["plate"], lang, "site-plate"),
             dmc.Badge(t(f"sites.status.{site['status']}", lang), variant="outline", size="lg", radius="sm"),
-            dmc.Badge(t("dust.site_badge", lang, n=len(dust_due)), color="red", size="lg", radius="sm",
+            dmc.Badge(t("dust_tasks.site_badge", lang, n=len(dust_due)), color="red", size="lg", radius="sm",
                       id="site-dust-badge") if dust_due else None,
         ], gap="sm"),
         dmc.Group([

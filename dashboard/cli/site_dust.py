@@ -145,9 +145,13 @@ def _address(value: str) -> tuple[str, int]:
               help="Simulated minutes to play.")
 @click.option("--interval", default=1, show_default=True, type=click.Choice(["1", "2", "5", "10", "15", "30"]),
               help="Minutes between minute-data frames (2051).")
-@click.option("--start", help="Simulated start, Beijing time (YYYY-MM-DDTHH:MM; default: now).")
+@click.option("--start", help="Simulated start, Beijing time (YYYY-MM-DDTHH:MM; default: now, or the midnight after "
+                              "the demo's pinned day).")
+@click.option("--episode", "episode_site", metavar="SITE",
+              help="Play a dust episode at this site's monitor (site code): PM10 ×3.5 in the second and third "
+                   "simulated hours, enough to open a 待核查 task; the monitor is played if it was not.")
 def hj212_simulate(target: str, count: int | None, register_demo: int | None, speed: float, minutes: int,
-                   interval: str, start: str | None) -> None:
+                   interval: str, start: str | None, episode_site: str | None) -> None:
     """Play the registered monitors: minute (2051) and hourly (2061) data with valid CRC,
     asking for answers, to a receiver."""
     host, port = _address(target)
@@ -155,15 +159,20 @@ def hj212_simulate(target: str, count: int | None, register_demo: int | None, sp
     import asyncio
     from zoneinfo import ZoneInfo
 
-    from dashboard.receiver.simulator import simulate
-    from dashboard.services.site_dust import monitor_secrets, register_demo_monitors
+    from dashboard.receiver.simulator import Episode, simulate
+    from dashboard.services.site_dust import list_monitors, monitor_secrets, register_demo_monitors
 
     if register_demo:
         made = register_demo_monitors(settings, system_actor(), register_demo)
         click.echo(f"{len(made)} demo monitor(s) registered" + (f" ({made[0][0]} …)" if made else ""))
-    pairs = monitor_secrets(settings, system_actor())
-    if count:
-        pairs = pairs[:count]
+    secrets = monitor_secrets(settings, system_actor())
+    pairs = secrets[:count] if count else secrets
+    dusty_mn = None
+    if episode_site:
+        dusty_mn = next((m.mn for m in list_monitors(settings) if m.site_code == episode_site and m.active), None)
+        if dusty_mn is None:
+            raise click.BadParameter(f"{episode_site!r}: no active monitor at this site", param_hint="--episode")
+        pairs += [pair for pair in secrets if pair[0] == dusty_mn and pair not in pairs]
     if not pairs:
         raise click.ClickException("no active monitors: add some (monitors add MN --site CODE --password PW) "
                                    "or pass --register-demo N")
@@ -176,14 +185,33 @@ def hj212_simulate(target: str, count: int | None, register_demo: int | None, sp
             raise click.BadParameter(f"{start!r}: expected YYYY-MM-DDTHH:MM", param_hint="--start") from None
         first = first.replace(tzinfo=tz) if first.tzinfo is None else first
     else:
-        first = dt.datetime.now(tz).replace(second=0, microsecond=0)
+        first = _default_start(settings, tz)
     first = first.replace(minute=first.minute - first.minute % step, second=0, microsecond=0)
     click.echo(f"{len(pairs)} monitor(s) from {first:%Y-%m-%d %H:%M} for {minutes} min at speed {speed:g} "
                f"to {host}:{port}")
-    report = asyncio.run(simulate(host, port, pairs, start=first, minutes=minutes, interval=step, speed=speed))
+    dusty = (Episode(dusty_mn, first + dt.timedelta(hours=1), first + dt.timedelta(hours=3)) if dusty_mn
+             else None)
+    if dusty is not None:
+        click.echo(f"dust episode at {episode_site} ({dusty.mn}): {dusty.start:%m-%d %H:%M}–{dusty.end:%H:%M}")
+    report = asyncio.run(simulate(host, port, pairs, start=first, minutes=minutes, interval=step, speed=speed,
+                                  episode=dusty))
     click.echo(report.summary())
     if report.failed or report.connect_errors:
         raise click.ClickException(f"{report.failed} frame(s) were never answered")
+
+
+def _default_start(settings, tz) -> dt.datetime:
+    """Now; on the demo, whose clock is pinned to one day, the midnight after that day: its
+    monitors' history ends there, so the frames add readings (a frame of a stored minute adds
+    nothing) and the site pages show them beside the demo's inspections."""
+    from dashboard import analytics
+
+    with analytics.reading(settings.database_url) as session:
+        pinned = analytics.now(session, tz)
+    real = dt.datetime.now(tz).replace(second=0, microsecond=0)
+    if pinned.date() < real.date():
+        return dt.datetime.combine(pinned.date() + dt.timedelta(days=1), dt.time(0), tz)
+    return real
 
 
 # --------------------------------------------------------------------------- import / export

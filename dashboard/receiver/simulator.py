@@ -60,7 +60,22 @@ def _rng(mn: str, minute: int) -> random.Random:
     return random.Random(zlib.crc32(mn.encode()) * 1_000_003 + minute)
 
 
-def minute_values(mn: str, when: dt.datetime) -> dict[str, tuple[float, float, float, str]]:
+@dataclass(frozen=True)
+class Episode:
+    """A dust episode played on purpose: monitor ``mn``'s PM10 (and TSP) times ``factor`` from
+    ``start`` until ``end``, e.g. to watch an exceedance open a 待核查 task."""
+
+    mn: str
+    start: dt.datetime
+    end: dt.datetime
+    factor: float = 3.5
+
+    def boost(self, mn: str, when: dt.datetime) -> float:
+        return self.factor if mn == self.mn and self.start <= when < self.end else 1.0
+
+
+def minute_values(mn: str, when: dt.datetime, episode: Episode | None = None,
+                  ) -> dict[str, tuple[float, float, float, str]]:
     """Code -> (min, avg, max, flag) of one minute of monitor ``mn`` starting at ``when``."""
     local = when.astimezone(hj212.BEIJING)
     minute = int(when.timestamp() // 60)
@@ -73,6 +88,9 @@ def minute_values(mn: str, when: dt.datetime) -> dict[str, tuple[float, float, f
         - 0.2 * math.exp(-((hour - 15) ** 2) / 6)
     pm10 = max(5.0, level * diurnal * (1 + 0.12 * rng.gauss(0, 1)))
     pm25 = pm10 * site.uniform(0.45, 0.65) * (1 + 0.05 * rng.gauss(0, 1))
+    # Construction dust is coarse: an episode raises PM10 and TSP, hardly PM2.5.
+    boost = episode.boost(mn, when) if episode is not None else 1.0
+    pm10 *= boost
     tsp = pm10 * site.uniform(1.45, 1.85) * (1 + 0.05 * rng.gauss(0, 1))
     temp = 3 + 5 * math.sin((hour - 9) / 24 * 2 * math.pi) + rng.gauss(0, 0.3)
     humidity = min(98.0, max(15.0, 62 - 4 * (temp - 3) + rng.gauss(0, 2)))
@@ -108,19 +126,20 @@ def _cp(when: dt.datetime, values: dict[str, tuple[float, float, float, str]], f
     return ";".join(groups)
 
 
-def minute_frame(mn: str, password: str, when: dt.datetime, sent_at: dt.datetime) -> tuple[bytes, str]:
+def minute_frame(mn: str, password: str, when: dt.datetime, sent_at: dt.datetime,
+                 episode: Episode | None = None) -> tuple[bytes, str]:
     """The 2051 frame of the minute starting at ``when`` and its QN."""
     qn = hj212.qn_for(sent_at)
     segment = hj212.build_segment(qn=qn, st=ST_DUST, cn=2051, pw=password, mn=mn, flag=5,
-                                  cp=_cp(when, minute_values(mn, when), set(MINUTE_FIELDS)))
+                                  cp=_cp(when, minute_values(mn, when, episode), set(MINUTE_FIELDS)))
     return hj212.encode_frame(segment), qn
 
 
 def hourly_frame(mn: str, password: str, hour_start: dt.datetime, interval: int,
-                 sent_at: dt.datetime) -> tuple[bytes, str]:
+                 sent_at: dt.datetime, episode: Episode | None = None) -> tuple[bytes, str]:
     """The 2061 frame of the hour starting at ``hour_start``, summed up from the minute data
     the monitor sent (valid N minutes only; flag N when there are any)."""
-    samples = [minute_values(mn, hour_start + dt.timedelta(minutes=m)) for m in range(0, 60, interval)]
+    samples = [minute_values(mn, hour_start + dt.timedelta(minutes=m), episode) for m in range(0, 60, interval)]
     values: dict[str, tuple[float, float, float, str]] = {}
     for code in samples[0]:
         valid = [s[code] for s in samples if s[code][3] == "N"] or [s[code] for s in samples]
@@ -161,7 +180,7 @@ async def _await_ack(reader: asyncio.StreamReader, deframer: hj212.Deframer, qn:
 
 async def _monitor(host: str, port: int, mn: str, password: str, start: dt.datetime, minutes: int,
                    interval: int, speed: float, t0: float, report: SimReport, ack_timeout: float,
-                   retries: int) -> None:
+                   retries: int, episode: Episode | None) -> None:
     try:
         reader, writer = await asyncio.open_connection(host, port)
     except OSError:
@@ -191,10 +210,10 @@ async def _monitor(host: str, port: int, mn: str, password: str, start: dt.datet
                 wait = t0 + (due - start).total_seconds() / speed - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
-            frame, qn = minute_frame(mn, password, when, due)
+            frame, qn = minute_frame(mn, password, when, due, episode)
             await send(frame, qn)
             if due.astimezone(hj212.BEIJING).minute == 0 and due - dt.timedelta(hours=1) >= start:
-                frame, qn = hourly_frame(mn, password, due - dt.timedelta(hours=1), interval, due)
+                frame, qn = hourly_frame(mn, password, due - dt.timedelta(hours=1), interval, due, episode)
                 await send(frame, qn)
     except (ConnectionError, OSError):
         report.connect_errors += 1
@@ -206,13 +225,13 @@ async def _monitor(host: str, port: int, mn: str, password: str, start: dt.datet
 
 async def simulate(host: str, port: int, monitors: list[tuple[str, str]], *, start: dt.datetime,
                    minutes: int = 60, interval: int = 1, speed: float = 60.0, ack_timeout: float = 10.0,
-                   retries: int = 3) -> SimReport:
+                   retries: int = 3, episode: Episode | None = None) -> SimReport:
     """Play ``monitors`` ((MN, password) pairs) for ``minutes`` simulated minutes from ``start``."""
     if interval < 1 or 60 % interval:
         raise ValueError("interval must divide an hour (1, 2, 3, 5, 10, 15, 20, 30 or 60 minutes)")
     report = SimReport(monitors=len(monitors))
     t0 = time.monotonic()
     await asyncio.gather(*(_monitor(host, port, mn, pw, start, minutes, interval, speed, t0, report,
-                                    ack_timeout, retries) for mn, pw in monitors))
+                                    ack_timeout, retries, episode) for mn, pw in monitors))
     report.elapsed = time.monotonic() - t0
     return report

@@ -34,8 +34,10 @@ from sqlalchemy.orm import Session
 
 from dashboard.domain import dust_tasks as rules
 from dashboard.domain.dust_tasks import HOUR, DustRule
+from dashboard.domain.site_dust_rules import reference_time
 from dashboard.services.access import Actor, require
 from dashboard.settings import Settings
+from dashboard.store import clock
 from dashboard.store import dust_tasks as store
 from dashboard.store.db import read_scope, session_scope
 from dashboard.store.models import Inspection, utcnow
@@ -131,9 +133,14 @@ def evaluate(settings: Settings, actor: Actor, hours: Mapping[int, Collection[dt
             planned += _pm10_plans(session, points, hours, now, span, rule_set, latest)
         offline = rule_set.get("offline")
         if offline is not None:
+            # Silence is measured to the dashboard's now, as the monitors' health is: on the demo,
+            # whose clock is pinned, its monitors are not offline for the year since; a monitor
+            # heard after that moment (a live one) is measured to the wall clock.
+            app_now = clock.now(session, settings.tz)
             for p in points:
                 since = rules.offline_since(p.last_seen_at, p.created_at)
-                decision = rules.offline_decision(since, now, offline, latest.get((p.site_id, "offline")))
+                judged = reference_time(app_now, now, p.last_seen_at)
+                decision = rules.offline_decision(since, judged, offline, latest.get((p.site_id, "offline")))
                 if decision is not None:
                     planned.append(_Planned(p.site_id, p.monitor_id, "offline", decision, offline.as_dict()))
     if planned:

@@ -150,9 +150,7 @@ def load_demo(session: Session, district: DemoDistrict) -> dict[str, int]:
     for start in range(0, len(readings), _CHUNK):
         session.execute(insert(_table(M.Reading)), readings[start : start + _CHUNK])
     counts["readings"] = len(readings)
-    # The receiver's own insert: the demo's monitors hold what a receiver would have stored. The
-    # tables were just emptied, so every row is new (on PostgreSQL the insert's own count of new
-    # rows came out different from the rows stored).
+    # The receiver's own insert: the demo's monitors hold what a receiver would have stored.
     frame = district.dust_readings
     dust_rows = list(zip(*(frame[c].tolist() for c in READING_COLUMNS), strict=True)) if len(frame) else []
     insert_dust_readings(session, dust_rows)

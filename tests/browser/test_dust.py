@@ -38,9 +38,10 @@ def test_the_site_page_shows_pm10_and_a_new_reading_arrives(logged_in, demo_sett
     assert any(name.startswith("市监测站") or name.startswith("河医大") for name in names), traces
     with session_scope(demo_settings.database_url) as session:
         monitor = dust_store.find_monitor(session, "410103DUST00000000000001")
-        dust_store.insert_readings(session, [{
-            "monitor_id": monitor.id, "data_time": dt.datetime(2025, 12, 11, 23, 59, tzinfo=BJ).astimezone(dt.UTC),
-            "cn": 2051, "pollutant": "a34002", "field": "Avg", "value": 432.1, "flag": "N"}])
+        # A row as the receiver stores it (store.site_dust.READING_COLUMNS).
+        dust_store.insert_readings(session, [(
+            monitor.id, dt.datetime(2025, 12, 11, 23, 59, tzinfo=BJ).astimezone(dt.UTC), 2051, "a34002", "Avg",
+            432.1, "N")])
     WebDriverWait(duo.driver, 10).until(
         lambda d: "432" in d.find_element("css selector", "#site-dust-latest").text, "the new reading did not show")
     assert "23:59" in duo.find_element("#site-dust-latest").text

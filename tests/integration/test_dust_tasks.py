@@ -399,3 +399,17 @@ def test_the_receivers_background_check_opens_the_offline_task(demo):
     asyncio.run(asyncio.wait_for(one_round(), 30))
     [task] = tasks(settings)
     assert (task.kind, task.site_id, task.status) == ("offline", site_id, "open")
+
+
+def test_the_demos_monitors_are_judged_on_the_demos_clock(tmp_path_factory, tmp_path):
+    """The demo's clock is pinned to its day: its monitors, last heard that evening, are not
+    offline for the year since; the one it left silent since 17:00 is, once."""
+    url = next(copy_demo(tmp_path_factory, tmp_path))
+    settings = make_settings(tmp_path, database_url=url)
+    result = dust_tasks.check_monitors(settings, Actor.system(), kinds=("offline",))
+    with session_scope(url) as s:
+        silent = {m.site_id for m in s.scalars(select(DustMonitor).where(
+            DustMonitor.last_seen_at < dt.datetime(2025, 12, 11, 20, tzinfo=ZoneInfo("Asia/Shanghai"))))}
+    assert result.monitors == 12 and len(silent) == 1
+    assert {t.site_id for t in tasks(settings)} == silent
+    assert dust_tasks.check_monitors(settings, Actor.system(), kinds=("offline",)).opened == []

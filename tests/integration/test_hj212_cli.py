@@ -169,3 +169,29 @@ def test_serve_and_simulate_as_two_processes(tmp_path):
     assert _rows(settings) == 3 * (6 * (3 * 3 + 5) + 7 * 3 + 1)
     listed = _cli(settings, "monitors", "list").output
     assert listed.count("410103DUST") == 3 and "never" not in listed
+
+
+def test_an_episode_raises_pm10_at_its_monitor_and_hours_only():
+    from dashboard.receiver.simulator import Episode, minute_values
+
+    start = dt.datetime(2025, 12, 12, 1, tzinfo=hj212.BEIJING)
+    episode = Episode(MN, start, start + dt.timedelta(hours=2))
+    inside, before = start + dt.timedelta(minutes=30), start - dt.timedelta(minutes=30)
+    for when, other, factor in ((inside, MN, 3.5), (before, MN, 1.0), (inside, "410103DUST00000000000002", 1.0)):
+        plain, played = minute_values(other, when), minute_values(other, when, episode)
+        assert played["a34002"][1] == pytest.approx(plain["a34002"][1] * factor)
+        assert played["a34004"][1] == plain["a34004"][1]  # construction dust is coarse
+
+
+def test_on_the_demo_the_simulator_starts_where_the_demos_history_ends(settings):
+    from zoneinfo import ZoneInfo
+
+    from dashboard.cli.site_dust import _default_start
+    from dashboard.store.models import AppSetting
+
+    tz = ZoneInfo("Asia/Shanghai")
+    real = _default_start(settings, tz)
+    assert abs((real - dt.datetime.now(tz)).total_seconds()) < 120
+    with session_scope(settings.database_url) as session:
+        session.merge(AppSetting(key="frozen_today", value="2025-12-11"))
+    assert _default_start(settings, tz) == dt.datetime(2025, 12, 12, 0, tzinfo=tz)

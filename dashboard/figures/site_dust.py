@@ -170,7 +170,9 @@ def dust_map(places: pd.DataFrame, lang: str, tile_url: str = "", attribution: s
     pad_y = max(0.01, (located["latitude"].max() - located["latitude"].min()) * 0.15)
     return titled(
         fig, title, note, lang, height=420, showlegend=False, plot_bgcolor="#f8f9fa",
-        xaxis={"gridcolor": GRID, "zeroline": False, "ticksuffix": "°",
+        # "domain": a wide screen narrows the plot instead of widening the range, so the true
+        # aspect does not zoom the sites out to a corner of the district.
+        xaxis={"gridcolor": GRID, "zeroline": False, "ticksuffix": "°", "constrain": "domain",
                "range": [located["longitude"].min() - pad_x, located["longitude"].max() + pad_x]},
         yaxis={"gridcolor": GRID, "zeroline": False, "ticksuffix": "°", "scaleanchor": "x",
                "scaleratio": 1 / math.cos(math.radians(lat0)),

@@ -106,7 +106,10 @@ def hj212() -> None:
               help="Seconds between the logged counts.")
 @click.option("--check-every", default=60.0, show_default=True, type=click.FloatRange(min=1),
               help="Seconds between checks of the monitors against the dust rules (offline monitors).")
-def hj212_serve(host: str, port: int, idle_timeout: float, stats_every: float, check_every: float) -> None:
+@click.option("--writer", type=click.Choice(["process", "thread"]), default="process", show_default=True,
+              help="Store in a process of its own (answers stay quick under load) or in a thread.")
+def hj212_serve(host: str, port: int, idle_timeout: float, stats_every: float, check_every: float,
+                writer: str) -> None:
     """Receive HJ 212-2017 frames from site dust monitors, store them, answer 9014."""
     settings = prepared_settings()
     import asyncio
@@ -121,7 +124,7 @@ def hj212_serve(host: str, port: int, idle_timeout: float, stats_every: float, c
 
     try:
         stats = asyncio.run(serve(settings, host, port, idle_timeout=idle_timeout, stats_every=stats_every,
-                                  check_every=check_every, ready=ready))
+                                  check_every=check_every, ready=ready, writer=writer))
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     click.echo(f"stopped: {stats.summary()}")

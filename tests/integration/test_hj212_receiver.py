@@ -307,3 +307,35 @@ def test_on_postgresql_resent_and_repeated_frames_store_once(pg_url, tmp_path):
     parsed = [hj212.parse_frame(f) for f in frames]
     outcomes = site_dust.receive_frames(settings, site_dust.receiver_actor(), parsed, directory)
     assert [o.status for o in outcomes] == ["stored"] * 3 and sum(o.added for o in outcomes) == 0
+
+
+@pytest.mark.postgres
+def test_two_receivers_side_by_side_on_postgresql_store_each_frame_once(pg_url, tmp_path):
+    """Several receivers may share one PostgreSQL database (behind a load balancer, a monitor
+    resends to whichever answers): every frame is stored once, whichever receiver took it. One
+    of the two stores in its own process, as ``hj212 serve`` does."""
+    settings = make_settings(tmp_path, database_url=pg_url)
+    district(settings)
+    site_dust.add_monitor(settings, Actor.system(), MN, "GD-0001", PW)
+    frames = [frame_at(minute) for minute in range(30)]
+
+    async def both():
+        one, two = (Receiver(settings, "127.0.0.1", 0), Receiver(settings, "127.0.0.1", 0, writer="process"))
+        ports = [(await r.start())[1] for r in (one, two)]
+        try:
+            async def send(port, batch):
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(b"".join(batch))
+                got = await answers(reader, len(batch), timeout=20)
+                writer.close()
+                return got
+
+            # Each receiver gets 20 of the 30 frames: the middle 10 go to both.
+            return await asyncio.gather(send(ports[0], frames[:20]), send(ports[1], frames[10:]))
+        finally:
+            for receiver in (one, two):
+                await receiver.stop()
+
+    first, second = asyncio.run(both())
+    assert len(first) == 20 and len(second) == 20
+    assert count(settings) == 30 * VALUES_PER_MINUTE

@@ -28,7 +28,11 @@ that already holds a district unless ``--replace``. Prints the counts and each s
 Measured on the project's 2-core machine, SQLite, 2026-11-28 (other work running): the small
 build ``--from 2025-10-01 --sites 60`` takes 19 s (import cnemc 3.3 s for 72 files, 122,777
 values; 581 inspections, 9 meetings, 110 ledger lines in 15 s: about 25 ms an inspection through
-``record``), 21 MiB. The full five-year build: not yet measured when this was committed.
+``record``), 21 MiB. The full five-year build was started once but not finished within the
+time box: CNEMC files 9.6 s (1,806 files), import cnemc 50.9 s (3,078,582 values; 400 MiB after
+it), then the simulation ran at about 50 inspections a second (3,528 inspections, 36 meetings,
+445 ledger lines through 2021-11 after about 75 s); for roughly 30,000 inspections expect 10-15
+minutes more. Total time and final size are still to be written here.
 
 A re-run with ``--replace`` builds the same rows; the audit log (which the demo loader keeps)
 grows by the new entries.

@@ -18,6 +18,7 @@ from dashboard.i18n import t
 from dashboard.i18n.formats import format_datetime
 from dashboard.services import display as service
 from dashboard.services.access import Forbidden
+from dashboard.ui.admin._confirm import clicked_row, confirmed
 from dashboard.ui.data import acting_user, app_settings
 from dashboard.ui.inputs import BadInput
 
@@ -144,11 +145,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _ask(clicks):
-        trigger = dash.ctx.triggered_id
-        # A re-drawn list fires with no click: only a real one asks.
-        if not isinstance(trigger, dict) or not any(isinstance(c, int) and c > 0 for c in clicks or []) \
-                or not dash.ctx.triggered[0].get("value"):
-            raise dash.exceptions.PreventUpdate
+        trigger = clicked_row(clicks)
         name = next((row.name for row in service.list_tokens(app_settings()) if row.id == trigger.get("index")), None)
         if name is None:
             raise dash.exceptions.PreventUpdate
@@ -164,12 +161,9 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _revoke(confirm, _cancel, pending):
-        if dash.ctx.triggered_id == "admin-display-revoke-cancel":
+        pending = confirmed("admin-display-revoke-cancel", confirm, pending, "token name")
+        if pending is None:
             return NO_UPDATE, NO_UPDATE, False
-        if not confirm or not pending:
-            raise dash.exceptions.PreventUpdate
-        if not isinstance(pending, str):
-            raise BadInput("token name")
         lang = current_language()
         try:
             changed = service.revoke_token(app_settings(), acting_user(), pending)

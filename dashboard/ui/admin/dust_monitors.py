@@ -19,6 +19,7 @@ from dashboard.i18n import t
 from dashboard.i18n.formats import format_datetime
 from dashboard.services import site_dust as service
 from dashboard.services.access import Forbidden
+from dashboard.ui.admin._confirm import clicked_row, confirmed
 from dashboard.ui.components.site_dust import status_badge
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput
@@ -140,12 +141,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _ask(clicks):
-        trigger = dash.ctx.triggered_id
-        # A re-drawn list fires with no click: only a real one asks.
-        if not isinstance(trigger, dict) or not any(isinstance(c, int) and c > 0 for c in clicks or []) \
-                or not dash.ctx.triggered[0].get("value"):
-            raise dash.exceptions.PreventUpdate
-        mn = trigger.get("index")
+        mn = clicked_row(clicks).get("index")
         if not isinstance(mn, str):
             raise BadInput("MN")
         return mn, t("dust.admin.confirm.text", current_language(), mn=mn), True
@@ -160,12 +156,9 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def _remove(confirm, _cancel, pending):
-        if dash.ctx.triggered_id == "admin-dust-remove-cancel":
+        pending = confirmed("admin-dust-remove-cancel", confirm, pending, "MN")
+        if pending is None:
             return NO_UPDATE, NO_UPDATE, False
-        if not confirm or not pending:
-            raise dash.exceptions.PreventUpdate
-        if not isinstance(pending, str):
-            raise BadInput("MN")
         lang = current_language()
         try:
             changed = service.remove_monitor(app_settings(), acting_user(), pending)

@@ -135,6 +135,8 @@ def dust_map(places: pd.DataFrame, lang: str, tile_url: str = "", attribution: s
     """The sites with a monitor, each in the colour of its latest PM10 (grey when its monitor
     is offline or has sent nothing). Without a tile URL, points on plain longitude/latitude axes
     at true aspect, as the site page's map."""
+    if places.empty:
+        return empty_figure(t("dust.map.no_monitors", lang), lang, 320)
     located = places.dropna(subset=["longitude", "latitude"])
     if located.empty:
         return empty_figure(t("dust.map.empty", lang), lang, 320)

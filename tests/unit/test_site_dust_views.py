@@ -147,3 +147,13 @@ def test_map_greys_offline_monitors():
     fig = dust_map(places, "zh")
     assert list(fig.data[0].marker.color) == [AQI_COLOURS[1], "#adb5bd"]  # C has no coordinates
     assert list(fig.data[0].text) == ["40", "300"]
+
+
+def test_map_says_why_it_is_empty():
+    places = pd.DataFrame({"site_id": [1], "code": ["A"], "name": ["甲"], "township": ["t"], "longitude": [None],
+                           "latitude": [None], "latest_pm10": [40.0],
+                           "latest_time": pd.to_datetime(["2025-12-11T10:00Z"]), "status": ["online"]})
+    texts = [a.text for a in dust_map(places.iloc[:0], "zh").layout.annotations]
+    assert any("还没有扬尘监测设备" in x for x in texts)
+    texts = [a.text for a in dust_map(places, "zh").layout.annotations]
+    assert any("都没有坐标" in x for x in texts)

@@ -6,7 +6,10 @@ split over reads, glued together, garbage between them, a bounded buffer), check
 is queued, stores it in one transaction (``services.site_dust.receive_frames``, in a process of
 its own, or a thread, so the event loop keeps reading), and only then answers: an accepted upload whose
 Flag asks for an answer gets its 9014 data answer after its batch is committed, so an answer
-means the frame is on disk (group commit: while one batch commits, the next one gathers).
+means the frame is on disk (group commit: while one batch commits, the next one gathers). The dust rules for the hours
+the stored frames completed are evaluated apart, in a worker of their own (a process beside the
+writer's), with the periodic check of every monitor: an evaluation over hundreds of monitors
+takes up to a second, and answers must not wait for it.
 
 A malformed frame, a wrong MN/PW pair, an idle connection or a database error is logged
 (rate-limited) and counted; none of them stops the server. A frame that is refused or could
@@ -29,7 +32,7 @@ from dataclasses import dataclass, field
 
 from dashboard.domain import hj212
 from dashboard.receiver import checks
-from dashboard.services import site_dust
+from dashboard.services import dust_tasks, site_dust
 from dashboard.services.access import Actor
 from dashboard.settings import Settings
 
@@ -57,6 +60,7 @@ class Stats:
     rows_added: int = 0
     acks: int = 0
     batches: int = 0
+    evaluations: int = 0     # rule evaluations for the hours that stored frames completed
     idle_timeouts: int = 0
     garbage_bytes: int = 0
     malformed: Counter[str] = field(default_factory=Counter)
@@ -68,7 +72,8 @@ class Stats:
         refused = ", ".join(f"{k} {v}" for k, v in sorted(self.refused.items())) or "none"
         return (f"connections {self.connections} ({self.open_connections} open), frames {self.frames}, "
                 f"stored {self.stored} ({self.rows_added} new values, {self.batches} transactions), "
-                f"answers {self.acks}, malformed {sum(self.malformed.values())} ({malformed}), "
+                f"answers {self.acks}, rule evaluations {self.evaluations}, "
+                f"malformed {sum(self.malformed.values())} ({malformed}), "
                 f"refused {sum(self.refused.values())} ({refused}), idle timeouts {self.idle_timeouts}, "
                 f"garbage bytes {self.garbage_bytes}, database errors {self.db_errors}")
 
@@ -98,24 +103,33 @@ def _writer_ready() -> bool:
 
 
 def _store_batch(frames: list[hj212.Frame], received: dt.datetime,
-                 state: _WriterState | None = None) -> list[site_dust.Outcome]:
+                 state: _WriterState | None = None) -> site_dust.StoredBatch:
     """One transaction for the batch (raises if it fails)."""
     state = state or _process_state[0]
-    return site_dust.receive_frames(state.settings, state.actor, frames, state.directory, received)
+    return site_dust.store_frames(state.settings, state.actor, frames, state.directory, received)
 
 
 def _store_each(frames: list[hj212.Frame], received: dt.datetime,
-                state: _WriterState | None = None) -> list[site_dust.Outcome | None]:
+                state: _WriterState | None = None) -> tuple[list[site_dust.Outcome | None], dict]:
     """After a failed batch: each frame alone, so one bad frame cannot sink the others (None:
     this frame could not be stored; the reason is logged here, where the exception is)."""
     results: list[site_dust.Outcome | None] = []
+    completed: dict[int, set[dt.datetime]] = {}
     for frame in frames:
         try:
-            results += _store_batch([frame], received, state)
+            batch = _store_batch([frame], received, state)
         except Exception as exc:  # noqa: BLE001
             log.error("MN=%s CN=%s QN=%s not stored: %s", frame.mn, frame.cn, frame.qn, exc.__class__.__name__)
             results.append(None)
-    return results
+            continue
+        results += batch.outcomes
+        _merge_hours(completed, batch.completed)
+    return results, completed
+
+
+def _merge_hours(into: dict[int, set[dt.datetime]], more: dict[int, set[dt.datetime]]) -> None:
+    for monitor_id, hours in more.items():
+        into.setdefault(monitor_id, set()).update(hours)
 
 
 class Receiver:
@@ -134,16 +148,23 @@ class Receiver:
         self.stats = Stats()
         self._queue: asyncio.Queue[tuple[hj212.Frame, asyncio.Future[site_dust.Outcome]]] = asyncio.Queue()
         self._db: Executor
+        self.rules: Executor  # the dust rules' worker (``evaluate_completed``, ``checks``)
         self._state: _WriterState | None = None
         if writer == "process":
             # spawn: a fresh interpreter, nothing of the event loop's state (sockets, threads) forked.
-            self._db = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+            spawn = multiprocessing.get_context("spawn")
+            self._db = ProcessPoolExecutor(max_workers=1, mp_context=spawn,
                                            initializer=_writer_start, initargs=(settings,))
+            self.rules = ProcessPoolExecutor(max_workers=1, mp_context=spawn)
         elif writer == "thread":
             self._state = _writer_state_for(settings)
             self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hj212-writer")
+            self.rules = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hj212-rules")
         else:
             raise ValueError(f"writer must be 'process' or 'thread', not {writer!r}")
+        self._due_hours: dict[int, set[dt.datetime]] = {}
+        self._due_at: dt.datetime | None = None
+        self._rules_task: asyncio.Task[None] | None = None
         self._server: asyncio.base_events.Server | None = None
         self._writer_task: asyncio.Task[None] | None = None
         self._clients: set[asyncio.Task[None]] = set()
@@ -176,6 +197,9 @@ class Receiver:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer_task
         self._db.shutdown(wait=True)
+        if self._rules_task is not None:  # what the stored frames made due is evaluated
+            await self._rules_task
+        self.rules.shutdown(wait=True)
 
     # ----------------------------------------------------------------------- connections
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -190,7 +214,9 @@ class Receiver:
         try:
             while True:
                 try:
-                    data = await asyncio.wait_for(reader.read(READ_SIZE), self.idle_timeout)
+                    # asyncio.timeout, not wait_for: wait_for wraps every read in a task of its own.
+                    async with asyncio.timeout(self.idle_timeout):
+                        data = await reader.read(READ_SIZE)
                 except TimeoutError:
                     self.stats.idle_timeouts += 1
                     self._note("idle", f"{where}: idle for {self.idle_timeout:g} s, closed")
@@ -277,15 +303,18 @@ class Receiver:
             received = dt.datetime.now(dt.UTC)
             outcomes: list[site_dust.Outcome | None]
             try:
-                outcomes = list(await self._run(loop, _store_batch, frames, received))
+                stored = await self._run(loop, _store_batch, frames, received)
+                outcomes, completed = list(stored.outcomes), stored.completed
                 self.stats.batches += 1
             except Exception as exc:  # noqa: BLE001 - the server must live on
                 self.stats.db_errors += 1
                 log.error("storing a batch of %d frames failed: %s: %s", len(frames), exc.__class__.__name__,
                           str(exc).splitlines()[0][:300] if str(exc) else "")
-                outcomes = await self._run(loop, _store_each, frames, received)
+                outcomes, completed = await self._run(loop, _store_each, frames, received)
                 self.stats.batches += sum(o is not None for o in outcomes)
                 self.stats.db_errors += sum(o is None for o in outcomes)
+            if completed:
+                self._rules_due(completed, received)
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if outcome is not None and outcome.status == "stored":
                     self.stats.stored += 1
@@ -297,6 +326,27 @@ class Receiver:
                     future.exception()  # retrieved: a cancelled client must not warn
                 else:
                     future.set_result(outcome)
+
+    # ----------------------------------------------------------------------- the rules
+    def _rules_due(self, completed: dict[int, set[dt.datetime]], received: dt.datetime) -> None:
+        """Note hours to evaluate; one evaluation runs at a time, and what comes due meanwhile
+        is evaluated together after it (hundreds of monitors completing an hour at once)."""
+        _merge_hours(self._due_hours, completed)
+        self._due_at = received
+        if self._rules_task is None or self._rules_task.done():
+            self._rules_task = asyncio.create_task(self._evaluate_due(), name="hj212-rules")
+
+    async def _evaluate_due(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._due_hours:
+            hours, self._due_hours = self._due_hours, {}
+            try:
+                await loop.run_in_executor(self.rules, dust_tasks.evaluate_completed, self.settings,
+                                           site_dust.receiver_actor(), hours, self._due_at)
+                self.stats.evaluations += 1
+            except Exception as exc:  # noqa: BLE001 - the periodic check catches up
+                log.error("evaluating the dust rules for %d monitor(s) failed: %s", len(hours),
+                          exc.__class__.__name__)
 
     async def _run(self, loop, function, *args):
         """Database work in the writer (its own process or thread): a slow commit (a lock held
@@ -323,8 +373,8 @@ async def serve(settings: Settings, host: str, port: int, *, idle_timeout: float
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    checker = asyncio.create_task(checks.check_every(settings, site_dust.receiver_actor(), check_every, stop),
-                                  name="dust-checks")
+    checker = asyncio.create_task(checks.check_every(settings, site_dust.receiver_actor(), check_every, stop,
+                                                     executor=receiver.rules), name="dust-checks")
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):

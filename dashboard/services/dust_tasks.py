@@ -3,11 +3,11 @@ editing the rules.
 
 Who calls what:
 
-- the HJ 212 receiver, after each stored batch (``after_batch``, from
-  ``services.site_dust.receive_frames``): only the monitors whose batch completed an hour (an
-  hourly 2061 frame, or the first minute frame of the next hour) are evaluated, over the few
-  hours the rules need, in one read and (when something breached) one short write; most
-  batches cost a loop over their frames and nothing else;
+- the HJ 212 receiver, after stored batches (``evaluate_completed`` with the hours that
+  ``services.site_dust.store_frames`` reports, in a worker of its own so that answers never
+  wait for it): only the monitors whose frames completed an hour (an hourly 2061 frame, or the
+  first minute frame of the next hour) are evaluated, over the few hours the rules need, in
+  one read and (when something breached) one short write;
 - ``python -m dashboard monitors check`` and the receiver's background loop (every minute):
   every active monitor, for the offline rule (a dead monitor sends nothing that could trigger
   anything) and the last hours of PM10 as a safety net;
@@ -82,11 +82,10 @@ def completed_hours(marks: Iterable[tuple[int, int, dt.datetime | None]]) -> dic
     return done
 
 
-def after_batch(settings: Settings, actor: Actor, marks: Iterable[tuple[int, int, dt.datetime | None]],
-                now: dt.datetime | None = None) -> Evaluation | None:
-    """Evaluate the monitors whose frames, just committed, completed an hour. Never raises:
-    the readings are stored whatever happens here, and ``monitors check`` catches up."""
-    hours = completed_hours(marks)
+def evaluate_completed(settings: Settings, actor: Actor, hours: Mapping[int, Collection[dt.datetime]],
+                       now: dt.datetime | None = None) -> Evaluation | None:
+    """Evaluate the PM10 rules for the hours that stored frames completed (``completed_hours``).
+    Never raises: the readings are stored whatever happens here, and ``monitors check`` catches up."""
     if not hours:
         return None
     try:

@@ -208,7 +208,28 @@ def _rows(frame: hj212.Frame, monitor_id: int) -> list[tuple]:
 
 def receive_frames(settings: Settings, actor: Actor, frames: Sequence[hj212.Frame],
                    directory: MonitorDirectory, received_at: dt.datetime | None = None) -> list[Outcome]:
-    """Store a batch of parsed frames in one transaction; one ``Outcome`` per frame, in order.
+    """Store a batch of parsed frames in one transaction (``store_frames``), then evaluate the
+    dust rules for the hours it completed; one ``Outcome`` per frame, in order."""
+    received_at = received_at or utcnow()
+    batch = store_frames(settings, actor, frames, directory, received_at)
+    if batch.completed:
+        dust_tasks.evaluate_completed(settings, actor, batch.completed, received_at)
+    return batch.outcomes
+
+
+@dataclass
+class StoredBatch:
+    """What ``store_frames`` did: one outcome per frame, and monitor id -> the hours the batch
+    completed (``services.dust_tasks.completed_hours``: what the PM10 rules look at next)."""
+
+    outcomes: list[Outcome]
+    completed: dict[int, set[dt.datetime]]
+
+
+def store_frames(settings: Settings, actor: Actor, frames: Sequence[hj212.Frame],
+                 directory: MonitorDirectory, received_at: dt.datetime | None = None) -> StoredBatch:
+    """Store a batch of parsed frames in one transaction; the rules are not evaluated here (the
+    receiver does that apart, so that a slow evaluation never delays an answer).
 
     A frame of an unknown or inactive MN or with a wrong PW stores nothing. Commands that are
     not kept (not 2011/2051/2061/2031) are accepted and not stored. A database error raises,
@@ -241,14 +262,13 @@ def receive_frames(settings: Settings, actor: Actor, frames: Sequence[hj212.Fram
         rows += frame_rows
         marks.append((credential.monitor_id, frame.cn, frame.data_time))
     if not rows and not seen:
-        return outcomes
+        return StoredBatch(outcomes, {})
     with session_scope(settings.database_url) as session:
         added = store.insert_readings(session, _unique(rows))
         store.mark_seen(session, seen)
     directory.noted_seen(seen)
     _share_added(outcomes, owners, added)
-    dust_tasks.after_batch(settings, actor, marks, received_at)
-    return outcomes
+    return StoredBatch(outcomes, dust_tasks.completed_hours(marks))
 
 
 def _unique(rows: list[tuple]) -> list[tuple]:

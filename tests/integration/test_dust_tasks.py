@@ -62,11 +62,15 @@ def demo(tmp_path_factory, tmp_path):
     return settings, site_id
 
 
-def hour_frame(hour: int, pm10: float, flag: str = "N") -> hj212.Frame:
+def hour_bytes(hour: int, pm10: float, flag: str = "N") -> bytes:
     start = DAY + dt.timedelta(hours=hour)
     cp = f"DataTime={hj212.format_data_time(start)};a34002-Avg={pm10:.1f},a34002-Flag={flag}"
     segment = hj212.build_segment(qn=hj212.qn_for(start), st="22", cn=2061, pw=PW, mn=MN, flag=5, cp=cp)
-    return hj212.parse_frame(hj212.encode_frame(segment))
+    return hj212.encode_frame(segment)
+
+
+def hour_frame(hour: int, pm10: float, flag: str = "N") -> hj212.Frame:
+    return hj212.parse_frame(hour_bytes(hour, pm10, flag))
 
 
 def minute_frames(hour: int, pm10: float, count: int = 60) -> list[hj212.Frame]:
@@ -413,3 +417,47 @@ def test_the_demos_monitors_are_judged_on_the_demos_clock(tmp_path_factory, tmp_
     assert result.monitors == 12 and len(silent) == 1
     assert {t.site_id for t in tasks(settings)} == silent
     assert dust_tasks.check_monitors(settings, Actor.system(), kinds=("offline",)).opened == []
+
+
+def test_through_the_receiver_answers_never_wait_for_the_rules_and_the_task_still_opens(demo, monkeypatch):
+    """The rules for a completed hour run in the receiver's rules worker: a slow evaluation (a
+    thousand monitors completing an hour at once) delays no answer, and still opens the task."""
+    import asyncio
+    import time
+
+    from dashboard.receiver.server import Receiver
+
+    settings, site_id = demo
+    dust_tasks.set_dust_rules(settings, Actor.system(), ABOVE_ONLY)
+    real = dust_tasks.evaluate_completed
+
+    def slow(*args, **kwargs):
+        time.sleep(1.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dust_tasks, "evaluate_completed", slow)
+    frames = [hour_bytes(8, 236.0), hour_bytes(9, 180.0)]
+
+    async def scenario():
+        receiver = Receiver(settings, "127.0.0.1", 0)  # writer and rules in threads: the patch applies
+        host, port = await receiver.start()
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+            waits = []
+            for frame in frames:
+                sent = time.perf_counter()
+                writer.write(frame)
+                await asyncio.wait_for(reader.read(4096), 5)
+                waits.append(time.perf_counter() - sent)
+            writer.close()
+            opened_before_stop = tasks(settings)
+        finally:
+            await receiver.stop()  # waits for the evaluation that is due
+        return waits, opened_before_stop, receiver.stats.evaluations
+
+    waits, before, evaluations = asyncio.run(scenario())
+    assert max(waits) < 1.0, waits
+    assert before == []  # the slow evaluation was still running when both answers had come
+    [task] = tasks(settings)
+    assert (task.site_id, task.kind, task.status) == (site_id, "pm10_above", "open")
+    assert evaluations >= 1

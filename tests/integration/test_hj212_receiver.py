@@ -261,7 +261,7 @@ def test_an_idle_connection_is_closed(settings):
 
 def test_a_database_error_answers_nothing_and_the_receiver_lives_on(settings, monkeypatch):
     calls = {"n": 0}
-    real = site_dust.receive_frames
+    real = site_dust.store_frames
 
     def flaky(*args, **kwargs):
         calls["n"] += 1
@@ -269,7 +269,7 @@ def test_a_database_error_answers_nothing_and_the_receiver_lives_on(settings, mo
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(site_dust, "receive_frames", flaky)
+    monkeypatch.setattr(site_dust, "store_frames", flaky)
 
     async def body(receiver, host, port):
         reader, writer = await asyncio.open_connection(host, port)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gc
 import os
 import random
 import statistics
@@ -205,6 +206,10 @@ def bench(label: str, database_url: str, tmp: Path, args) -> None:
             for frame in flat:
                 hj212.parse_frame(frame)
             parse_rates.append(len(flat) / (time.perf_counter() - t))
+            # The monitors' side must not pause itself: its collector's full passes over the
+            # frames held here would add to the answers' measured latency.
+            gc.collect()
+            gc.freeze()
             cpu = _cpu(server.pid)
             paced.append(asyncio.run(_load(port, plan, args.rate)))
             paced[-1]["cpu_us"] = (_cpu(server.pid) - cpu) / paced[-1]["frames"] * 1e6

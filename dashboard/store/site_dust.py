@@ -104,12 +104,30 @@ def insert_readings(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
         if stored is None:
             stored = converted[when] = to_db(when)
         params.append((row[0], stored, *row[2:]))
-    sql = _insert_sql(dialect)
     added = 0
+    if dialect.name == "postgresql":
+        # One statement per chunk, its columns as arrays: psycopg's executemany sends one INSERT
+        # a row (pipelined), and the server's per-statement work then costs ~5x the rows' own.
+        for start in range(0, len(params), PG_CHUNK):
+            columns = [list(column) for column in zip(*params[start:start + PG_CHUNK], strict=True)]
+            # An array holds one type: a value given as an int (a fixture's 60) becomes a float.
+            columns[5] = [None if v is None else float(v) for v in columns[5]]
+            result = connection.exec_driver_sql(_PG_UNNEST_INSERT, tuple(columns))
+            added += max(result.rowcount or 0, 0)
+        return added
+    sql = _insert_sql(dialect)
     for start in range(0, len(params), CHUNK):
         result = connection.exec_driver_sql(sql, params[start:start + CHUNK])
         added += max(result.rowcount or 0, 0)
     return added
+
+
+#: Rows per INSERT … SELECT FROM unnest on PostgreSQL (seven arrays, one parameter each).
+PG_CHUNK = 20_000
+_PG_UNNEST_INSERT = (
+    f"INSERT INTO {DustReading.__tablename__} ({', '.join(READING_COLUMNS)}) "
+    "SELECT * FROM unnest(%s::integer[], %s::timestamptz[], %s::smallint[], %s::varchar[], %s::varchar[], "
+    "%s::float8[], %s::varchar[]) ON CONFLICT DO NOTHING")
 
 
 def mark_seen(session: Session, seen: dict[int, dt.datetime]) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import os
 import random
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
@@ -339,3 +340,31 @@ def test_two_receivers_side_by_side_on_postgresql_store_each_frame_once(pg_url, 
     first, second = asyncio.run(both())
     assert len(first) == 20 and len(second) == 20
     assert count(settings) == 30 * VALUES_PER_MINUTE
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_array_insert_counts_new_rows_and_keeps_every_value(pg_url, tmp_path, monkeypatch):
+    """PostgreSQL inserts readings as arrays, a chunk a statement: over several chunks it
+    stores each row as given (an int value, no flag) and counts only new rows."""
+    from dashboard.store import site_dust as store
+
+    settings = make_settings(tmp_path, database_url=pg_url)
+    district(settings)
+    site_dust.add_monitor(settings, Actor.system(), MN, "GD-0001", PW)
+    monkeypatch.setattr(store, "PG_CHUNK", 7)
+    with session_scope(pg_url) as session:
+        monitor_id = store.find_monitor(session, MN).id
+    base = START.astimezone(dt.UTC)
+    rows = [(monitor_id, base + dt.timedelta(minutes=k), 2051, "a34002", "Avg", 60 if k == 0 else k + 0.5,
+             None if k % 3 else "N") for k in range(20)]
+    with session_scope(pg_url) as session:
+        assert store.insert_readings(session, rows) == 20
+    with session_scope(pg_url) as session:
+        assert store.insert_readings(session, rows[10:] + [(*rows[0][:1], base - dt.timedelta(minutes=1),
+                                                            *rows[0][2:])]) == 1
+    with session_scope(pg_url) as session:
+        frame = store.readings_frame(session, site_code="GD-0001")
+    assert len(frame) == 21
+    first = frame[frame["data_time"] == base].iloc[0]
+    assert first["value"] == 60.0 and first["flag"] == "N"
+    assert pd.isna(frame[frame["data_time"] == base + dt.timedelta(minutes=1)].iloc[0]["flag"])

@@ -45,14 +45,19 @@ def make_engine(database_url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def checkpoint_apart(database_url: str, every: float = 0.2) -> threading.Thread | None:
+def checkpoint_apart(database_url: str, every: float = 0.2, restart_pages: int = 16_000) -> threading.Thread | None:
     """SQLite only (None otherwise): this process's connections stop checkpointing the WAL at
     their commits, and a daemon thread checkpoints it (PASSIVE) every ``every`` seconds on a
     connection of its own instead. For a process that commits many small transactions and must
     answer quickly (the HJ 212 writer): an automatic checkpoint makes the commit that crosses
     the WAL's 1,000 pages wait for the pages to be copied back and synced (tens to hundreds of
-    ms), while sqlite3 runs a checkpoint without the GIL, beside the next insert. Call it
-    before the process's first connection to this URL."""
+    ms), while sqlite3 runs a checkpoint without the GIL, beside the next insert.
+
+    A passive checkpoint never catches up with a writer that never stops, and the WAL is only
+    rewound once it has: left alone it grew by 35 MB a second under load. So when it holds
+    ``restart_pages`` pages (64 MB), a RESTART checkpoint holds the writers back while it
+    copies the little that the passive ones have not and rewinds the WAL. Call it before the
+    process's first connection to this URL."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
@@ -67,7 +72,9 @@ def checkpoint_apart(database_url: str, every: float = 0.2) -> threading.Thread 
         while True:
             time.sleep(every)
             try:
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                _busy, pages, _copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if pages >= restart_pages:
+                    connection.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
             except sqlite3.Error:  # busy or locked: the next round checkpoints
                 continue
 

@@ -3,7 +3,7 @@
 One task per connection cuts the byte stream into frames (``domain.hj212.Deframer``: frames
 split over reads, glued together, garbage between them, a bounded buffer), checks each frame
 (head, length, CRC, data segment) and queues it for the writer. One writer task takes what
-is queued, stores it in one transaction (``services.site_dust.receive_frames``, in a process of
+is queued, stores it in one transaction (``services.site_dust.store_frames``, in a process of
 its own, or a thread, so the event loop keeps reading), and only then answers: an accepted upload whose
 Flag asks for an answer gets its 9014 data answer after its batch is committed, so an answer
 means the frame is on disk (group commit: while one batch commits, the next one gathers). The dust rules for the hours

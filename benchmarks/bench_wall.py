@@ -61,19 +61,22 @@ def main() -> None:
         def home() -> None:
             assert page_layout(person, "/").status_code == 200
 
-        def timed(fn) -> float:
+        def timed(fn) -> list[float]:
             fn()  # warm
             runs = []
             for _ in range(repeat):
                 started = time.perf_counter()
                 fn()
                 runs.append(time.perf_counter() - started)
-            return statistics.median(runs)
+            return runs
 
         wall_s, home_s = timed(refresh), timed(home)
-    print(f"one wall refresh (all server callbacks): median {wall_s * 1000:.0f} ms over {repeat}")
-    print(f"baseline, the home page's layout:       median {home_s * 1000:.0f} ms over {repeat}")
-    print(f"ratio: {wall_s / home_s:.1f}x")
+    def spread(runs: list[float]) -> str:
+        return " / ".join(f"{v * 1000:.0f}" for v in (min(runs), statistics.median(runs), max(runs)))
+
+    print(f"one wall refresh (all server callbacks): {spread(wall_s)} ms (min / median / max of {repeat})")
+    print(f"baseline, the home page's layout:       {spread(home_s)} ms")
+    print(f"ratio of the medians: {statistics.median(wall_s) / statistics.median(home_s):.1f}x")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ rows in the database are counted at the end (nothing lost).
 
     python benchmarks/bench_hj212.py [--monitors 500] [--rate 2000] [--seconds 10] [--runs 3]
     python benchmarks/bench_hj212.py --pg postgresql://user@host/postgres   # a throwaway database
+    python benchmarks/bench_hj212.py --only-pg --pg URL --receivers 2      # two receivers, one database
     (or TEST_DATABASE_URL_PG set: PostgreSQL after SQLite)
 """
 
@@ -86,11 +87,11 @@ class Link:
         self.writer.write(frame)
 
 
-async def _load(port: int, plan: dict[str, list[tuple[str, bytes]]], rate: float) -> dict[str, float]:
+async def _load(ports: list[int], plan: dict[str, list[tuple[str, bytes]]], rate: float) -> dict[str, float]:
     latencies: list[float] = []
     links = {}
-    for mn in plan:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    for k, mn in enumerate(plan):  # the monitors spread over the receivers
+        reader, writer = await asyncio.open_connection("127.0.0.1", ports[k % len(ports)])
         links[mn] = Link(reader, writer, latencies)
     total = sum(len(f) for f in plan.values())
     t0 = time.perf_counter()
@@ -174,6 +175,10 @@ def _cpu(pid: int) -> float:
     return total
 
 
+def _cpus(servers: list[tuple[subprocess.Popen, int]]) -> float:
+    return sum(_cpu(server.pid) for server, _ in servers)
+
+
 def _count(database_url: str) -> int:
     from dashboard.store.db import read_scope
     from dashboard.store.site_dust import reading_count
@@ -193,7 +198,8 @@ def bench(label: str, database_url: str, tmp: Path, args) -> None:
     burst = max(1, args.saturation_frames // len(pairs))
     minute = 0
     paced, saturated, parse_rates = [], [], []
-    server, port = _serve(database_url, tmp)
+    servers = [_serve(database_url, tmp) for _ in range(args.receivers)]
+    ports = [port for _, port in servers]
     try:
         for run in range(args.runs):
             plan = {}
@@ -210,14 +216,14 @@ def bench(label: str, database_url: str, tmp: Path, args) -> None:
             # frames held here would add to the answers' measured latency.
             gc.collect()
             gc.freeze()
-            cpu = _cpu(server.pid)
-            paced.append(asyncio.run(_load(port, plan, args.rate)))
-            paced[-1]["cpu_us"] = (_cpu(server.pid) - cpu) / paced[-1]["frames"] * 1e6
+            cpu = _cpus(servers)
+            paced.append(asyncio.run(_load(ports, plan, args.rate)))
+            paced[-1]["cpu_us"] = (_cpus(servers) - cpu) / paced[-1]["frames"] * 1e6
             plan = {mn: frames_for(mn, pw, minute, burst) for mn, pw in pairs}
             minute += burst
-            cpu = _cpu(server.pid)
-            saturated.append(asyncio.run(_load(port, plan, 0)))
-            saturated[-1]["cpu_us"] = (_cpu(server.pid) - cpu) / saturated[-1]["frames"] * 1e6
+            cpu = _cpus(servers)
+            saturated.append(asyncio.run(_load(ports, plan, 0)))
+            saturated[-1]["cpu_us"] = (_cpus(servers) - cpu) / saturated[-1]["frames"] * 1e6
             p, s = paced[-1], saturated[-1]
             print(f"  run {run + 1}: paced {p['acked']}/{p['frames']} answered, {p['rate']:.0f} frames/s, "
                   f"p50 {p['p50']:.1f} ms, p99 {p['p99']:.1f} ms; saturation {s['acked']}/{s['frames']} answered, "
@@ -225,11 +231,14 @@ def bench(label: str, database_url: str, tmp: Path, args) -> None:
                   f"receiver CPU {p['cpu_us']:.0f} / {s['cpu_us']:.0f} µs per frame",
                   flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server, _ in servers:
+            server.terminate()
+        for server, _ in servers:
+            server.wait(timeout=30)
     sent = sum(p["frames"] for p in paced) + sum(s["frames"] for s in saturated)
     stored = _count(database_url)
-    print(f"{label}: {len(pairs)} monitors, {args.runs} runs; paced at {args.rate:g} frames/s for {args.seconds:g} s")
+    print(f"{label}: {len(pairs)} monitors, {args.receivers} receiver(s), {args.runs} runs; "
+          f"paced at {args.rate:g} frames/s for {args.seconds:g} s")
     print(f"  sustained (paced) answered frames/s: {_spread([p['rate'] for p in paced], '{:.0f}')}")
     print(f"  answer latency p50 ms: {_spread([p['p50'] for p in paced], '{:.1f}')}")
     print(f"  answer latency p99 ms: {_spread([p['p99'] for p in paced], '{:.1f}')}")
@@ -250,6 +259,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="paced load, seconds per run")
     parser.add_argument("--saturation-frames", type=int, default=10_000, help="frames per saturation run")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--receivers", type=int, default=1,
+                        help="receivers side by side on the same database, the monitors spread over them")
     parser.add_argument("--pg", default=os.environ.get("TEST_DATABASE_URL_PG"),
                         help="PostgreSQL server URL: a throwaway database is created on it")
     parser.add_argument("--only-pg", action="store_true")

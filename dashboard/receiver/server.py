@@ -1,9 +1,9 @@
 """The HJ 212-2017 receiver: an asyncio TCP server for site dust monitors.
 
 One task per connection cuts the byte stream into frames (``domain.hj212.Deframer``: frames
-split over reads, glued together, garbage between them, a bounded buffer), checks each frame
-(head, length, CRC, data segment) and queues it for the writer. One writer task takes what
-is queued, stores it in one transaction (``services.site_dust.store_frames``, in a process of
+split over reads, glued together, garbage between them, a bounded buffer) and queues them for
+the writer. One writer task takes what is queued and, in the writer's process, checks each
+frame (CRC, data segment), stores the good ones in one transaction (``services.site_dust.store_frames``, in a process of
 its own, or a thread, so the event loop keeps reading), and only then answers: an accepted upload whose
 Flag asks for an answer gets its 9014 data answer after its batch is committed, so an answer
 means the frame is on disk (group commit: while one batch commits, the next one gathers). The dust rules for the hours
@@ -30,6 +30,7 @@ import sys
 from collections import Counter
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dashboard.domain import hj212
 from dashboard.receiver import checks
@@ -114,28 +115,65 @@ def _writer_ready() -> bool:
     return True
 
 
-def _store_batch(frames: list[hj212.Frame], received: dt.datetime,
-                 state: _WriterState | None = None) -> site_dust.StoredBatch:
-    """One transaction for the batch (raises if it fails)."""
+class Result(NamedTuple):
+    """What became of one frame in the writer; small, as it crosses back from its process."""
+
+    status: str  # an ``Outcome`` status, or "malformed"
+    added: int = 0
+    answer: bytes | None = None  # the 9014 answer to send (an accepted upload that asked for one)
+    what: str = ""  # malformed: the error's code; refused: "MN=… CN=…"
+    detail: str = ""  # malformed: the error in words
+
+    @property
+    def accepted(self) -> bool:
+        return self.status in site_dust.ACCEPTED
+
+
+def _store_batch(raws: list[bytes], received: dt.datetime,
+                 state: _WriterState | None = None) -> tuple[list[Result], dict[int, set[dt.datetime]]]:
+    """Check each frame (CRC, data segment) and store the good ones in one transaction (raises
+    if it fails). The event loop only cuts frames from the stream: parsing here, in the
+    writer's process, leaves it the CPU it needs to read and answer."""
+    from dashboard.ingest.hj212 import describe
+
     state = state or _process_state[0]
-    return site_dust.store_frames(state.settings, state.actor, frames, state.directory, received)
+    frames: list[hj212.Frame] = []
+    results: list[Result | None] = []
+    for raw in raws:
+        try:
+            frames.append(hj212.parse_frame(raw))
+            results.append(None)
+        except hj212.FrameError as exc:
+            results.append(Result("malformed", what=exc.code, detail=describe(exc)))
+    batch = site_dust.store_frames(state.settings, state.actor, frames, state.directory, received)
+    stored = iter(zip(frames, batch.outcomes, strict=True))
+    out = []
+    for result in results:
+        if result is None:
+            frame, outcome = next(stored)
+            if outcome.accepted:
+                result = Result(outcome.status, outcome.added, hj212.data_ack(frame) if frame.needs_data_ack else None)
+            else:
+                result = Result(outcome.status, what=f"MN={frame.mn} CN={frame.cn}")
+        out.append(result)
+    return out, batch.completed
 
 
-def _store_each(frames: list[hj212.Frame], received: dt.datetime,
-                state: _WriterState | None = None) -> tuple[list[site_dust.Outcome | None], dict]:
+def _store_each(raws: list[bytes], received: dt.datetime,
+                state: _WriterState | None = None) -> tuple[list[Result | None], dict[int, set[dt.datetime]]]:
     """After a failed batch: each frame alone, so one bad frame cannot sink the others (None:
     this frame could not be stored; the reason is logged here, where the exception is)."""
-    results: list[site_dust.Outcome | None] = []
+    results: list[Result | None] = []
     completed: dict[int, set[dt.datetime]] = {}
-    for frame in frames:
+    for raw in raws:
         try:
-            batch = _store_batch([frame], received, state)
+            stored, done = _store_batch([raw], received, state)
         except Exception as exc:  # noqa: BLE001
-            log.error("MN=%s CN=%s QN=%s not stored: %s", frame.mn, frame.cn, frame.qn, exc.__class__.__name__)
+            log.error("frame %s… not stored: %s", raw[:60].decode("latin-1"), exc.__class__.__name__)
             results.append(None)
             continue
-        results += batch.outcomes
-        _merge_hours(completed, batch.completed)
+        results += stored
+        _merge_hours(completed, done)
     return results, completed
 
 
@@ -158,7 +196,7 @@ class Receiver:
         self.settings, self.host, self.port = settings, host, port
         self.idle_timeout, self.batch_max, self.linger = idle_timeout, batch_max, linger
         self.stats = Stats()
-        self._queue: asyncio.Queue[tuple[hj212.Frame, asyncio.Future[site_dust.Outcome]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[bytes, asyncio.Future[Result]]] = asyncio.Queue()
         self._db: Executor
         self.rules: Executor  # the dust rules' worker (``evaluate_completed``, ``checks``)
         self._state: _WriterState | None = None
@@ -251,48 +289,46 @@ class Receiver:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
-    def _take(self, items: list[bytes | hj212.FrameError], where: str):
-        """Check each frame cut from the stream and queue the good ones for the writer."""
+    def _take(self, items: list[bytes | hj212.FrameError], where: str) -> list[asyncio.Future[Result]]:
+        """Queue each frame cut from the stream for the writer."""
         loop = asyncio.get_running_loop()
         pending = []
         for item in items:
             if isinstance(item, hj212.FrameError):
-                self._malformed(item, where)
+                from dashboard.ingest.hj212 import describe
+
+                self._malformed(item.code, describe(item), where)
                 continue
-            try:
-                frame = hj212.parse_frame(item)
-            except hj212.FrameError as exc:
-                self._malformed(exc, where)
-                continue
-            self.stats.frames += 1
-            future: asyncio.Future[site_dust.Outcome] = loop.create_future()
-            self._queue.put_nowait((frame, future))
-            pending.append((frame, future))
+            future: asyncio.Future[Result] = loop.create_future()
+            self._queue.put_nowait((item, future))
+            pending.append(future)
         return pending
 
-    async def _answer(self, pending, writer: asyncio.StreamWriter, where: str) -> bool:
+    async def _answer(self, pending: list[asyncio.Future[Result]], writer: asyncio.StreamWriter, where: str) -> bool:
         """Wait for each frame's batch, then answer those that asked (in their order)."""
         wrote = False
-        for frame, future in pending:
+        for future in pending:
             try:
-                outcome = await future
+                result = await future
             except Exception:  # the batch could not be stored: no answer, the device resends
                 continue
-            if not outcome.accepted:
-                self.stats.refused[outcome.status] += 1
-                self._note(outcome.status, f"{where}: MN={frame.mn} CN={frame.cn} refused: {outcome.status}")
+            if result.status == "malformed":
+                self._malformed(result.what, result.detail, where)
                 continue
-            if frame.needs_data_ack:
-                writer.write(hj212.data_ack(frame))
+            self.stats.frames += 1
+            if not result.accepted:
+                self.stats.refused[result.status] += 1
+                self._note(result.status, f"{where}: {result.what} refused: {result.status}")
+                continue
+            if result.answer is not None:
+                writer.write(result.answer)
                 self.stats.acks += 1
                 wrote = True
         return wrote
 
-    def _malformed(self, error: hj212.FrameError, where: str) -> None:
-        self.stats.malformed[error.code] += 1
-        from dashboard.ingest.hj212 import describe
-
-        self._note(error.code, f"{where}: malformed frame: {describe(error)}")
+    def _malformed(self, code: str, detail: str, where: str) -> None:
+        self.stats.malformed[code] += 1
+        self._note(code, f"{where}: malformed frame: {detail}")
 
     def _note(self, key: str, message: str) -> None:
         self._logged[key] += 1
@@ -311,18 +347,18 @@ class Receiver:
                 await asyncio.sleep(self.linger)
             while len(batch) < self.batch_max and not queue.empty():
                 batch.append(queue.get_nowait())
-            frames = [frame for frame, _ in batch]
+            raws = [raw for raw, _ in batch]
             received = dt.datetime.now(dt.UTC)
-            outcomes: list[site_dust.Outcome | None]
+            outcomes: list[Result | None]
             try:
-                stored = await self._run(loop, _store_batch, frames, received)
-                outcomes, completed = list(stored.outcomes), stored.completed
+                stored, completed = await self._run(loop, _store_batch, raws, received)
+                outcomes = list(stored)
                 self.stats.batches += 1
             except Exception as exc:  # noqa: BLE001 - the server must live on
                 self.stats.db_errors += 1
-                log.error("storing a batch of %d frames failed: %s: %s", len(frames), exc.__class__.__name__,
+                log.error("storing a batch of %d frames failed: %s: %s", len(raws), exc.__class__.__name__,
                           str(exc).splitlines()[0][:300] if str(exc) else "")
-                outcomes, completed = await self._run(loop, _store_each, frames, received)
+                outcomes, completed = await self._run(loop, _store_each, raws, received)
                 self.stats.batches += sum(o is not None for o in outcomes)
                 self.stats.db_errors += sum(o is None for o in outcomes)
             if completed:

@@ -173,6 +173,10 @@ class MonitorDirectory:
 OUTCOMES = ("stored", "not_kept", "unknown_mn", "inactive", "bad_password", "bad_time")
 
 
+#: Received as the standard means it: the device may forget the frame (answer 9014).
+ACCEPTED = frozenset({"stored", "not_kept"})
+
+
 @dataclass
 class Outcome:
     status: str
@@ -180,8 +184,7 @@ class Outcome:
 
     @property
     def accepted(self) -> bool:
-        """Received as the standard means it: the device may forget the frame (answer 9014)."""
-        return self.status in ("stored", "not_kept")
+        return self.status in ACCEPTED
 
 
 def check_frame(frame: hj212.Frame, credential: store.Credential | None, today: dt.date,

@@ -253,6 +253,28 @@ def _executemany(session: Session, statement, columns: dict[str, list]) -> int:
     return total
 
 
+#: Rows per INSERT … SELECT FROM unnest on PostgreSQL (one array parameter a column).
+ARRAY_CHUNK = 50_000
+_PG_ARRAY_TYPES = {"station_id": "integer", "pollutant": "varchar", "time": "timestamptz", "value": "float8",
+                   "source": "varchar", "validated": "boolean"}
+
+
+def _insert_arrays(session: Session, columns: dict[str, list]) -> int:
+    """PostgreSQL: the readings as one array a column, one INSERT … SELECT FROM unnest … ON
+    CONFLICT DO NOTHING a chunk; returns the rows added. psycopg's executemany sends a statement
+    a row, and the server's work per statement made an import eleven times SQLite's."""
+    names = list(columns)
+    arrays = ", ".join(f"%s::{_PG_ARRAY_TYPES[name]}[]" for name in names)
+    sql = (f"INSERT INTO {_TABLE.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}) "
+           "ON CONFLICT DO NOTHING")
+    connection = session.connection()
+    total, n = 0, len(columns[names[0]])
+    for start in range(0, n, ARRAY_CHUNK):
+        result = connection.exec_driver_sql(sql, tuple(columns[name][start:start + ARRAY_CHUNK] for name in names))
+        total += result.rowcount
+    return total
+
+
 def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
     """Result rows -> frame, column-wise (pandas inspects each Row object when given rows)."""
     data = list(zip(*rows)) if rows else [[] for _ in columns]
@@ -296,7 +318,8 @@ def import_readings(session: Session, frame: pd.DataFrame, source: str, on_confl
       data) and counts them as conflicts.
     * Unknown station codes are created (``ensure_stations``; names from ``stations`` if given).
 
-    Writes use executemany of INSERT … ON CONFLICT DO NOTHING in chunks of ``CHUNK`` rows.
+    Writes use executemany of INSERT … ON CONFLICT DO NOTHING in chunks of ``CHUNK`` rows (on
+    PostgreSQL one INSERT … SELECT FROM unnest a chunk of ``ARRAY_CHUNK``).
     Repeated keys inside ``frame`` keep their first row.
     """
     if on_conflict not in CONFLICT_POLICIES:
@@ -328,8 +351,10 @@ def import_readings(session: Session, frame: pd.DataFrame, source: str, on_confl
         "source": [source] * n,
         "validated": [validated(False) if validated else False] * n,
     }
-    statement = _insert(session)(_TABLE).on_conflict_do_nothing()
-    added = _executemany(session, statement, columns)
+    if dialect.name == "postgresql":
+        added = _insert_arrays(session, columns)
+    else:
+        added = _executemany(session, _insert(session)(_TABLE).on_conflict_do_nothing(), columns)
     counts.added = added if exact_rowcount else _count(session, id_list, start, end) - before
     if counts.added == n:
         return counts

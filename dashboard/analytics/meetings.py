@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,15 +36,14 @@ from dashboard.domain import meetings as calendar
 from dashboard.domain.aqi import STANDARD_2012, TIMEZONE, standard_for
 from dashboard.domain.meeting_record import MEASURES
 from dashboard.store import air as air_store
+from dashboard.store import air_daily as air_daily_store
 from dashboard.store import clock
 from dashboard.store import ledger as ledger_store
 from dashboard.store import meetings as store
-from dashboard.store.db import read_scope
 from dashboard.store.models import Meeting
 
 DISTRICT = air_analytics.DISTRICT
 WORST_DAYS = 3
-AIR_CACHE_SIZE = 8
 #: Rectification escalation level the agenda reports (2 约谈 interview, 3 问责 accountability).
 ESCALATION_LEVEL = 2
 #: The chair of dispatch meetings: the district head (a deputy stands in now and then).
@@ -201,26 +199,24 @@ def air_quality_record(
 
 
 def _load_daily(session: Session, first: dt.date, last: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    lo, hi = air_analytics.period_bounds(first, last)
+    """Daily rows of ``first..last`` (and the stations) from ``air_daily``, kept by the writes."""
     stations = air_store.stations(session)
-    return daily_frame(air_store.hourly_readings(session, lo, hi), stations), stations
-
-
-@lru_cache(maxsize=AIR_CACHE_SIZE)
-def _cached_daily(
-    database_url: str, first: dt.date, last: dt.date, version: tuple
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with read_scope(database_url) as session:
-        return _load_daily(session, first, last)
+    rows = air_daily_store.read(session, first, last)
+    _, daily, _, _ = air_analytics.from_daily_rows(rows, stations)
+    if not daily.empty:
+        daily["date"] = pd.to_datetime(daily["date"])
+    return daily, stations
 
 
 def cached_daily(
     session: Session, database_url: str, first: dt.date, last: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Daily frames for whole months around ``first..last``, cached until the readings change."""
-    first, last = air_analytics.month_span(first, last)
-    lo, hi = air_analytics.period_bounds(first, last)
-    return _cached_daily(database_url, first, last, air_store.data_version(session, lo, hi))
+    """Daily frames for whole months around ``first..last`` (``air_daily``), cached on the data
+    version stored in the database."""
+    daily, _ = air_analytics.daily_frame(database_url, first, last)
+    if not daily.empty:
+        daily = daily.assign(date=pd.to_datetime(daily["date"]))
+    return daily, air_store.stations(session)
 
 
 def periods_for(

@@ -67,3 +67,15 @@ def import_station_list(settings: Settings, actor: Actor, frame: pd.DataFrame, v
         audit(session, actor.user_id, "import", "stations", None,
               {"file": str(file), "valid_from": valid_from.isoformat(), **counts})
     return counts
+
+
+def rebuild_air_daily(settings: Settings, actor: Actor) -> int:
+    """Recompute every daily air row from the readings in one transaction (``db check --repair``);
+    admins only. Returns the rows written."""
+    require(actor, "admin")
+    from dashboard.analytics.air_daily import rebuild
+
+    with session_scope(settings.database_url) as session:
+        written = rebuild(session)
+        audit(session, actor.user_id, "rebuild", "air_daily", None, {"rows": written})
+    return written

@@ -71,7 +71,7 @@ def hourly_readings(
         query = query.where(Reading.station_id.in_([i for i, c in codes.items() if c in wanted]))
     if pollutants is not None:
         query = query.where(Reading.pollutant.in_(list(pollutants)))
-    columns = list(zip(*session.execute(query).all())) or [(), (), (), ()]
+    columns = list(zip(*session.connection().execute(query).all())) or [(), (), (), ()]  # Core: no ORM rows
     times = pd.Series(columns[1], dtype=object)
     text = len(times) > 0 and isinstance(times.iloc[0], str)
     return pd.DataFrame({

@@ -221,7 +221,7 @@ def _content(tab: str, data: air.AirData, selected: list[str], choice: str, name
     if tab == "compare":
         m = air.measure(choice, "daily")
         frame = air.station_comparison(data.daily_view, choice, data.stations)
-        latest = air.latest_station_aqi(data.hourly_view, data.stations)
+        latest = air.latest_station_aqi(data.recent_hourly_view, data.stations)
         times = latest["time"].dropna()
         time_text = format_datetime(times.max().to_pydatetime(), lang, settings.tz) if not times.empty else ""
         return html.Div(

@@ -368,7 +368,7 @@ class AirData:
     alerts: pd.DataFrame  # overlapping the period
     # Long periods (from ``air_daily``): ``hourly`` is empty; the period's hours come from
     # ``hourly_loader`` when a view asks, the map's from ``latest_hourly``.
-    hourly_loader: Callable[[], pd.DataFrame] | None = None
+    hourly_loader: Callable[..., pd.DataFrame] | None = None
     latest_hourly: pd.DataFrame | None = None
     newest_day: dt.date | None = None
 
@@ -379,6 +379,18 @@ class AirData:
         lo, hi = period_bounds(self.start, self.end)
         t = self.hourly["time"]
         return self.hourly[(t > lo) & (t <= hi)]
+
+    def profile_hours(self, choice: str, series: list[str]) -> pd.DataFrame:
+        """The period's hours the profiles of ``choice`` for ``series`` need: over a long period
+        only those stations (the group's for the district) and that pollutant (all six for the
+        AQI) are read, so a year's diurnal profile reads a year of one pollutant, not of all."""
+        if self.hourly_loader is None:
+            return self.hourly_view
+        codes = set(series) - {DISTRICT}
+        if DISTRICT in series:
+            codes |= set(self.district_codes)
+        pollutants = tuple(HOURLY_POLLUTANTS) if choice == "AQI" else (choice,)
+        return self.hourly_loader(tuple(sorted(codes)), pollutants)
 
     @property
     def recent_hourly_view(self) -> pd.DataFrame:
@@ -498,13 +510,15 @@ def _hours(readings: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([s_hourly, d_hourly[s_hourly.columns]], ignore_index=True) if not d_hourly.empty else s_hourly
 
 
-@lru_cache(maxsize=2)
-def _period_hours(database_url: str, start: dt.date, end: dt.date, version: int) -> pd.DataFrame:
-    """A long period's hourly frame (stations and district), for the views that need hours."""
+@lru_cache(maxsize=4)
+def _period_hours(database_url: str, start: dt.date, end: dt.date, version: int,
+                  codes: tuple[str, ...] | None = None, pollutants: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """A long period's hourly frame (stations and district; of ``codes`` and ``pollutants`` only
+    when given), for the views that need hours."""
     lo, hi = period_bounds(start, end)
     with read_scope(database_url) as session:
         stations = store.stations(session)
-        readings = store.hourly_readings(session, lo, hi)
+        readings = store.hourly_readings(session, lo, hi, codes, pollutants)
     return _hours(readings, stations_with_data(stations, readings))
 
 
@@ -560,7 +574,8 @@ def _from_daily(database_url: str, c: _Daily, start: dt.date, end: dt.date, vers
         alerts = alerts[(alerts["starts_at"] <= pd.Timestamp(hi)) & (ends >= pd.Timestamp(lo))]
     return AirData(start, end, resolution(start, end), c.stations, c.district_codes, c.district_fallback,
                    _empty_hourly(), c.daily, c.monthly, alerts.reset_index(drop=True),
-                   hourly_loader=lambda: _period_hours(database_url, start, end, version),
+                   hourly_loader=lambda codes=None, pollutants=None: _period_hours(
+                       database_url, start, end, version, codes, pollutants),
                    latest_hourly=_cached_latest(database_url, start, end, version), newest_day=c.newest_day)
 
 

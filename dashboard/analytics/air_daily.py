@@ -123,8 +123,22 @@ def reading_days(session: Session) -> tuple[dt.date, dt.date] | None:
     return days.iloc[0].date(), days.iloc[1].date()
 
 
+def refresh_pending(session: Session) -> int:
+    """Refresh the station-days a batch import left pending (``store.add_pending``), a month at a
+    time, and clear the list; returns the station-days refreshed."""
+    waiting = store.pending(session)
+    if waiting.empty:
+        return 0
+    for _, month in waiting.groupby(waiting["date"].dt.to_period("M")):
+        refresh_days(session, month["date"].min().date(), month["date"].max().date(),
+                     month["station_code"].unique().tolist())
+    store.clear_pending(session)
+    return len(waiting)
+
+
 def rebuild(session: Session) -> int:
     """Recompute every row from the readings, a month at a time; returns the rows written."""
+    store.clear_pending(session)
     store.replace(session, _frame(pd.DataFrame()), dt.date.min, dt.date.max)
     days = reading_days(session)
     written = 0

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import String, delete, event, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from dashboard.store.models import AirDaily, Alert, DataVersion, Reading, Station
+from dashboard.store.models import AirDaily, AirDailyPending, Alert, DataVersion, Reading, Station
 
 #: The data whose changes the air pages' caches follow: readings, stations and their groups, alerts.
 AIR = "air"
@@ -118,6 +118,30 @@ def day_span(session: Session) -> tuple[dt.date, dt.date] | None:
     if lo is None:
         return None
     return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
+
+
+# --------------------------------------------------------------------------- pending (batch imports)
+def add_pending(session: Session, codes: Iterable[str], first: dt.date, last: dt.date) -> None:
+    """Note the station-days ``codes`` × ``first..last`` for the refresh that ends a batch."""
+    from dashboard.store.readings import _insert
+
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    rows = [{"station_code": c, "date": d} for c in sorted(set(codes)) for d in days]
+    insert = _insert(session)
+    for i in range(0, len(rows), _CHUNK):
+        session.execute(insert(AirDailyPending.__table__).on_conflict_do_nothing(), rows[i:i + _CHUNK])
+    bump(session)  # the hourly views see the new readings now; the daily rows when the batch ends
+
+
+def pending(session: Session) -> pd.DataFrame:
+    """The station-days waiting for a refresh: station_code, date (datetime64)."""
+    rows = session.connection().execute(select(AirDailyPending.station_code, AirDailyPending.date)).all()
+    return pd.DataFrame({"station_code": pd.Series([r[0] for r in rows], dtype=object),
+                         "date": pd.to_datetime(pd.Series([r[1] for r in rows], dtype=object))})
+
+
+def clear_pending(session: Session) -> None:
+    session.execute(delete(AirDailyPending))
 
 
 # --------------------------------------------------------------------------- readings, bounded

@@ -686,3 +686,15 @@ class AirDaily(Base):
     standard: Mapped[str] = mapped_column(String(32), default="")
 
     __table_args__ = (Index("ix_air_daily_date", "date"),)
+
+
+class AirDailyPending(Base):
+    """A station-day whose readings a batch import changed and whose ``air_daily`` rows wait for
+    the refresh that ends the batch (``analytics.air_daily.refresh_pending``). Written in the
+    file's own transaction, so a batch killed part-way leaves the list, and the next import (or
+    ``db check --repair``) catches up."""
+
+    __tablename__ = "air_daily_pending"
+
+    station_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)

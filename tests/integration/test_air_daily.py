@@ -140,8 +140,9 @@ def test_pages_figures_from_aggregates_equal_those_from_readings(demo_settings):
     assert from_daily.last_day == from_hours.last_day and not from_daily.empty
     pd.testing.assert_frame_equal(air.latest_station_aqi(from_daily.recent_hourly_view, from_daily.stations),
                                   air.latest_station_aqi(from_hours.hourly_view, from_hours.stations))
-    pd.testing.assert_frame_equal(air.profiles(from_daily.hourly_view, "PM2.5", [air.DISTRICT]),
-                                  air.profiles(from_hours.hourly_view, "PM2.5", [air.DISTRICT]))
+    for choice, series in (("PM2.5", [air.DISTRICT]), ("AQI", [air.DISTRICT, "1316A"]), ("O3", ["1324A"])):
+        pd.testing.assert_frame_equal(air.profiles(from_daily.profile_hours(choice, series), choice, series),
+                                      air.profiles(from_hours.hourly_view, choice, series))
 
     # A meeting's air record (the same days as the frozen ones) from the aggregates and from the hours.
     with read_scope(url) as session:
@@ -154,3 +155,27 @@ def test_pages_figures_from_aggregates_equal_those_from_readings(demo_settings):
     period, before = (dt.date(2025, 11, 17), dt.date(2025, 11, 23)), (dt.date(2025, 11, 10), dt.date(2025, 11, 16))
     assert meetings_analytics.air_quality_record(daily, stations, period, before, now) == \
         meetings_analytics.air_quality_record(raw, stations, period, before, now)
+
+
+def test_a_batch_left_pending_is_caught_up_by_the_next_refresh(tmp_path):
+    """A batch import notes the station-days in each file's transaction; if it dies before its
+    final refresh, the days stay listed (and ``db check`` sees them) until a refresh runs."""
+    from dashboard.services.imports import refresh_air_daily
+    from dashboard.store.models import AirDailyPending
+
+    url = f"sqlite:///{tmp_path / 'air.db'}"
+    settings = make_settings(tmp_path, database_url=url)
+    real_district(settings)
+    day = dt.date(2025, 2, 20)
+    lo, hi = air.period_bounds(day, day)
+    frame = pd.DataFrame({"station_code": "1322A", "pollutant": "PM2.5",
+                          "time": pd.date_range(lo + dt.timedelta(hours=1), hi, freq="h"), "value": 88.0})
+    version = _version(url)
+    report = import_readings(settings, _admin(), frame, ImportReport(file="late"), "cnemc", defer_daily=True)
+    assert report.added == 24 and _version(url) > version  # the hourly views see it at once
+    with read_scope(url) as session:
+        assert session.scalar(select(AirDailyPending.date).where(AirDailyPending.station_code == "1322A")) == day
+    assert {(d.series, d.date, d.column) for d in _check(url)} >= {("1322A", day, "row"), (air.DISTRICT, day, "row")}
+    assert refresh_air_daily(settings, _admin()) >= 1
+    assert _check(url) == [] and _rows(url, "1322A").loc[pd.Timestamp(day), "PM2.5"] == 88.0
+    assert refresh_air_daily(settings, _admin()) == 0

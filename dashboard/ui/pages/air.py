@@ -216,7 +216,7 @@ def _content(tab: str, data: air.AirData, selected: list[str], choice: str, name
                                until=data.last_day)
         return _graph("air-calendar", figure, lang)
     if tab == "profiles":
-        frame = air.profiles(data.hourly_view, choice, selected)
+        frame = air.profiles(data.profile_hours(choice, selected), choice, selected)
         return _graph("air-profiles", figs.profiles(frame, choice, names, lang, standards), lang)
     if tab == "compare":
         m = air.measure(choice, "daily")

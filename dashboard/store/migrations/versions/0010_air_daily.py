@@ -42,6 +42,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('series', 'date', name=op.f('pk_air_daily'))
     )
     op.create_index('ix_air_daily_date', 'air_daily', ['date'], unique=False)
+    op.create_table('air_daily_pending',
+    sa.Column('station_code', sa.String(length=16), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('station_code', 'date', name=op.f('pk_air_daily_pending'))
+    )
     # Back-fill with the code that keeps the table afterwards: one computation, not two.
     from dashboard.analytics.air_daily import rebuild
 
@@ -51,6 +56,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('air_daily_pending')
     op.drop_index('ix_air_daily_date', table_name='air_daily')
     op.drop_table('air_daily')
     op.drop_table('data_versions')

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -269,12 +270,22 @@ def air_summaries(
             prev = max((t for t in times if t < m.held_at), default=None)
             prev_day = prev.astimezone(tz).date() if prev else None
             spans[m.number] = calendar.review_period(m.held_at.astimezone(tz).date(), prev_day, yesterday)
-        first = min(s[0] for s in spans.values())
-        last = max(s[1] for s in spans.values())
-        daily, _ = cached_daily(session, database_url, first, last)
-        for number, (a, b) in spans.items():
-            out[number] = {**period_summary(daily, DISTRICT, a, b), "frozen": False}
+        version = air_analytics.data_version(database_url)
+        for number, summary in _district_summaries(database_url, version, tuple(sorted(spans.items()))):
+            out[number] = {**summary, "frozen": False}
     return out
+
+
+@lru_cache(maxsize=8)
+def _district_summaries(database_url: str, version: int,
+                        spans: tuple[tuple[int, tuple[dt.date, dt.date]], ...]) -> list[tuple[int, dict[str, Any]]]:
+    """``period_summary`` of the district per meeting span, from ``air_daily``; cached on the
+    data version (a hundred meetings cost a second of pandas; the list page asks on every view)."""
+    first = min(s[0] for _, s in spans)
+    last = max(s[1] for _, s in spans)
+    daily, _ = air_analytics.daily_frame(database_url, first, last)
+    district = daily[daily["series"] == DISTRICT].assign(date=lambda d: pd.to_datetime(d["date"]))
+    return [(number, period_summary(district, DISTRICT, a, b)) for number, (a, b) in spans]
 
 
 # --------------------------------------------------------------------------- ledger

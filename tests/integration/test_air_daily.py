@@ -179,3 +179,34 @@ def test_a_batch_left_pending_is_caught_up_by_the_next_refresh(tmp_path):
     assert refresh_air_daily(settings, _admin()) >= 1
     assert _check(url) == [] and _rows(url, "1322A").loc[pd.Timestamp(day), "PM2.5"] == 88.0
     assert refresh_air_daily(settings, _admin()) == 0
+
+
+def test_unfrozen_meeting_summaries_from_aggregates_equal_those_from_readings(demo_settings):
+    """Meetings recorded without figures: the list page's district summaries (from ``air_daily``,
+    cached on the data version) equal ``period_summary`` of daily values computed from the hours."""
+    from dashboard.domain import meetings as calendar
+    from dashboard.store import air as air_store
+    from dashboard.store import clock
+
+    url = demo_settings.database_url
+    tz = demo_settings.tz
+    with read_scope(url) as session:
+        meetings = meetings_analytics.all_meetings(session)
+        yesterday = clock.today(session, tz) - dt.timedelta(days=1)
+        stations = air_store.stations(session)
+        lo, hi = air.period_bounds(dt.date(2025, 8, 1), yesterday)
+        raw = meetings_analytics.daily_frame(air_store.hourly_readings(session, lo, hi), stations)
+    for m in meetings:
+        m.air_quality = {}  # detached: never written back
+    with read_scope(url) as session:
+        summaries = meetings_analytics.air_summaries(session, url, meetings, tz)
+    times = [m.held_at for m in meetings]
+    checked = 0
+    for m in meetings:
+        prev = max((t for t in times if t < m.held_at), default=None)
+        span = calendar.review_period(m.held_at.astimezone(tz).date(), prev.astimezone(tz).date() if prev else None,
+                                      yesterday)
+        expected = meetings_analytics.period_summary(raw, air.DISTRICT, *span)
+        assert summaries[m.number] == {**expected, "frozen": False}, m.number
+        checked += expected["n_valid"] > 0
+    assert checked >= 5

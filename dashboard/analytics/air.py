@@ -17,14 +17,23 @@ in-district, e.g. an import of a whole city, all non-background stations, flagge
 Aggregation: a period of up to ``HOURLY_MAX_DAYS`` days is shown hourly, a longer one as daily
 values, so a chart never ships more than a few thousand points per series.
 
+Sources: a period of up to ``HOURLY_LOAD_MAX_DAYS`` days is computed from the hourly readings
+of its whole months, as ever. A longer one reads the daily rows kept by the writes
+(``air_daily``, ``analytics.air_daily``: the same functions on the same hours, checked by
+``python -m dashboard db check``); its hourly rows are loaded only when a view needs them (the
+diurnal profiles) and the map takes each station's last day only. So a year or five cost about
+the same as a month.
+
 Caching: ``load_air_data`` keys an LRU cache on (database URL, whole months loaded, data
-version); the version is one cheap aggregate query, so an import invalidates the cache and
+version); the version is a counter in the database (``data_versions``) that every write of
+readings, stations or alerts bumps in its transaction, so every worker sees the same truth and
 changing days within the same months costs only a slice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,11 +53,16 @@ from dashboard.domain.aqi import (
     hourly_aqi,
 )
 from dashboard.store import air as store
+from dashboard.store import air_daily as daily_store
 from dashboard.store import readings as readings_store
 from dashboard.store.db import read_scope
 
 DISTRICT = "district"
 HOURLY_MAX_DAYS = 14
+#: Periods longer than this read daily rows (``air_daily``), not hourly readings.
+HOURLY_LOAD_MAX_DAYS = 31
+#: The map's station AQI: each station's hours in the day before its last reading.
+LATEST_WINDOW = dt.timedelta(days=1)
 #: The page's pollutant choices; "AQI" is the index itself.
 CHOICES = ("AQI", "PM2.5", "PM10", "O3", "NO2", "SO2", "CO")
 GASES = ("SO2", "NO2", "CO", "O3")
@@ -352,12 +366,36 @@ class AirData:
     daily: pd.DataFrame  # whole months
     monthly: pd.DataFrame
     alerts: pd.DataFrame  # overlapping the period
+    # Long periods (from ``air_daily``): ``hourly`` is empty; the period's hours come from
+    # ``hourly_loader`` when a view asks, the map's from ``latest_hourly``.
+    hourly_loader: Callable[..., pd.DataFrame] | None = None
+    latest_hourly: pd.DataFrame | None = None
+    newest_day: dt.date | None = None
 
     @property
     def hourly_view(self) -> pd.DataFrame:
+        if self.hourly_loader is not None:
+            return self.hourly_loader()
         lo, hi = period_bounds(self.start, self.end)
         t = self.hourly["time"]
         return self.hourly[(t > lo) & (t <= hi)]
+
+    def profile_hours(self, choice: str, series: list[str]) -> pd.DataFrame:
+        """The period's hours the profiles of ``choice`` for ``series`` need: over a long period
+        only those stations (the group's for the district) and that pollutant (all six for the
+        AQI) are read, so a year's diurnal profile reads a year of one pollutant, not of all."""
+        if self.hourly_loader is None:
+            return self.hourly_view
+        codes = set(series) - {DISTRICT}
+        if DISTRICT in series:
+            codes |= set(self.district_codes)
+        pollutants = tuple(HOURLY_POLLUTANTS) if choice == "AQI" else (choice,)
+        return self.hourly_loader(tuple(sorted(codes)), pollutants)
+
+    @property
+    def recent_hourly_view(self) -> pd.DataFrame:
+        """Hours enough for each station's last AQI of the period (the map)."""
+        return self.latest_hourly if self.latest_hourly is not None else self.hourly_view
 
     @property
     def daily_view(self) -> pd.DataFrame:
@@ -367,12 +405,16 @@ class AirData:
     @property
     def last_day(self) -> dt.date | None:
         """The last Beijing day with any reading in the loaded months."""
+        if self.hourly_loader is not None:
+            return self.newest_day
         if self.hourly.empty:
             return None
         return evaluation.day_of_hour(self.hourly["time"].iloc[[self.hourly["time"].argmax()]]).iloc[0].date()
 
     @property
     def empty(self) -> bool:
+        if self.hourly_loader is not None:  # a day with any reading has a daily row
+            return self.daily_view.empty
         return self.hourly_view.empty
 
     def series_names(self, district_label: str) -> dict[str, str]:
@@ -439,7 +481,7 @@ def build_air_data(readings: pd.DataFrame, stations: pd.DataFrame, alerts: pd.Da
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _cached(database_url: str, first: dt.date, last: dt.date, version: tuple) -> _Computed:
+def _cached(database_url: str, first: dt.date, last: dt.date, version: int) -> _Computed:
     lo, hi = period_bounds(first, last)
     with read_scope(database_url) as session:
         stations = store.stations(session)
@@ -448,15 +490,124 @@ def _cached(database_url: str, first: dt.date, last: dt.date, version: tuple) ->
     return compute(readings, stations, alerts)
 
 
+def from_daily_rows(rows: pd.DataFrame, stations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, tuple, bool]:
+    """``air_daily`` rows -> (stations with data, the daily frame ``compute`` gives, district
+    codes, fallback): the AQI columns are recomputed from the stored values (milliseconds) so
+    the frame is the same, column for column."""
+    keep = stations["in_district"].astype(bool) | stations["code"].isin(rows["series"].unique())
+    stations = stations[keep].reset_index(drop=True)
+    group, fallback = district_group(stations)
+    values = rows[["series", "date", *evaluation.DAILY_COLUMNS]]
+    parts = [values[values["series"] != DISTRICT], values[values["series"] == DISTRICT]]
+    daily = pd.concat([_with_daily_aqi(p) for p in parts if not p.empty] or [_with_daily_aqi(values)],
+                      ignore_index=True)
+    return stations, daily, tuple(group), fallback
+
+
+def _hours(readings: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
+    s_hourly = station_hourly(readings)
+    d_hourly = district_hourly(readings, stations)
+    return pd.concat([s_hourly, d_hourly[s_hourly.columns]], ignore_index=True) if not d_hourly.empty else s_hourly
+
+
+@lru_cache(maxsize=4)
+def _period_hours(database_url: str, start: dt.date, end: dt.date, version: int,
+                  codes: tuple[str, ...] | None = None, pollutants: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """A long period's hourly frame (stations and district; of ``codes`` and ``pollutants`` only
+    when given), for the views that need hours."""
+    lo, hi = period_bounds(start, end)
+    with read_scope(database_url) as session:
+        stations = store.stations(session)
+        readings = store.hourly_readings(session, lo, hi, codes, pollutants)
+    return _hours(readings, stations_with_data(stations, readings))
+
+
+def _latest_hours(session, stations: pd.DataFrame, lo: dt.datetime, hi: dt.datetime) -> pd.DataFrame:
+    """Each station's hours within ``LATEST_WINDOW`` of its last reading of ``(lo, hi]``."""
+    last = daily_store.last_reading_times(session, lo, hi, HOURLY_POLLUTANTS)
+    if not last:
+        return _empty_hourly()
+    parts, newest = [], max(last.values())
+    near = [c for c, t in last.items() if t > newest - LATEST_WINDOW]
+    parts.append(store.hourly_readings(session, newest - 2 * LATEST_WINDOW, newest, near))
+    for code, t in last.items():  # stations that stopped reporting earlier in the period
+        if code not in near:
+            parts.append(store.hourly_readings(session, t - LATEST_WINDOW, t, [code]))
+    return station_hourly(pd.concat(parts, ignore_index=True))
+
+
+@dataclass(frozen=True)
+class _Daily:
+    stations: pd.DataFrame
+    district_codes: tuple[str, ...]
+    district_fallback: bool
+    daily: pd.DataFrame
+    monthly: pd.DataFrame
+    alerts: pd.DataFrame
+    newest_day: dt.date | None
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _cached_daily(database_url: str, first: dt.date, last: dt.date, version: int) -> _Daily:
+    lo, hi = period_bounds(first, last)
+    with read_scope(database_url) as session:
+        stations, daily, group, fallback = from_daily_rows(daily_store.read(session, first, last),
+                                                           store.stations(session))
+        alerts = store.alerts_between(session, lo, hi)
+        span = daily_store.reading_span(session, lo, hi)
+    newest = None if span is None else evaluation.day_of_hour(pd.Series([pd.Timestamp(span[1])])).iloc[0].date()
+    return _Daily(stations, group, fallback, daily, monthly_statistics(daily), alerts, newest)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _cached_latest(database_url: str, start: dt.date, end: dt.date, version: int) -> pd.DataFrame:
+    lo, hi = period_bounds(start, end)
+    with read_scope(database_url) as session:
+        return _latest_hours(session, store.stations(session), lo, hi)
+
+
+def _from_daily(database_url: str, c: _Daily, start: dt.date, end: dt.date, version: int) -> AirData:
+    lo, hi = period_bounds(start, end)
+    alerts = c.alerts
+    if not alerts.empty:
+        ends = alerts["ends_at"].fillna(pd.Timestamp(hi))
+        alerts = alerts[(alerts["starts_at"] <= pd.Timestamp(hi)) & (ends >= pd.Timestamp(lo))]
+    return AirData(start, end, resolution(start, end), c.stations, c.district_codes, c.district_fallback,
+                   _empty_hourly(), c.daily, c.monthly, alerts.reset_index(drop=True),
+                   hourly_loader=lambda codes=None, pollutants=None: _period_hours(
+                       database_url, start, end, version, codes, pollutants),
+                   latest_hourly=_cached_latest(database_url, start, end, version), newest_day=c.newest_day)
+
+
+def data_version(database_url: str) -> int:
+    """The air data version stored in the database (bumped by every write of readings,
+    stations or alerts): what every cache of air figures keys on."""
+    with read_scope(database_url) as session:
+        return daily_store.version(session)
+
+
+def is_long(start: dt.date, end: dt.date) -> bool:
+    """Whether ``start..end`` is read from the daily rows (longer than ``HOURLY_LOAD_MAX_DAYS``)."""
+    return (end - start).days + 1 > HOURLY_LOAD_MAX_DAYS
+
+
 def load_air_data(database_url: str, start: dt.date, end: dt.date) -> AirData:
     """The page's data for Beijing days ``start..end``, from the cache when nothing changed."""
     if end < start:
         start, end = end, start
     first, last = month_span(start, end)
-    lo, hi = period_bounds(first, last)
-    with read_scope(database_url) as session:
-        version = store.data_version(session, lo, hi)
+    version = data_version(database_url)
+    if is_long(start, end):
+        return _from_daily(database_url, _cached_daily(database_url, first, last, version), start, end, version)
     return _from_computed(_cached(database_url, first, last, version), start, end)
+
+
+def daily_frame(database_url: str, first: dt.date, last: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Daily rows (stations and district, ``compute``'s columns) of the whole months around
+    ``first..last`` and the stations, from ``air_daily``, cached on the data version."""
+    first, last = month_span(first, last)
+    c = _cached_daily(database_url, first, last, data_version(database_url))
+    return c.daily, c.stations
 
 
 def targets(session) -> dict[str, float]:

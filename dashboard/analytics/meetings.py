@@ -37,15 +37,14 @@ from dashboard.domain import meetings as calendar
 from dashboard.domain.aqi import STANDARD_2012, TIMEZONE, standard_for
 from dashboard.domain.meeting_record import MEASURES
 from dashboard.store import air as air_store
+from dashboard.store import air_daily as air_daily_store
 from dashboard.store import clock
 from dashboard.store import ledger as ledger_store
 from dashboard.store import meetings as store
-from dashboard.store.db import read_scope
 from dashboard.store.models import Meeting
 
 DISTRICT = air_analytics.DISTRICT
 WORST_DAYS = 3
-AIR_CACHE_SIZE = 8
 #: Rectification escalation level the agenda reports (2 约谈 interview, 3 问责 accountability).
 ESCALATION_LEVEL = 2
 #: The chair of dispatch meetings: the district head (a deputy stands in now and then).
@@ -201,26 +200,24 @@ def air_quality_record(
 
 
 def _load_daily(session: Session, first: dt.date, last: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    lo, hi = air_analytics.period_bounds(first, last)
+    """Daily rows of ``first..last`` (and the stations) from ``air_daily``, kept by the writes."""
     stations = air_store.stations(session)
-    return daily_frame(air_store.hourly_readings(session, lo, hi), stations), stations
-
-
-@lru_cache(maxsize=AIR_CACHE_SIZE)
-def _cached_daily(
-    database_url: str, first: dt.date, last: dt.date, version: tuple
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with read_scope(database_url) as session:
-        return _load_daily(session, first, last)
+    rows = air_daily_store.read(session, first, last)
+    _, daily, _, _ = air_analytics.from_daily_rows(rows, stations)
+    if not daily.empty:
+        daily["date"] = pd.to_datetime(daily["date"])
+    return daily, stations
 
 
 def cached_daily(
     session: Session, database_url: str, first: dt.date, last: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Daily frames for whole months around ``first..last``, cached until the readings change."""
-    first, last = air_analytics.month_span(first, last)
-    lo, hi = air_analytics.period_bounds(first, last)
-    return _cached_daily(database_url, first, last, air_store.data_version(session, lo, hi))
+    """Daily frames for whole months around ``first..last`` (``air_daily``), cached on the data
+    version stored in the database."""
+    daily, _ = air_analytics.daily_frame(database_url, first, last)
+    if not daily.empty:
+        daily = daily.assign(date=pd.to_datetime(daily["date"]))
+    return daily, air_store.stations(session)
 
 
 def periods_for(
@@ -273,12 +270,22 @@ def air_summaries(
             prev = max((t for t in times if t < m.held_at), default=None)
             prev_day = prev.astimezone(tz).date() if prev else None
             spans[m.number] = calendar.review_period(m.held_at.astimezone(tz).date(), prev_day, yesterday)
-        first = min(s[0] for s in spans.values())
-        last = max(s[1] for s in spans.values())
-        daily, _ = cached_daily(session, database_url, first, last)
-        for number, (a, b) in spans.items():
-            out[number] = {**period_summary(daily, DISTRICT, a, b), "frozen": False}
+        version = air_analytics.data_version(database_url)
+        for number, summary in _district_summaries(database_url, version, tuple(sorted(spans.items()))):
+            out[number] = {**summary, "frozen": False}
     return out
+
+
+@lru_cache(maxsize=8)
+def _district_summaries(database_url: str, version: int,
+                        spans: tuple[tuple[int, tuple[dt.date, dt.date]], ...]) -> list[tuple[int, dict[str, Any]]]:
+    """``period_summary`` of the district per meeting span, from ``air_daily``; cached on the
+    data version (a hundred meetings cost a second of pandas; the list page asks on every view)."""
+    first = min(s[0] for _, s in spans)
+    last = max(s[1] for _, s in spans)
+    daily, _ = air_analytics.daily_frame(database_url, first, last)
+    district = daily[daily["series"] == DISTRICT].assign(date=lambda d: pd.to_datetime(d["date"]))
+    return [(number, period_summary(district, DISTRICT, a, b)) for number, (a, b) in spans]
 
 
 # --------------------------------------------------------------------------- ledger

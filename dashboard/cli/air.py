@@ -44,9 +44,18 @@ def _echo_report(report, echo=click.echo) -> None:
 
 
 def _store_readings(settings, frame, report, source: str, on_conflict: str, stations=None):
+    """One file of a batch: its daily air values wait for ``_refresh_daily`` (see below)."""
     from dashboard.services.imports import import_readings
 
-    return import_readings(settings, system_actor(), frame, report, source, on_conflict, stations)
+    return import_readings(settings, system_actor(), frame, report, source, on_conflict, stations, defer_daily=True)
+
+
+def _refresh_daily(settings) -> None:
+    """End of a batch: the daily air values of every station-day its files changed (also those a
+    killed earlier batch left pending)."""
+    from dashboard.services.imports import refresh_air_daily
+
+    refresh_air_daily(settings, system_actor())
 
 
 def _only(frame, codes: list[str] | None):
@@ -91,6 +100,7 @@ def import_cnemc(paths: tuple[Path, ...], stations: str | None, on_conflict: str
         _echo_report(report)
         refused += not report.ok
         added += report.added
+    _refresh_daily(settings)
     click.echo(f"{len(files)} file(s): {len(files) - refused} imported, {refused} refused, {added} values added")
     if refused:
         raise click.ClickException(f"{refused} of {len(files)} file(s) refused; nothing of them was saved")
@@ -212,6 +222,7 @@ def fetch_cnemc(start, end, retries, backoff, timeout, on_conflict, stations, ur
                 imported += 1
             else:
                 failed.append(day)
+    _refresh_daily(settings)
     click.echo(f"{len(days)} day(s): {imported} imported, {len(stored)} already stored, "
                f"{len(missing)} not published, {len(failed)} failed")
     if failed:
@@ -257,6 +268,7 @@ def fetch_openaq(start, end, retries, backoff, timeout, on_conflict, locations) 
                                      stations=pd.DataFrame([result.station]))
         _echo_report(report)
         failed += not report.ok
+    _refresh_daily(settings)
     if failed:
         raise click.ClickException(f"{failed} of {len(ids)} location(s) failed; nothing of them was saved")
 

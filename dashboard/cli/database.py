@@ -57,3 +57,30 @@ def restore_command(file: Path, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{safe_url(settings.database_url)} restored from {file}")
+
+
+@db.command("check")
+@click.option("--repair", is_flag=True, help="After reporting, recompute the derived rows from the raw ones.")
+@click.option("--limit", default=50, show_default=True, help="Differences printed (all are counted).")
+def db_check(repair: bool, limit: int) -> None:
+    """Recompute the derived tables (daily air values and AQI per station and for the district)
+    from the raw rows and report every difference; exit code 1 if there is any."""
+    settings = prepared_settings()
+    from dashboard.analytics.air_daily import check
+    from dashboard.store.db import read_scope
+
+    with read_scope(settings.database_url) as session:
+        differences = check(session)
+    for difference in differences[:limit]:
+        click.echo(str(difference))
+    if len(differences) > limit:
+        click.echo(f"… and {len(differences) - limit} more")
+    click.echo(f"{safe_url(settings.database_url)}: air_daily {len(differences)} difference(s)")
+    if differences and repair:
+        from dashboard.services.imports import rebuild_air_daily
+
+        written = rebuild_air_daily(settings, system_actor())
+        click.echo(f"air_daily rebuilt from the readings: {written} rows")
+        return
+    if differences:
+        raise SystemExit(1)

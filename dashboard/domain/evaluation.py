@@ -70,8 +70,15 @@ def percentile(values, p: float) -> float:
 
 
 def round_half_even(values, decimals: int = 0):
-    """GB/T 8170 rounding (四舍六入五成双), as CNEMC rounds its published means."""
-    return np.round(values, decimals)
+    """GB/T 8170 rounding (四舍六入五成双), as CNEMC rounds its published means.
+
+    Means of reported values land exactly on ties (22.8 / 24 = 0.95). Float summation leaves
+    them a few ulps either side, and pandas' groupby mean adds in an order that depends on the
+    other rows of the frame (a day alone gave 0.9499999999999997, the same day within its month
+    0.9500000000000001): the digit would depend on what else was computed. Snapping to 9
+    decimals first (far finer than any reported precision) makes a tie a tie.
+    """
+    return np.round(np.round(values, 9), decimals)
 
 
 def round_concentrations(frame: pd.DataFrame) -> pd.DataFrame:

@@ -408,6 +408,23 @@ def profiles(frame: pd.DataFrame, choice: str, names: dict[str, str], lang: str,
 
 
 # --------------------------------------------------------------------------- (4) comparison, map
+#: Above this many daily values the comparison ships box statistics and outliers, not every day.
+COMPARE_POINTS_MAX = 4000
+
+
+def _box_statistics(values: np.ndarray) -> tuple[dict[str, float], np.ndarray]:
+    """What plotly computes for a box of ``values`` (quartilemethod "linear": position
+    n·p − 0.5, numpy's "hazen"; fences the furthest values within 1.5 IQR; the mean), and the
+    values outside the fences."""
+    v = np.sort(values[~np.isnan(values)])
+    q1, median, q3 = (float(np.percentile(v, p, method="hazen")) for p in (25, 50, 75))
+    iqr = q3 - q1
+    inside = v[(v >= q1 - 1.5 * iqr) & (v <= q3 + 1.5 * iqr)]
+    stats = {"q1": q1, "median": median, "q3": q3, "lowerfence": float(inside.min()),
+             "upperfence": float(inside.max()), "mean": float(v.mean())}
+    return stats, v[(v < q1 - 1.5 * iqr) | (v > q3 + 1.5 * iqr)]
+
+
 def station_comparison(frame: pd.DataFrame, m: Measure, lang: str, standards: list[str] | None = None,
                        district_codes: tuple[str, ...] = ()) -> go.Figure:
     """Horizontal box plots of daily values per station (highest median on top), 24h limit line."""
@@ -426,13 +443,32 @@ def station_comparison(frame: pd.DataFrame, m: Measure, lang: str, standards: li
         elif code in district_codes:
             name = t("air.district_suffix", lang, name=name)
         colour = "#adb5bd" if background else (DISTRICT_COLOUR if code in district_codes else "#4dabf7")
+        day_format = "%m月%d日" if lang == "zh" else "%d %b"
+        if len(frame) <= COMPARE_POINTS_MAX:
+            fig.add_box(
+                y=[name] * len(part), x=part["value"], name=name, orientation="h", boxmean=True,
+                marker={"color": colour, "size": 4}, line={"color": colour}, fillcolor=_rgba(colour, 0.35),
+                showlegend=False, boxpoints="outliers",
+                customdata=part["date"].dt.strftime(day_format),
+                hovertemplate=f"<b>{name}</b><br>%{{customdata}}: %{{x}} {u}<extra></extra>",
+            )
+            continue
+        # Years of days: the box from its statistics (plotly's own rules) and the outliers as
+        # points, so the response stays small whatever the period.
+        stats, outliers = _box_statistics(part["value"].to_numpy(dtype=float))
         fig.add_box(
-            y=[name] * len(part), x=part["value"], name=name, orientation="h", boxmean=True,
-            marker={"color": colour, "size": 4}, line={"color": colour}, fillcolor=_rgba(colour, 0.35),
-            showlegend=False, boxpoints="outliers",
-            customdata=part["date"].dt.strftime("%m月%d日" if lang == "zh" else "%d %b"),
-            hovertemplate=f"<b>{name}</b><br>%{{customdata}}: %{{x}} {u}<extra></extra>",
+            y=[name], name=name, orientation="h", marker={"color": colour, "size": 4}, line={"color": colour},
+            fillcolor=_rgba(colour, 0.35), showlegend=False, boxpoints=False,
+            **{k: [v] for k, v in stats.items()},
+            hovertemplate=f"<b>{name}</b><extra></extra>",
         )
+        points = part[np.isin(part["value"].to_numpy(dtype=float), outliers)]
+        if not points.empty:
+            fig.add_scatter(
+                y=[name] * len(points), x=points["value"], mode="markers", showlegend=False, name=name,
+                marker={"color": colour, "size": 4}, customdata=points["date"].dt.strftime(day_format + " %Y"),
+                hovertemplate=f"<b>{name}</b><br>%{{customdata}}: %{{x}} {u}<extra></extra>",
+            )
     if m.limit is not None:
         fig.add_vline(x=m.limit, line={"color": "#c92a2a", "width": 1.5, "dash": "dash"},
                       annotation={"text": t(f"air.limit.{m.limit_kind}", lang, value=_fmt(float(m.limit), m.choice),

@@ -24,14 +24,17 @@ from dashboard.store.users import audit
 
 
 def import_readings(settings: Settings, actor: Actor, frame: pd.DataFrame, report: ImportReport, source: str,
-                    on_conflict: str = "refuse", stations: pd.DataFrame | None = None) -> ImportReport:
+                    on_conflict: str = "refuse", stations: pd.DataFrame | None = None,
+                    defer_daily: bool = False) -> ImportReport:
     """Save one file's (or location's) readings in one transaction; returns ``report`` with the
     counts, or with ``refused`` set (a value that differs from a stored one under
-    ``on_conflict="refuse"``, or a database error) and nothing saved."""
+    ``on_conflict="refuse"``, or a database error) and nothing saved. ``defer_daily``: part of
+    a batch that ends with ``refresh_air_daily`` (the daily values wait for it)."""
     require(actor, "editor")
     try:
         with session_scope(settings.database_url) as session:
-            counts = store.import_readings(session, frame, source, on_conflict=on_conflict, stations=stations)
+            counts = store.import_readings(session, frame, source, on_conflict=on_conflict, stations=stations,
+                                           defer_daily=defer_daily)
             if counts.added or counts.conflicts:
                 audit(session, actor.user_id, "import", "readings", None,
                       {"file": report.file, "source": source, "added": counts.added,
@@ -67,3 +70,25 @@ def import_station_list(settings: Settings, actor: Actor, frame: pd.DataFrame, v
         audit(session, actor.user_id, "import", "stations", None,
               {"file": str(file), "valid_from": valid_from.isoformat(), **counts})
     return counts
+
+
+def refresh_air_daily(settings: Settings, actor: Actor) -> int:
+    """End a batch import: refresh the daily air values its files left pending, in one
+    transaction (idempotent: nothing pending, nothing done). Returns the station-days refreshed."""
+    require(actor, "editor")
+    from dashboard.analytics.air_daily import refresh_pending
+
+    with session_scope(settings.database_url) as session:
+        return refresh_pending(session)
+
+
+def rebuild_air_daily(settings: Settings, actor: Actor) -> int:
+    """Recompute every daily air row from the readings in one transaction (``db check --repair``);
+    admins only. Returns the rows written."""
+    require(actor, "admin")
+    from dashboard.analytics.air_daily import rebuild
+
+    with session_scope(settings.database_url) as session:
+        written = rebuild(session)
+        audit(session, actor.user_id, "rebuild", "air_daily", None, {"rows": written})
+    return written

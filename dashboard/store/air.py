@@ -1,5 +1,5 @@
-"""Queries of the air-quality pages: stations, hourly readings of a period, alerts, a data
-version for caches, and the campaign targets kept in ``app_settings``.
+"""Queries of the air-quality pages: stations, hourly readings of a period, alerts and the
+campaign targets kept in ``app_settings`` (the data version caches key on is in ``store.air_daily``).
 
 Times are tz-aware UTC instants; a reading's ``time`` is the end of its hour (CNEMC label), so
 a period is the half-open interval ``start < time <= end``.
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 import pandas as pd
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from dashboard.domain.targets import (
@@ -71,7 +71,7 @@ def hourly_readings(
         query = query.where(Reading.station_id.in_([i for i, c in codes.items() if c in wanted]))
     if pollutants is not None:
         query = query.where(Reading.pollutant.in_(list(pollutants)))
-    columns = list(zip(*session.execute(query).all())) or [(), (), (), ()]
+    columns = list(zip(*session.connection().execute(query).all())) or [(), (), (), ()]  # Core: no ORM rows
     times = pd.Series(columns[1], dtype=object)
     text = len(times) > 0 and isinstance(times.iloc[0], str)
     return pd.DataFrame({
@@ -93,34 +93,6 @@ def alerts_between(session: Session, start: dt.datetime, end: dt.datetime) -> pd
     frame["starts_at"] = pd.to_datetime(frame["starts_at"], utc=True)
     frame["ends_at"] = pd.to_datetime(frame["ends_at"], utc=True)
     return frame
-
-
-def data_version(session: Session, start: dt.datetime, end: dt.datetime) -> tuple:
-    """A cheap fingerprint of the period's readings, the stations and the alerts.
-
-    Any import, correction or deletion inside the period changes it, so it can key a cache:
-    count, last time and sum of the period's readings (one indexed aggregate), plus the
-    stations' and alerts' rows.
-    """
-    readings = session.execute(
-        select(func.count(), func.max(Reading.time), func.sum(Reading.value)).where(
-            Reading.time > start, Reading.time <= end
-        )
-    ).one()
-    station_rows = session.execute(
-        select(Station.code, Station.in_district, Station.is_background, Station.name,
-               Station.longitude, Station.latitude).order_by(Station.code)
-    ).all()
-    alert_rows = session.execute(
-        select(Alert.id, Alert.level, Alert.starts_at, Alert.ends_at).order_by(Alert.id)
-    ).all()
-    return (
-        int(readings[0] or 0),
-        readings[1].isoformat() if readings[1] is not None else None,
-        round(float(readings[2] or 0.0), 3),
-        hash(tuple(tuple(r) for r in station_rows)),
-        hash(tuple(tuple(r) for r in alert_rows)),
-    )
 
 
 # --------------------------------------------------------------------------- targets

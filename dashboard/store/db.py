@@ -18,6 +18,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# The derived air rows follow ORM writes of readings, stations and alerts (listeners on Session).
+import dashboard.store.air_daily  # noqa: E402,F401  isort: skip
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 

@@ -72,6 +72,7 @@ _DELETE_ORDER: tuple[type[M.Base], ...] = (
     M.ChecklistItem,
     M.ChecklistVersion,
     M.Reading,
+    M.AirDaily,
     M.StationVersion,
     M.Station,
     M.Alert,
@@ -174,4 +175,8 @@ def load_demo(session: Session, district: DemoDistrict) -> dict[str, int]:
     if session.get_bind().dialect.name == "postgresql":
         _reset_sequences(session)
     session.flush()
+    # Derived daily values (and the data version caches key on) follow the new readings.
+    from dashboard.analytics.air_daily import rebuild
+
+    counts["air_daily"] = rebuild(session)
     return counts

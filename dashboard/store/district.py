@@ -216,3 +216,7 @@ def set_station_flags(session: Session, district: set[str], background: set[str]
             session.execute(update(Station).where(Station.code.in_(codes[start:start + _IN_CHUNK]))
                             .values({column: True}))
     session.flush()
+    # The district's daily values are the mean of its group's: they follow in this transaction.
+    from dashboard.analytics.air_daily import refresh_district
+
+    refresh_district(session)

@@ -648,3 +648,53 @@ class DustTask(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# --------------------------------------------------------------------------- derived, kept by the writes
+class DataVersion(Base):
+    """A counter per kind of data, bumped in the transaction of every write that changes it
+    (``store.air_daily.bump``). Caches key on it: every worker reads the same number, so no
+    worker serves figures another one already knows are stale."""
+
+    __tablename__ = "data_versions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AirDaily(Base):
+    """HJ 663 daily values and HJ 633 daily AQI of one series and Beijing day: a station (its
+    code) or the district group (``series = 'district'``), exactly the rows ``analytics.air``
+    computes from the hourly readings. Written by ``analytics.air_daily.refresh_*`` in the
+    transaction that changes readings or station groups; ``python -m dashboard db check``
+    recomputes them from the readings. Concentrations are rounded to reporting precision."""
+
+    __tablename__ = "air_daily"
+
+    series: Mapped[str] = mapped_column(String(32), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    so2: Mapped[float | None] = mapped_column(Float)
+    no2: Mapped[float | None] = mapped_column(Float)
+    pm10: Mapped[float | None] = mapped_column(Float)
+    pm25: Mapped[float | None] = mapped_column(Float)
+    co: Mapped[float | None] = mapped_column(Float)
+    o3_1h: Mapped[float | None] = mapped_column(Float)
+    o3_8h: Mapped[float | None] = mapped_column(Float)
+    aqi: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[int | None] = mapped_column(SmallInteger)
+    primary_pollutants: Mapped[str] = mapped_column(String(64), default="")
+    standard: Mapped[str] = mapped_column(String(32), default="")
+
+    __table_args__ = (Index("ix_air_daily_date", "date"),)
+
+
+class AirDailyPending(Base):
+    """A station-day whose readings a batch import changed and whose ``air_daily`` rows wait for
+    the refresh that ends the batch (``analytics.air_daily.refresh_pending``). Written in the
+    file's own transaction, so a batch killed part-way leaves the list, and the next import (or
+    ``db check --repair``) catches up."""
+
+    __tablename__ = "air_daily_pending"
+
+    station_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)

@@ -20,7 +20,7 @@ MODELS = {
     "meeting_decisions": M.MeetingDecision, "accountability_records": M.AccountabilityRecord,
     "action_items": M.ActionItem, "action_item_changes": M.ActionItemChange, "stations": M.Station,
     "station_versions": M.StationVersion, "readings": M.Reading, "app_settings": M.AppSetting,
-    "dust_monitors": M.DustMonitor, "dust_readings": M.DustReading,
+    "dust_monitors": M.DustMonitor, "dust_readings": M.DustReading, "air_daily": M.AirDaily,
 }
 
 

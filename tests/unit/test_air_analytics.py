@@ -360,3 +360,32 @@ def test_page_without_readings_says_so(air_client):
     })
     assert response.status_code == 200
     assert "2025年11月1日 至 2025年11月30日 没有监测数据" in text_of(response)
+
+
+def test_comparison_over_years_ships_box_statistics_not_every_day():
+    """Five years of days at twelve stations: the boxes come with plotly's statistics and only
+    the outliers as points, so the figure stays small; the statistics are plotly's own."""
+
+    rng = np.random.default_rng(7)
+    days = pd.date_range("2021-01-01", "2025-12-31", freq="D")
+    codes = [f"{i:04d}A" for i in range(12)]
+    frame = pd.DataFrame({
+        "series": np.repeat(codes, len(days)), "date": np.tile(days, len(codes)),
+        "value": rng.gamma(4.0, 12.0, len(days) * len(codes)).round(),
+        "name": np.repeat(codes, len(days)), "is_background": False,
+    })
+    assert len(frame) > figs.COMPARE_POINTS_MAX
+    fig = figs.station_comparison(frame, air.measure("PM2.5", "daily"), "zh", ["HJ 633-2012"])
+    assert len(json.dumps(fig.to_plotly_json(), default=str)) < 300_000
+    boxes = [tr for tr in fig.data if tr.type == "box"]
+    assert len(boxes) == 12
+    values = np.sort(frame.loc[frame["series"] == codes[0], "value"].to_numpy())
+    box = next(b for b in boxes if b.name == codes[0])
+    # plotly's "linear" quartiles: position n·p − 0.5 between the sorted values
+    pos = len(values) * 0.25 - 0.5
+    q1 = values[int(np.floor(pos))] + (pos % 1) * (values[int(np.ceil(pos))] - values[int(np.floor(pos))])
+    assert box.q1[0] == pytest.approx(q1) and box.median[0] == pytest.approx(np.median(values))
+    assert box.mean[0] == pytest.approx(values.mean())
+    outliers = [tr for tr in fig.data if tr.type == "scatter" and tr.name == codes[0]]
+    high = values[values > box.upperfence[0]]
+    assert len(high) and len(outliers) == 1 and sorted(outliers[0].x) == sorted(high.tolist())

@@ -216,12 +216,12 @@ def _content(tab: str, data: air.AirData, selected: list[str], choice: str, name
                                until=data.last_day)
         return _graph("air-calendar", figure, lang)
     if tab == "profiles":
-        frame = air.profiles(data.hourly_view, choice, selected)
+        frame = air.profiles(data.profile_hours(choice, selected), choice, selected)
         return _graph("air-profiles", figs.profiles(frame, choice, names, lang, standards), lang)
     if tab == "compare":
         m = air.measure(choice, "daily")
         frame = air.station_comparison(data.daily_view, choice, data.stations)
-        latest = air.latest_station_aqi(data.hourly_view, data.stations)
+        latest = air.latest_station_aqi(data.recent_hourly_view, data.stations)
         times = latest["time"].dropna()
         time_text = format_datetime(times.max().to_pydatetime(), lang, settings.tz) if not times.empty else ""
         return html.Div(

@@ -111,7 +111,7 @@ def write_calls(settings) -> dict[str, dict]:
                                          "sites-upload.filename": "sites.xlsx", "sites-refresh.data": 0},
         "insp-import-result.children": {"insp-import-upload.contents": _upload(template_bytes()),
                                         "insp-import-upload.filename": "paper.xlsx"},
-        "ledger-grid.rowTransaction": {"ledger-grid.cellValueChanged": [{
+        "ledger-updated.data": {"ledger-grid.cellValueChanged": [{
             "colId": "status_label", "value": "已完成", "data": {**item_row, "status_label": "推进中"}}]},
         "meeting-freeze-message.children": {"meeting-freeze-air.n_clicks": 1, "meeting-ref.data": meeting_ref},
         "adm-ts-recompute-message.children": {"adm-ts-recompute.n_clicks": 1},
@@ -136,7 +136,7 @@ WRITERS = ["admin-rules-targets-message.children", "admin-rules-plates-message.c
            "admin-rules-photos-message.children",
            "admin-rules-dust-message.children",
            "admin-checklist-load-message.children",
-           "sites-upload-result.children", "insp-import-result.children", "ledger-grid.rowTransaction",
+           "sites-upload-result.children", "insp-import-result.children", "ledger-updated.data",
            "meeting-freeze-message.children", "adm-ts-recompute-message.children", "adm-ts-message.children",
            "admin-display-created.children", "admin-display-revoke-message.children",
            "admin-rules-dusthealth-message.children", "admin-dust-added.children",
@@ -177,10 +177,10 @@ def test_a_stale_or_missing_version_is_refused_through_the_endpoint(demo):
     log_in(client, "editor", TEST_PASSWORDS["editor"])
     calls = write_calls(settings)
     before = table_hash(settings.database_url)
-    row = calls["ledger-grid.rowTransaction"]["ledger-grid.cellValueChanged"][0]
+    row = calls["ledger-updated.data"]["ledger-grid.cellValueChanged"][0]
     for version in (None, row["data"]["version"] - 1, "1"):
         event = {**row, "data": {**row["data"], "version": version}}
-        response = call(client, app, "ledger-grid.rowTransaction", {"ledger-grid.cellValueChanged": [event]})
+        response = call(client, app, "ledger-updated.data", {"ledger-grid.cellValueChanged": [event]})
         assert response.status_code == 200
         said = text_of(response)
         assert "未保存" in said or "没有保存" in said or "他人" in said, (version, said[:300])

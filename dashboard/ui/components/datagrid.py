@@ -121,9 +121,13 @@ def paged_grid(grid_id: str, column_defs: list[dict], lang: str, height: str = "
     text_filter = {"filter": "agTextColumnFilter",
                    "filterParams": {"filterOptions": list(_TEXT_TESTS), "maxNumConditions": 1,
                                     "buttons": ["reset"], "debounceMs": 400}}
+    number_filter = {"filterParams": {"filterOptions": list(_NUMBER_TESTS), "maxNumConditions": 1,
+                                      "buttons": ["reset"], "debounceMs": 400}}
     columns = []
     for col in column_defs:
-        if col.get("filter", filter_all):
+        if col.get("filter") == "agNumberColumnFilter":
+            col = {**col, **number_filter}
+        elif col.get("filter", filter_all):
             col = {**col, **text_filter}
         if col.get("autoHeight"):
             # The infinite row model has no auto height: wrapped text gets two lines a row.
@@ -159,13 +163,43 @@ _TEXT_TESTS = {
 }
 
 
+def _number(value) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number  # NaN is no number
+
+
+_NUMBER_TESTS = {
+    "equals": lambda cell, a, _b: cell is not None and cell == a,
+    "notEqual": lambda cell, a, _b: cell is None or cell != a,
+    "lessThan": lambda cell, a, _b: cell is not None and cell < a,
+    "lessThanOrEqual": lambda cell, a, _b: cell is not None and cell <= a,
+    "greaterThan": lambda cell, a, _b: cell is not None and cell > a,
+    "greaterThanOrEqual": lambda cell, a, _b: cell is not None and cell >= a,
+    "inRange": lambda cell, a, b: cell is not None and b is not None and a <= cell <= b,
+    "blank": lambda cell, _a, _b: cell is None,
+    "notBlank": lambda cell, _a, _b: cell is not None,
+}
+
+
 def _matches(row: dict, field: str, model: dict, filter_fields: dict[str, str]) -> bool:
-    """One column filter of AG Grid's filterModel on one row (text conditions, one or two joined)."""
+    """One column filter of AG Grid's filterModel on one row (text or number conditions, one or
+    two joined)."""
     if not isinstance(model, dict):
         return True
     if isinstance(model.get("conditions"), list):
         results = [_matches(row, field, c, filter_fields) for c in model["conditions"]]
         return all(results) if model.get("operator") != "OR" else any(results)
+    if model.get("filterType") == "number":
+        number_test = _NUMBER_TESTS.get(str(model.get("type") or "equals"))
+        wanted = _number(model.get("filter"))
+        if number_test is None or (wanted is None and model.get("type") not in ("blank", "notBlank")):
+            return True
+        return number_test(_number(row.get(filter_fields.get(field, field))), wanted, _number(model.get("filterTo")))
     test = _TEXT_TESTS.get(str(model.get("type") or "contains"))
     if test is None:
         return True
@@ -183,13 +217,13 @@ def _sort_key(value):
 
 
 def serve_rows(rows: list[dict], request, *, sort_fields: dict[str, str] | None = None,
-               filter_fields: dict[str, str] | None = None, default_sort: list | None = None) -> dict:
+               filter_fields: dict[str, str] | None = None, limit: int | None = 10 * BLOCK_SIZE) -> dict:
     """The block of ``rows`` the grid asked for: its column filters and sort applied, then
     startRow..endRow; ``rowCount`` is how many rows the filters select.
 
     ``sort_fields`` / ``filter_fields`` map a column to the row field to sort or match by (a
-    markdown link column sorts by its plain text, for instance). ``default_sort`` keeps the
-    server's order when the grid asks for none.
+    markdown link column sorts by its plain text, for instance). Without a sort the rows keep
+    their order. A block holds at most ``limit`` rows (None: an export, which may take all).
     """
     request = request if isinstance(request, dict) else {}
     filter_fields = filter_fields or {}
@@ -205,7 +239,9 @@ def serve_rows(rows: list[dict], request, *, sort_fields: dict[str, str] | None 
         selected = present + blank
     start = _bounded_int(request.get("startRow"), 0)
     end = _bounded_int(request.get("endRow"), start + BLOCK_SIZE)
-    end = min(max(end, start), start + 10 * BLOCK_SIZE)  # a client cannot ask for everything at once
+    end = max(end, start)
+    if limit is not None:
+        end = min(end, start + limit)  # a client cannot ask for everything at once
     return {"rowData": selected[start:end], "rowCount": len(selected)}
 
 

@@ -119,8 +119,12 @@ def test_rectifications_answer_one_block_and_search_on_the_server(demo):
         "rect-f-status.value": "all"}), "rect-grid")
     assert by_deadline["rowData"][0]["deadline"] == earliest.isoformat()
     # The phone's cards show the first rows of the same selection, and say how many there are.
-    cards = call(client, app, "rect-cards.children", {"rect-f-status.value": "all", "rect-f-search.value": code})
+    cards = call(client, app, "rect-cards.children", {"rect-f-status.value": "all", "rect-f-search.value": code,
+                                                      "rect-phone.data": True})
     assert code in text_of(cards)
+    # On a wider screen the cards are hidden: they are not built.
+    assert code not in text_of(call(client, app, "rect-cards.children", {
+        "rect-f-status.value": "all", "rect-f-search.value": code, "rect-phone.data": False}))
 
 
 def test_the_rectifications_counts_need_not_read_the_closed_ones(demo):
@@ -294,7 +298,7 @@ def test_sites_registry_answers_one_block_and_filters_sorts_and_exports_on_the_s
     lines = base64.b64decode(sent["content"]).decode("utf-8-sig").strip().splitlines()
     assert len(lines) - 1 == below["rowCount"]
     # A phone's cards: the first sites of the same selection.
-    cards = call(client, app, "sites-cards.children", {"sites-search.value": "绿地城"})
+    cards = call(client, app, "sites-cards.children", {"sites-search.value": "绿地城", "sites-phone.data": True})
     assert "绿地城二期" in text_of(cards)
 
 

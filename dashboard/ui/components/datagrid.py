@@ -5,7 +5,7 @@ shares (code, name linking to the site page, township, plate)."""
 from __future__ import annotations
 
 import dash_ag_grid as dag
-from dash import Output, dcc, html
+from dash import Input, Output, dcc, html
 
 from dashboard.figures.theme import PLATE_COLOURS, text_colour_on
 from dashboard.i18n import t
@@ -267,3 +267,19 @@ def refresh_on_change(app, grid_id: str, inputs: list) -> None:
         prevent_initial_call=True,
     )
 
+
+
+def phone_probe(prefix: str) -> html.Div:
+    """Stores telling whether the page is on a phone (``{prefix}-phone.data``), set by
+    ``register_phone_probe``: a page shows its cards instead of the grid there, and need not
+    build them elsewhere."""
+    return html.Div([dcc.Store(id=f"{prefix}-phone-probe", data=0), dcc.Store(id=f"{prefix}-phone")])
+
+
+def register_phone_probe(app, prefix: str) -> None:
+    # Mantine's hiddenFrom="sm" shows the cards below 48em: the same test.
+    app.clientside_callback(
+        "function() { return window.matchMedia('(max-width: 47.99em)').matches; }",
+        Output(f"{prefix}-phone", "data"),
+        Input(f"{prefix}-phone-probe", "data"),
+    )

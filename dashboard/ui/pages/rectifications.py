@@ -23,7 +23,13 @@ from dashboard.domain.inspection import may_write
 from dashboard.domain.rectification import LEVELS
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date
-from dashboard.ui.components.datagrid import paged_grid, refresh_on_change, serve_rows
+from dashboard.ui.components.datagrid import (
+    paged_grid,
+    phone_probe,
+    refresh_on_change,
+    register_phone_probe,
+    serve_rows,
+)
 from dashboard.ui.components.empty import when_empty
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, int_or_none
@@ -231,6 +237,7 @@ def layout(status: str | None = None, search: str | None = None, **_query) -> ht
             dmc.Text("", id="rect-count", size="sm", c="dimmed"),
             dmc.Box(grid, visibleFrom="sm"),
             dmc.Box(id="rect-cards", hiddenFrom="sm", className="rect-cards"),
+            phone_probe("rect"),
         ],
         className="page page-rectifications",
         style={"display": "flex", "flexDirection": "column", "gap": "14px"},
@@ -279,15 +286,20 @@ def register_callbacks(app: dash.Dash) -> None:
     refresh_on_change(app, "rect-grid", [Input("rect-f-status", "value"), Input("rect-f-township", "value"),
                                          Input("rect-f-item", "value"), Input("rect-f-search", "value")])
 
+    register_phone_probe(app, "rect")
+
     @app.callback(
         Output("rect-cards", "children"),
         Input("rect-f-status", "value"),
         Input("rect-f-township", "value"),
         Input("rect-f-item", "value"),
         Input("rect-f-search", "value"),
+        Input("rect-phone", "data"),
     )
-    def _cards_of(status, township, item, search):
+    def _cards_of(status, township, item, search, phone):
         # A phone shows cards, not the grid: the first ones of the same selection.
+        if phone is not True:
+            return []
         return _cards(_selected(status, township, item, search), current_language())
 
 

@@ -36,8 +36,10 @@ from dashboard.ui.components.datagrid import (
     WRAPPED,
     data_grid,
     paged_grid,
+    phone_probe,
     plate_cell_style,
     refresh_on_change,
+    register_phone_probe,
     serve_rows,
 )
 from dashboard.ui.components.empty import when_empty
@@ -344,6 +346,7 @@ def layout(edit: str | None = None, **_query) -> html.Div:
                                rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}),
                     visibleFrom="sm"),
             dmc.Box(id="sites-cards", hiddenFrom="sm", className="site-cards"),
+            phone_probe("sites"),
             dmc.Text(t("sites.rate_note", lang), size="xs", c="dimmed"),
             html.Div(id="sites-upload-result"),
             dcc.Download(id="sites-download"),
@@ -471,9 +474,14 @@ def register_callbacks(app: dash.Dash) -> None:
         # Columns only when the ordering changes: rebuilding them drops widths the user dragged.
         return _column_defs(current_language(), position_from(position) is not None)
 
-    @app.callback(Output("sites-cards", "children"), *[Input(*f) for f in filters], Input("sites-refresh", "data"))
-    def _cards(townships, statuses, plates, band, search, position, _refresh):
+    register_phone_probe(app, "sites")
+
+    @app.callback(Output("sites-cards", "children"), *[Input(*f) for f in filters], Input("sites-refresh", "data"),
+                  Input("sites-phone", "data"))
+    def _cards(townships, statuses, plates, band, search, position, _refresh, phone):
         # A phone shows cards, not the grid: the first ones of the same selection.
+        if phone is not True:
+            return []
         rows, _total = _selected(townships, statuses, plates, band, search, position)
         return site_cards(rows, current_language())
 

@@ -35,18 +35,24 @@ class AlertReport:
 
 def alert_list(session: Session, tz: ZoneInfo) -> tuple[pd.DataFrame, dt.datetime]:
     """Every alert (newest first) with its measures, hours, checked sites, violations and
-    unchecked sites; and the dashboard's "now"."""
+    unchecked sites; and the dashboard's "now". The checks of all alerts come in one query."""
     now = clock.now(session, tz)
     alerts = store.alerts(session)
+    checks = store.alert_checks(session, now)
+    sites, last = _sites_and_last_checks(session, tz)
+    by_alert = {int(key): group for key, group in checks.groupby("alert_id")}
     rows = []
     for alert in alerts.itertuples():
-        report = alert_report(session, tz, int(alert.id), alerts=alerts)
         end = alert.ends_at if pd.notna(alert.ends_at) else pd.Timestamp(now)
+        own = by_alert.get(int(alert.id), checks.iloc[:0])
+        checked = set(own["site_id"].tolist())
+        scope = _in_scope(sites, last, alert.starts_at.tz_convert(tz).date(), end.tz_convert(tz).date())
         rows.append({
             "id": alert.id, "level": alert.level, "starts_at": alert.starts_at, "ends_at": alert.ends_at,
             "hours": max(0.0, (end - alert.starts_at).total_seconds() / 3600),
-            "measures": measures(alert.level), "checked_sites": len(report.checked),
-            "violations": len(report.violations), "unchecked_sites": len(report.unchecked),
+            "measures": measures(alert.level), "checked_sites": len(checked),
+            "violations": int(own["working_during_stop"].sum()),
+            "unchecked_sites": int((~sites.loc[scope, "site_id"].isin(checked)).sum()),
             "active": pd.isna(alert.ends_at) or alert.ends_at > pd.Timestamp(now),
         })
     frame = pd.DataFrame(rows, columns=["id", "level", "starts_at", "ends_at", "hours", "measures", "checked_sites",
@@ -54,20 +60,37 @@ def alert_list(session: Session, tz: ZoneInfo) -> tuple[pd.DataFrame, dt.datetim
     return frame.iloc[::-1].reset_index(drop=True), now
 
 
-def alert_report(session: Session, tz: ZoneInfo, alert_id: int | None,
-                 alerts: pd.DataFrame | None = None) -> AlertReport | None:
+def _sites_and_last_checks(session: Session, tz: ZoneInfo) -> tuple[pd.DataFrame, pd.Series]:
+    sites = site_store.sites_frame(session).rename(columns={"id": "site_id"})
+    return sites, store.last_inspection_dates(session, tz)
+
+
+def _in_scope(sites: pd.DataFrame, last: pd.Series, start_day: dt.date, end_day: dt.date) -> pd.Series:
+    """Which sites an alert concerned (see the module's docstring), as a mask over ``sites``."""
+    started = pd.Series([d is None or pd.isna(d) or d <= end_day for d in sites["started_on"]], index=sites.index)
+    last_day = sites["site_id"].map(last.to_dict())
+    seen_after = pd.Series([d is not None and not pd.isna(d) and d >= start_day for d in last_day],
+                           index=sites.index)
+    return started & ((sites["status"] == "active") | seen_after)
+
+
+def alert_report(session: Session, tz: ZoneInfo, alert_id: int | None) -> AlertReport | None:
     """What happened on the sites during one alert (None if there is no such alert)."""
-    alerts = store.alerts(session) if alerts is None else alerts
+    alerts = store.alerts(session)
     found = alerts[alerts["id"] == alert_id]
     if found.empty:
         return None
-    alert = found.iloc[0]
-    now = pd.Timestamp(clock.now(session, tz))
+    now = clock.now(session, tz)
+    checks = store.alert_checks(session, now, int(found.iloc[0]["id"]))
+    sites, last = _sites_and_last_checks(session, tz)
+    return _report(found.iloc[0], checks, sites, last, pd.Timestamp(now), tz)
+
+
+def _report(alert: pd.Series, checks: pd.DataFrame, sites: pd.DataFrame, last: pd.Series, now: pd.Timestamp,
+            tz: ZoneInfo) -> AlertReport:
     end = alert["ends_at"] if pd.notna(alert["ends_at"]) else now
-    checks = store.inspections_between(session, alert["starts_at"].to_pydatetime(), end.to_pydatetime(), alert_id)
-    sites = site_store.sites_frame(session).rename(columns={"id": "site_id"})
     names = sites[["site_id", "code", "name", "township", "township_en", "status", "plate"]]
-    checks = checks.merge(names, on="site_id", how="left")
+    checks = checks.drop(columns="alert_id").reset_index(drop=True).merge(names, on="site_id", how="left")
     checked = (
         checks.groupby("site_id")
         .agg(checks=("inspection_id", "count"), violations=("working_during_stop", "sum"),
@@ -79,12 +102,7 @@ def alert_report(session: Session, tz: ZoneInfo, alert_id: int | None,
     checked = checked.sort_values(["violations", "checks", "code"], ascending=[False, False, True])
     violations = checks[checks["working_during_stop"]].sort_values("inspected_at")
 
-    start_day = alert["starts_at"].tz_convert(tz).date()
-    end_day = end.tz_convert(tz).date()
-    last = store.last_inspection_dates(session, tz)
-    started = [d is None or pd.isna(d) or d <= end_day for d in sites["started_on"]]
-    seen_after = sites["site_id"].map(lambda sid: sid in last.index and last[sid] >= start_day)
-    in_scope = sites[pd.Series(started, index=sites.index) & ((sites["status"] == "active") | seen_after)]
+    in_scope = sites[_in_scope(sites, last, alert["starts_at"].tz_convert(tz).date(), end.tz_convert(tz).date())]
     unchecked = in_scope[~in_scope["site_id"].isin(checked["site_id"])]
     unchecked = unchecked.assign(last_inspected=unchecked["site_id"].map(lambda sid: last.get(sid)))
     return AlertReport(

@@ -69,6 +69,19 @@ def escalated(session: Session, since: dt.datetime, today: dt.date, tz: ZoneInfo
     )
 
 
+def for_filters(session: Session, today: dt.date, tz: ZoneInfo, status: str, township_id: int | None = None,
+                item_key: str | None = None) -> pd.DataFrame:
+    """The rows of ``filtered``, reading only what the filters can select (the open ones for
+    open, overdue and escalated: those that grow with history are the closed ones)."""
+    stored = {"closed": "closed", "all": None}.get(status, "open")
+    frame = rectifications(session, today, tz, township_id=township_id, status=stored)
+    return filtered(frame, status, township_id, item_key)
+
+
+def closed_since(session: Session, since: dt.datetime) -> int:
+    return store.closed_since(session, since)
+
+
 def filtered(frame: pd.DataFrame, status: str, township_id: int | None = None,
              item_key: str | None = None) -> pd.DataFrame:
     """The rows of one township and item (None: all) in a ``STATUS_FILTERS`` state: open, overdue

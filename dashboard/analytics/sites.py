@@ -65,7 +65,7 @@ class SiteDetail:
     site: dict[str, Any]
     neighbours: pd.DataFrame  # the township's sites: id, code, name, longitude, latitude, plate, status
     inspections: pd.DataFrame  # store INSPECTION_FRAME_COLUMNS, newest first
-    results: pd.DataFrame  # inspection_id, date, inspected_at, item_key, result
+    results: pd.DataFrame  # inspection_id, date, inspected_at, item_key, result: the heat map's weeks
     labels: pd.DataFrame  # key, label, label_en, position
     rectifications: pd.DataFrame  # open ones: ..., days_overdue
     plates: pd.DataFrame  # plate, changed_at, reason
@@ -95,8 +95,19 @@ def _alerts_of_site(alerts: pd.DataFrame, inspections: pd.DataFrame, site: dict[
     return pd.DataFrame(rows, columns=["id", "level", "starts_at", "ends_at", "checks", "violations"])
 
 
-def site_detail(session: Session, site_id: int, tz: ZoneInfo) -> SiteDetail | None:
-    """Everything the site page shows, or None for an unknown site."""
+#: The heat map's spans in weeks, the first the page opens on; a column per inspection, so five
+#: years of weekly checks (260 columns) never go to a browser in one figure.
+HEAT_WEEKS = (13, 26, 52)
+
+
+def heat_start(today: dt.date, weeks: int) -> dt.date:
+    """The first day of a heat map span of ``weeks`` weeks ending today."""
+    return today - dt.timedelta(weeks=weeks) + dt.timedelta(days=1)
+
+
+def site_detail(session: Session, site_id: int, tz: ZoneInfo, heat_weeks: int = HEAT_WEEKS[1]) -> SiteDetail | None:
+    """Everything the site page shows, or None for an unknown site; ``results`` covers the last
+    ``heat_weeks`` weeks (the heat map's span)."""
     site = store.get_site(session, site_id)
     if site is None:
         return None
@@ -109,10 +120,12 @@ def site_detail(session: Session, site_id: int, tz: ZoneInfo) -> SiteDetail | No
     neighbours = sites[sites["township_id"] == site.township_id][
         ["id", "code", "name", "longitude", "latitude", "plate", "status"]]
     inspections = compliance_store.inspections_frame(session, None, today, tz, site_id=site_id)
-    results = compliance_store.results_frame(session, None, today, tz, site_id=site_id)
     since = today - dt.timedelta(days=RATE_DAYS - 1)
-    # A boolean Series, not a list: an empty list would select no columns instead of no rows.
-    recent = results[pd.Series([d >= since for d in results["date"]], index=results.index, dtype=bool)]
+    first = heat_start(today, heat_weeks)
+    loaded = compliance_store.results_frame(session, min(since, first), today, tz, site_id=site_id)
+    # Boolean Series, not lists: an empty list would select no columns instead of no rows.
+    recent = loaded[pd.Series([d >= since for d in loaded["date"]], index=loaded.index, dtype=bool)]
+    results = loaded[pd.Series([d >= first for d in loaded["date"]], index=loaded.index, dtype=bool)]
     rects = store.rectifications(session, site_id)
     open_rects = rects[rects["status"] == "open"].copy()
     open_rects["days_overdue"] = [max(0, (today - d).days) for d in open_rects["deadline"]]
@@ -129,6 +142,29 @@ def site_detail(session: Session, site_id: int, tz: ZoneInfo) -> SiteDetail | No
         rate=measures.compliance_rate(recent),
         applicable=int(recent["result"].isin(["pass", "fail"]).sum()),
     )
+
+
+def site_heat(session: Session, site_id: int, tz: ZoneInfo, weeks: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The results and inspections of the site's last ``weeks`` weeks (the heat map's data)."""
+    today = clock.today(session, tz)
+    first = heat_start(today, weeks)
+    return (compliance_store.results_frame(session, first, today, tz, site_id=site_id),
+            compliance_store.inspections_frame(session, first, today, tz, site_id=site_id))
+
+
+def site_inspections(session: Session, site_id: int, tz: ZoneInfo) -> pd.DataFrame:
+    """The site's submitted inspections (store INSPECTION_FRAME_COLUMNS), newest first."""
+    today = clock.today(session, tz)
+    frame = compliance_store.inspections_frame(session, None, today, tz, site_id=site_id)
+    return frame.iloc[::-1].reset_index(drop=True)
+
+
+def item_labels(session: Session) -> pd.DataFrame:
+    return compliance_store.item_labels(session)
+
+
+def today(session: Session, tz: ZoneInfo) -> dt.date:
+    return clock.today(session, tz)
 
 
 def townships(session: Session) -> pd.DataFrame:

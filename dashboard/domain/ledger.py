@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -126,8 +127,27 @@ def times_carried(
     changes: Sequence[tuple[dt.datetime, str]],
     until: dt.datetime | None = None,
 ) -> int:
-    """结转次数: how many later meetings (up to ``until``) found the item still not closed."""
-    return len(carried_meetings(origin_held_at, meetings_held_at, changes, until))
+    """结转次数: how many later meetings (up to ``until``) found the item still not closed.
+
+    The same count as ``len(carried_meetings(...))``, by the pieces of time between status
+    changes (each counted with two bisections) instead of the status at every meeting: the
+    ledger counts this for every item against every meeting.
+    """
+    meetings = sorted(meetings_held_at)
+    lo = bisect_right(meetings, origin_held_at)
+    hi = len(meetings) if until is None else bisect_right(meetings, until)
+    if lo >= hi:
+        return 0
+    count, status, start = 0, "open", lo
+    # Stable sort: of changes made at the same time the later one listed wins, as in status_at.
+    for when, new in sorted(changes, key=lambda change: change[0]):
+        end = max(start, bisect_left(meetings, when, lo, hi))  # meetings before the change
+        if not is_closed(status):
+            count += end - start
+        start, status = end, new
+    if not is_closed(status):
+        count += hi - start
+    return count
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from dashboard.store.models import (
@@ -23,6 +23,7 @@ from dashboard.store.models import (
     InspectionResult,
     Meeting,
     Site,
+    UTCDateTime,
 )
 
 INSPECTION_FRAME_COLUMNS = ["inspection_id", "site_id", "township_id", "inspected_at", "date", "kind",
@@ -149,27 +150,35 @@ def alerts(session: Session) -> pd.DataFrame:
     return frame
 
 
-def inspections_between(session: Session, start: dt.datetime, end: dt.datetime,
-                        alert_id: int | None = None) -> pd.DataFrame:
-    """Submitted inspections at ``start <= inspected_at < end`` or recorded against ``alert_id``:
-    inspection_id, site_id, inspected_at, kind, working_during_stop, inspector_name, note, n_fail."""
-    fails = (
-        select(InspectionResult.inspection_id.label("iid"),
-               func.sum(case((InspectionResult.result == "fail", 1), else_=0)).label("n_fail"))
-        .group_by(InspectionResult.inspection_id).subquery()
+def alert_checks(session: Session, now: dt.datetime, alert_id: int | None = None) -> pd.DataFrame:
+    """The checks of every alert (or of ``alert_id``) in one query: submitted inspections made
+    during the alert's period (up to ``now`` while it is in force) or recorded against it.
+
+    alert_id, inspection_id, site_id, inspected_at, kind, working_during_stop, inspector_name,
+    note, n_fail; by alert, then oldest first. An inspection may belong to two alerts.
+    """
+    # Counted per inspection through the (inspection_id, item_id) index, not over all results.
+    n_fail = (
+        select(func.count()).select_from(InspectionResult)
+        .where(InspectionResult.inspection_id == Inspection.id, InspectionResult.result == "fail")
+        .correlate(Inspection).scalar_subquery()
     )
-    in_window = (Inspection.inspected_at >= start) & (Inspection.inspected_at < end)
-    where = in_window | (Inspection.alert_id == alert_id) if alert_id is not None else in_window
-    rows = session.execute(
-        select(Inspection.id, Inspection.site_id, Inspection.inspected_at, Inspection.kind,
-               Inspection.working_during_stop, Inspection.inspector_name, Inspection.note,
-               func.coalesce(fails.c.n_fail, 0))
-        .outerjoin(fails, fails.c.iid == Inspection.id)
-        .where(Inspection.status == "submitted", where)
-        .order_by(Inspection.inspected_at)
-    ).all()
-    frame = pd.DataFrame(rows, columns=["inspection_id", "site_id", "inspected_at", "kind", "working_during_stop",
-                                        "inspector_name", "note", "n_fail"])
+    end = func.coalesce(Alert.ends_at, literal(now, UTCDateTime))
+    belongs = ((Inspection.inspected_at >= Alert.starts_at) & (Inspection.inspected_at < end)) \
+        | (Inspection.alert_id == Alert.id)
+    query = (
+        select(Alert.id, Inspection.id, Inspection.site_id, Inspection.inspected_at, Inspection.kind,
+               Inspection.working_during_stop, Inspection.inspector_name, Inspection.note, n_fail)
+        .join(Alert, belongs)
+        .where(Inspection.status == "submitted")
+        .order_by(Alert.id, Inspection.inspected_at, Inspection.id)
+    )
+    if alert_id is not None:
+        query = query.where(Alert.id == alert_id)
+    frame = pd.DataFrame(session.execute(query).all(),
+                         columns=["alert_id", "inspection_id", "site_id", "inspected_at", "kind",
+                                  "working_during_stop", "inspector_name", "note", "n_fail"])
+    frame = frame.astype({"alert_id": "int64", "inspection_id": "int64", "site_id": "int64", "n_fail": "int64"})
     frame["inspected_at"] = pd.to_datetime(frame["inspected_at"], utc=True)
     frame["working_during_stop"] = frame["working_during_stop"].astype(bool)
     return frame

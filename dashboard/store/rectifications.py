@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dashboard.domain import rectification as rules_mod
@@ -204,6 +204,14 @@ def rectifications_frame(
                         deadline, rules_mod.days_late(deadline, end_day), level, unit, st, opened_insp,
                         closed_insp, closed_at, list(evidence or []), opener_id))
     return pd.DataFrame.from_records(records, columns=FRAME_COLUMNS)
+
+
+def closed_since(session: Session, since: dt.datetime, township_id: int | None = None) -> int:
+    """How many rectifications were closed at or after ``since``."""
+    query = select(func.count()).select_from(Rectification).where(Rectification.closed_at >= since)
+    if township_id is not None:
+        query = query.join(Site, Site.id == Rectification.site_id).where(Site.township_id == township_id)
+    return session.scalar(query) or 0
 
 
 def effects_of_inspection(

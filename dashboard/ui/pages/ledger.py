@@ -14,7 +14,6 @@ import datetime as dt
 import io
 
 import dash
-import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, State, dcc, html
 
@@ -26,7 +25,7 @@ from dashboard.i18n import t
 from dashboard.i18n.formats import format_datetime
 from dashboard.services import ledger as service
 from dashboard.services.access import Forbidden
-from dashboard.ui.components.datagrid import WRAPPED, locale_text
+from dashboard.ui.components.datagrid import WRAPPED, paged_grid, refresh_on_change, serve_rows
 from dashboard.ui.components.empty import when_empty
 from dashboard.ui.components.meeting_parts import meeting_name, meeting_short, status_label, unit_name
 from dashboard.ui.data import acting_user, app_settings, read_session
@@ -155,7 +154,6 @@ def layout(**_query):
     actor = acting_user()
     can_write, is_editor = actor.at_least("inspector"), actor.at_least("editor")
     with read_session() as session:
-        rows = _ledger(session, lang)
         units = analytics.units(session)
         meetings = analytics.all_meetings(session)
     unit_options = [{"value": str(u.id), "label": unit_name(u.name, u.name_en, lang)} for u in units]
@@ -166,10 +164,11 @@ def layout(**_query):
         {"value": str(m.number), "label": meeting_name(m.number, lang)}
         for m in sorted(meetings, key=lambda m: -m.number)
     ]
-    overdue = sum(1 for r in rows if r["days_overdue"] > 0)
     return html.Div(
         [
             dcc.Store(id="ledger-pending"),
+            dcc.Store(id="ledger-updated"),
+            dcc.Store(id="ledger-updated-shown"),
             dcc.Download(id="ledger-download"),
             dmc.Group(
                 [
@@ -178,7 +177,7 @@ def layout(**_query):
                 ],
                 justify="space-between",
             ),
-            dmc.Text(t("ledger.explain", lang, n=len(rows), overdue=overdue), size="sm", c="dimmed", id="ledger-count"),
+            dmc.Text("", size="sm", c="dimmed", id="ledger-count"),
             dmc.Group(
                 [
                     dmc.Select(
@@ -227,25 +226,22 @@ def layout(**_query):
                 gap="sm",
             ),
             html.Div(id="ledger-message"),
-            dag.AgGrid(
-                id="ledger-grid",
-                rowData=rows,
-                columnDefs=_columns(lang, can_write),
-                defaultColDef={"resizable": True, "sortable": True, "wrapHeaderText": True, "autoHeaderHeight": True},
-                getRowId="params.data.id",
-                rowClassRules={
-                    "ledger-row-overdue": "params.data.days_overdue > 0",
-                    "ledger-row-verified": "params.data.status == 'verified'",
+            paged_grid(
+                "ledger-grid",
+                _columns(lang, can_write),
+                lang,
+                height="62vh",
+                no_rows=t("ledger.grid.noRowsToShow", lang),
+                class_name="ag-theme-quartz",
+                row_id="params.data.id",
+                filter_all=False,
+                row_class_rules={
+                    "ledger-row-overdue": "params.data && params.data.days_overdue > 0",
+                    "ledger-row-verified": "params.data && params.data.status == 'verified'",
                 },
-                dashGridOptions={
-                    "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
-                    "localeText": locale_text(lang, no_rows=t("ledger.grid.noRowsToShow", lang)),
-                    "animateRows": False,
-                    "stopEditingWhenCellsLoseFocus": True,
-                    "singleClickEdit": False,
-                },
-                style={"height": "62vh", "width": "100%"},
-                className="ag-theme-quartz",
+                rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+                stopEditingWhenCellsLoseFocus=True,
+                singleClickEdit=False,
             ),
             dmc.Modal(
                 id="ledger-reopen",
@@ -381,6 +377,9 @@ def _history_body(session, item_id: int, lang: str):
     )
 
 
+# The meeting column shows "第N次"; it sorts by the meeting's number.
+SORT_FIELDS = {"meeting": "meeting_number"}
+
 FIELDS = {
     "status",
     "done_at",
@@ -413,19 +412,42 @@ def _change_event(event) -> dict | None:
 
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
-        Output("ledger-grid", "rowData"),
+        Output("ledger-grid", "getRowsResponse"),
         Output("ledger-count", "children"),
-        Input("ledger-filter-unit", "value"),
-        Input("ledger-filter-status", "value"),
-        Input("ledger-filter-meeting", "value"),
-        Input("ledger-filter-overdue", "checked"),
-        prevent_initial_call=True,
+        Input("ledger-grid", "getRowsRequest"),
+        State("ledger-filter-unit", "value"),
+        State("ledger-filter-status", "value"),
+        State("ledger-filter-meeting", "value"),
+        State("ledger-filter-overdue", "checked"),
     )
-    def _filter(unit, status, meeting, overdue_only):
+    def _rows_of(request, unit, status, meeting, overdue_only):
+        if not request:
+            raise dash.exceptions.PreventUpdate
         lang = current_language()
         with read_session() as session:
             rows = _ledger(session, lang, *_filters(unit, status, meeting, overdue_only))
-        return rows, t("ledger.explain", lang, n=len(rows), overdue=sum(1 for r in rows if r["days_overdue"] > 0))
+        block = serve_rows(rows, request, sort_fields=SORT_FIELDS)
+        return block, t("ledger.explain", lang, n=len(rows), overdue=sum(1 for r in rows if r["days_overdue"] > 0))
+
+    refresh_on_change(app, "ledger-grid", [Input("ledger-filter-unit", "value"), Input("ledger-filter-status", "value"),
+                                           Input("ledger-filter-meeting", "value"),
+                                           Input("ledger-filter-overdue", "checked")])
+
+    # An edited row is put back in the grid from what is stored (the infinite row model takes no
+    # transactions: the loaded row node is given its new data).
+    app.clientside_callback(
+        """function(rows) {
+            const api = window.dash_ag_grid && window.dash_ag_grid.getApi('ledger-grid');
+            (rows || []).forEach(function(row) {
+                const node = api && api.getRowNode(String(row.id));
+                if (node) { node.setData(row); }
+            });
+            return window.dash_clientside.no_update;
+        }""",
+        Output("ledger-updated-shown", "data"),
+        Input("ledger-updated", "data"),
+        prevent_initial_call=True,
+    )
 
     def _apply(item_id: int, new_status: str, version: int | None, reason: str):
         """Save a status change; returns (row to show, message component)."""
@@ -448,7 +470,7 @@ def register_callbacks(app: dash.Dash) -> None:
         )
 
     @app.callback(
-        Output("ledger-grid", "rowTransaction"),
+        Output("ledger-updated", "data"),
         Output("ledger-message", "children"),
         Output("ledger-reopen", "opened"),
         Output("ledger-pending", "data"),
@@ -480,17 +502,17 @@ def register_callbacks(app: dash.Dash) -> None:
                 new=status_label(new_status, lang),
             )
             return (
-                {"update": [reverted]},
+                [reverted],
                 dash.no_update,
                 True,
                 {"id": item_id, "version": version, "status": new_status},
                 text,
             )
         row, message = _apply(item_id, new_status, version, "")
-        return ({"update": [row]} if row else dash.no_update), message, False, None, dash.no_update
+        return ([row] if row else dash.no_update), message, False, None, dash.no_update
 
     @app.callback(
-        Output("ledger-grid", "rowTransaction", allow_duplicate=True),
+        Output("ledger-updated", "data", allow_duplicate=True),
         Output("ledger-message", "children", allow_duplicate=True),
         Output("ledger-reopen", "opened", allow_duplicate=True),
         Input("ledger-reopen-confirm", "n_clicks"),
@@ -512,10 +534,10 @@ def register_callbacks(app: dash.Dash) -> None:
                 True,
             )
         row, message = _apply(int_or_none(pending.get("id")), pending.get("status"), pending.get("version"), reason)
-        return ({"update": [row]} if row else dash.no_update), message, False
+        return ([row] if row else dash.no_update), message, False
 
     @app.callback(
-        Output("ledger-grid", "rowTransaction", allow_duplicate=True),
+        Output("ledger-updated", "data", allow_duplicate=True),
         Output("ledger-message", "children", allow_duplicate=True),
         Input("ledger-verify", "n_clicks"),
         State("ledger-grid", "selectedRows"),
@@ -530,7 +552,7 @@ def register_callbacks(app: dash.Dash) -> None:
             return dash.no_update, dmc.Alert(t("ledger.select_first", lang), color="yellow", id="ledger-alert")
         data = selected[0]
         row, message = _apply(int_or_none(data.get("id")), "verified", data.get("version"), "")
-        return ({"update": [row]} if row else dash.no_update), message
+        return ([row] if row else dash.no_update), message
 
     @app.callback(
         Output("ledger-drawer", "opened"),
@@ -554,7 +576,7 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output("ledger-drawer-body", "children", allow_duplicate=True),
         Output("ledger-evidence-message", "children"),
-        Output("ledger-grid", "rowTransaction", allow_duplicate=True),
+        Output("ledger-updated", "data", allow_duplicate=True),
         Output("ledger-evidence-ref", "value"),
         Input("ledger-evidence-save", "n_clicks"),
         State("ledger-grid", "selectedRows"),
@@ -576,7 +598,7 @@ def register_callbacks(app: dash.Dash) -> None:
         with read_session() as session:
             body = _history_body(session, item_id, lang)
             row = _row(session, item_id, lang)
-        return body, dmc.Alert(t("ledger.evidence.saved", lang), color="teal"), {"update": [row]}, ""
+        return body, dmc.Alert(t("ledger.evidence.saved", lang), color="teal"), [row], ""
 
     @app.callback(
         Output("ledger-download", "data"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import dash_mantine_components as dmc
-from dash import dcc, html
+from dash import Input, Output, dcc, html
 
 from dashboard.analytics import meetings as analytics
 from dashboard.auth import current_language
@@ -13,6 +15,7 @@ from dashboard.i18n.formats import format_datetime
 from dashboard.ui.components.empty import when_empty
 from dashboard.ui.components.meeting_parts import category_chips, chair_label, fmt_number, meeting_name, simple_table
 from dashboard.ui.data import acting_user, app_settings, read_session
+from dashboard.ui.inputs import BadInput
 
 
 def _air_cell(summary: dict, lang: str):
@@ -28,31 +31,41 @@ def _air_cell(summary: dict, lang: str):
     return html.Div([dmc.Text(text, size="xs"), category_chips(summary.get("categories", {}), lang)])
 
 
-@when_empty("meetings", "empty.meetings", [("empty.meetings.new", "/meetings/new")], link_role="editor")
-def layout(**_query):
-    lang = current_language()
+# Meetings a page of the list shows: about five months of weekly meetings.
+PAGE_SIZE = 20
+
+
+def _table(page: int, lang: str) -> tuple[Any, int]:
+    """The rows of one page of the list (newest first), with their counts and air summaries;
+    and how many meetings there are."""
     settings = app_settings()
     tz = settings.tz
     with read_session() as session:
-        meetings = analytics.all_meetings(session)
+        meetings = sorted(analytics.all_meetings(session), key=lambda m: m.number, reverse=True)
+        if not meetings:
+            return dmc.Text(t("meetings.none", lang), c="dimmed"), 0
+        page = min(max(page, 1), _pages(len(meetings)))
+        shown = meetings[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
         counts = analytics.meeting_counts(session).set_index("number")
-        air = analytics.air_summaries(session, settings.database_url, meetings, tz)
-        rows = []
-        for m in sorted(meetings, key=lambda m: m.number, reverse=True):
-            c = counts.loc[m.number] if m.number in counts.index else None
-            rows.append(
-                [
-                    dcc.Link(meeting_name(m.number, lang), href=f"/meetings/{m.number}", id=f"meeting-link-{m.number}"),
-                    format_datetime(m.held_at, lang, tz),
-                    chair_label(m.chair_title, lang).capitalize() if lang == "en" else m.chair_title,
-                    *(
-                        str(int(c[k])) if c is not None else "0"
-                        for k in ("problems", "decisions", "accountability", "actions")
-                    ),
-                    _air_cell(air.get(m.number, {}), lang),
-                ]
-            )
-    can_create = acting_user().at_least("editor")
+        # The meeting before the page's oldest comes along: a review period starts after the
+        # previous meeting, which the summaries find among the meetings they are given.
+        before = meetings[page * PAGE_SIZE:page * PAGE_SIZE + 1]
+        air = analytics.air_summaries(session, settings.database_url, shown + before, tz)
+    rows = []
+    for m in shown:
+        c = counts.loc[m.number] if m.number in counts.index else None
+        rows.append(
+            [
+                dcc.Link(meeting_name(m.number, lang), href=f"/meetings/{m.number}", id=f"meeting-link-{m.number}"),
+                format_datetime(m.held_at, lang, tz),
+                chair_label(m.chair_title, lang).capitalize() if lang == "en" else m.chair_title,
+                *(
+                    str(int(c[k])) if c is not None else "0"
+                    for k in ("problems", "decisions", "accountability", "actions")
+                ),
+                _air_cell(air.get(m.number, {}), lang),
+            ]
+        )
     head = [
         t("meetings.list.meeting", lang),
         t("meetings.list.held_at", lang),
@@ -63,6 +76,19 @@ def layout(**_query):
         t("meetings.list.actions", lang),
         t("meetings.list.air", lang),
     ]
+    return simple_table(head, rows, "meetings-table"), len(meetings)
+
+
+def _pages(count: int) -> int:
+    return max(1, -(-count // PAGE_SIZE))
+
+
+@when_empty("meetings", "empty.meetings", [("empty.meetings.new", "/meetings/new")], link_role="editor")
+def layout(page: str | None = None, **_query):
+    lang = current_language()
+    first = int(page) if str(page or "").isdigit() else 1
+    table, count = _table(first, lang)
+    can_create = acting_user().at_least("editor")
     return html.Div(
         [
             dmc.Group(
@@ -79,11 +105,21 @@ def layout(**_query):
                 justify="space-between",
             ),
             dmc.Text(t("meetings.list.explain", lang), size="sm", c="dimmed"),
-            simple_table(head, rows, "meetings-table") if rows else dmc.Text(t("meetings.none", lang), c="dimmed"),
+            html.Div(table, id="meetings-rows"),
+            dmc.Pagination(id="meetings-pages", total=_pages(count), value=min(max(first, 1), _pages(count)),
+                           withEdges=True, size="sm") if count > PAGE_SIZE else None,
         ],
         className="page page-meetings",
         style={"display": "flex", "flexDirection": "column", "gap": "14px"},
     )
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @app.callback(Output("meetings-rows", "children"), Input("meetings-pages", "value"), prevent_initial_call=True)
+    def _page(page):
+        if not isinstance(page, int) or isinstance(page, bool):
+            raise BadInput("page")
+        return _table(page, current_language())[0]
 
 
 dash.register_page(__name__, path="/meetings", name="meetings", title="调度会", layout=layout)

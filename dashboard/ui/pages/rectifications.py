@@ -12,22 +12,27 @@ import datetime as dt
 import dash
 import dash_mantine_components as dmc
 import pandas as pd
-from dash import Input, Output, Patch, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard import analytics
 from dashboard.analytics import inspections as inspection_analytics
-from dashboard.analytics.rectifications import STATUS_FILTERS, filtered, rectifications
+from dashboard.analytics.rectifications import STATUS_FILTERS, closed_since, for_filters, rectifications
 from dashboard.analytics.rectifications import rules as rectification_rules
 from dashboard.auth import current_language
 from dashboard.domain.inspection import may_write
 from dashboard.domain.rectification import LEVELS
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date
-from dashboard.ui.components.datagrid import data_grid
+from dashboard.ui.components.datagrid import (
+    paged_grid,
+    phone_probe,
+    refresh_on_change,
+    register_phone_probe,
+    serve_rows,
+)
 from dashboard.ui.components.empty import when_empty
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, int_or_none
-from dashboard.ui.inputs import rows as inputs_rows
 
 
 def title(**_kwargs) -> str:
@@ -57,7 +62,8 @@ def _columns(lang: str) -> list[dict]:
         {"field": "overdue", "headerName": h("overdue"), "width": 105, "type": "numericColumn",
          "cellClassRules": {"overdue-cell": "params.value > 0"}},
         {"field": "level_label", "headerName": h("level"), "width": 120,
-         "cellClassRules": {f"esc-cell esc-{n}": f"params.data.level == {n}" for n in range(len(LEVELS))}},
+         "cellClassRules": {f"esc-cell esc-{n}": f"params.data && params.data.level == {n}"
+                            for n in range(len(LEVELS))}},
         {"field": "unit", "headerName": h("unit"), "flex": 2, "minWidth": 220, "tooltipField": "unit"},
         {"field": "opened_by", "headerName": h("opened_by"), "cellRenderer": "markdown", "width": 110},
         {"field": "status", "headerName": h("status"), "width": 105},
@@ -99,8 +105,10 @@ def _rows(frame, lang: str, tz) -> list[dict]:
             "level_label": _level_label(r.escalation_level, lang),
             "unit": r.responsible_unit,
             "opened_by": f"[#{int(r.opened_inspection_id)}](/inspections/{int(r.opened_inspection_id)})",
+            "opened_by_id": int(r.opened_inspection_id),
             "status": t(f"rectifications.status.{r.status}", lang),
             "closed_by": closed,
+            "closed_text": closed.split("]")[0].lstrip("["),
             "recheck": f"[{t('rectifications.recheck', lang)}]({_recheck_href(int(r.id))})" if can_recheck else "",
             "recheck_href": _recheck_href(int(r.id)) if can_recheck else None,
             "site_href": f"/sites/{int(r.site_id)}", "site_label": f"{r.site_code} {r.site_name}",
@@ -156,12 +164,12 @@ def layout(status: str | None = None, search: str | None = None, **_query) -> ht
     with read_session() as session:
         today = analytics.today(session, tz)
         rules = rectification_rules(session)
-        frame = rectifications(session, today, tz)
+        # The counts need the open ones only (with today's levels); the closed ones grow with history.
+        frame = rectifications(session, today, tz, status="open")
+        closed_week = closed_since(session, dt.datetime.combine(today - dt.timedelta(days=6), dt.time(), tz))
         towns = inspection_analytics.townships(session)
         checklist = inspection_analytics.checklist_for(session, today)
     is_open = frame["status"] == "open"
-    week_ago = dt.datetime.combine(today - dt.timedelta(days=6), dt.time(), tz)
-    closed_week = int((frame["closed_at"] >= week_ago).sum())
     level_counts = frame[is_open]["escalation_level"].value_counts()
     kpis = dmc.Group(
         [
@@ -211,8 +219,8 @@ def layout(status: str | None = None, search: str | None = None, **_query) -> ht
         ],
         align="flex-end", gap="md",
     )
-    grid = data_grid("rect-grid", _columns(lang), [], lang, height="600px", row_id="params.data.id",
-                     class_name="insp-grid", quickFilterText=str(search or "")[:60])
+    grid = paged_grid("rect-grid", _columns(lang), lang, height="600px", row_id="params.data.id",
+                      class_name="insp-grid")
     return html.Div(
         [
             dmc.Group(
@@ -229,55 +237,70 @@ def layout(status: str | None = None, search: str | None = None, **_query) -> ht
             dmc.Text("", id="rect-count", size="sm", c="dimmed"),
             dmc.Box(grid, visibleFrom="sm"),
             dmc.Box(id="rect-cards", hiddenFrom="sm", className="rect-cards"),
+            phone_probe("rect"),
         ],
         className="page page-rectifications",
         style={"display": "flex", "flexDirection": "column", "gap": "14px"},
     )
 
 
+# Link columns sort and filter by their plain text.
+SORT_FIELDS = {"site": "site_label", "opened_by": "opened_by_id", "closed_by": "closed_text"}
+
+
+def _selected(status, township, item, search) -> list[dict]:
+    """The rows the page's filters and search select, in the user's language."""
+    lang = current_language()
+    tz = app_settings().tz
+    if status not in (None, *STATUS_FILTERS) or not isinstance(item, (str, type(None))):
+        raise BadInput("filters")
+    with read_session() as session:
+        frame = for_filters(session, analytics.today(session, tz), tz, status or "open", int_or_none(township),
+                            item)
+    rows = _rows(frame, lang, tz)
+    words = search.lower().split() if isinstance(search, str) else []
+    if words:
+        rows = [r for r in rows
+                if all(w in " ".join(r[k] or "" for k in ("site_label", "township", "item", "unit")).lower()
+                       for w in words)]
+    return rows
+
+
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
-        Output("rect-grid", "rowData"),
+        Output("rect-grid", "getRowsResponse"),
         Output("rect-count", "children"),
-        Input("rect-f-status", "value"),
-        Input("rect-f-township", "value"),
-        Input("rect-f-item", "value"),
+        Input("rect-grid", "getRowsRequest"),
+        State("rect-f-status", "value"),
+        State("rect-f-township", "value"),
+        State("rect-f-item", "value"),
+        State("rect-f-search", "value"),
     )
-    def _load(status, township, item):
-        lang = current_language()
-        tz = app_settings().tz
-        if status not in (None, *STATUS_FILTERS):
-            raise BadInput("status")
-        with read_session() as session:
-            frame = rectifications(session, analytics.today(session, tz), tz)
-        frame = filtered(frame, status or "open", int_or_none(township), item)
-        return _rows(frame, lang, tz), t("rectifications.count", lang, count=len(frame))
+    def _load(request, status, township, item, search):
+        if not request:
+            raise dash.exceptions.PreventUpdate
+        rows = _selected(status, township, item, search)
+        return (serve_rows(rows, request, sort_fields=SORT_FIELDS, filter_fields=SORT_FIELDS),
+                t("rectifications.count", current_language(), count=len(rows)))
+
+    refresh_on_change(app, "rect-grid", [Input("rect-f-status", "value"), Input("rect-f-township", "value"),
+                                         Input("rect-f-item", "value"), Input("rect-f-search", "value")])
+
+    register_phone_probe(app, "rect")
 
     @app.callback(
         Output("rect-cards", "children"),
-        Input("rect-grid", "rowData"),
+        Input("rect-f-status", "value"),
+        Input("rect-f-township", "value"),
+        Input("rect-f-item", "value"),
         Input("rect-f-search", "value"),
+        Input("rect-phone", "data"),
     )
-    def _cards_of(rows, search):
-        # A phone shows cards, not the grid, so the grid's quick filter does not reach them.
-        texts = ("site_label", "site_href", "item", "deadline", "level_label", "status", "unit", "township")
-        rows = [r for r in inputs_rows(rows)
-                if all(isinstance(r.get(k), str) for k in texts) and isinstance(r.get("overdue"), int)
-                and r.get("level") in range(len(LEVELS)) and isinstance(r.get("recheck_href"), (str, type(None)))]
-        words = search.lower().split() if isinstance(search, str) else []
-        rows = [r for r in rows if all(w in " ".join(r[k] for k in ("site_label", "township", "item", "unit")).lower()
-                                       for w in words)]
-        return _cards(rows, current_language())
-
-    @app.callback(
-        Output("rect-grid", "dashGridOptions", allow_duplicate=True),
-        Input("rect-f-search", "value"),
-        prevent_initial_call=True,
-    )
-    def _search(text):
-        patch = Patch()  # keep the grid's other options (localeText, paging)
-        patch["quickFilterText"] = text or ""
-        return patch
+    def _cards_of(status, township, item, search, phone):
+        # A phone shows cards, not the grid: the first ones of the same selection.
+        if phone is not True:
+            return []
+        return _cards(_selected(status, township, item, search), current_language())
 
 
 dash.register_page(__name__, path="/rectifications", name="rectifications", title=title, layout=layout)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import dash
 import dash_mantine_components as dmc
 import pandas as pd
-from dash import dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard.analytics.dust_tasks import open_tasks_of_site
-from dashboard.analytics.sites import RATE_DAYS, site_detail
+from dashboard.analytics.sites import HEAT_WEEKS, RATE_DAYS, item_labels, site_detail, site_heat, site_inspections
 from dashboard.auth import current_language
 from dashboard.domain.coords import from_wgs84
 from dashboard.domain.inspection import may_write
@@ -23,9 +23,10 @@ from dashboard.figures.theme import PLATE_COLOURS, graph_config, text_colour_on
 from dashboard.i18n import t
 from dashboard.i18n.formats import format_date, format_datetime
 from dashboard.ui.components import site_dust
-from dashboard.ui.components.datagrid import WRAPPED, data_grid
+from dashboard.ui.components.datagrid import WRAPPED, paged_grid, serve_rows
 from dashboard.ui.components.dust_tasks import task_line
 from dashboard.ui.data import acting_user, app_settings, read_session
+from dashboard.ui.inputs import BadInput, int_or_none
 
 ESCALATION_COLOURS = {0: "gray", 1: "yellow", 2: "orange", 3: "red"}
 
@@ -155,9 +156,18 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
                rect_rows, "site-rectifications", t("sites.detail.rect_none", lang)),
     ], "site-rect-section")
 
-    heat = dmc.Paper(dcc.Graph(
-        id="site-heatmap", figure=results_heatmap(data.results, data.inspections, data.labels, lang, tz),
-        config=graph_config(lang) | {"displayModeBar": False}), withBorder=True, p="xs", radius="md")
+    # The heat map covers the last weeks (a column per inspection); the span is the user's to widen.
+    heat_inspections = data.inspections[data.inspections["inspection_id"].isin(set(data.results["inspection_id"]))]
+    heat = dmc.Paper([
+        dmc.Group([
+            dmc.Text(t("sites.detail.heat_span", lang), size="sm"),
+            dmc.SegmentedControl(id="site-heat-weeks", value=str(HEAT_WEEKS[1]), size="xs",
+                                 data=[{"value": str(w), "label": t("sites.detail.heat_weeks", lang, n=w)}
+                                       for w in HEAT_WEEKS]),
+        ], gap="xs", justify="flex-end"),
+        dcc.Graph(id="site-heatmap", figure=results_heatmap(data.results, heat_inspections, data.labels, lang, tz),
+                  config=graph_config(lang) | {"displayModeBar": False}),
+    ], withBorder=True, p="xs", radius="md")
 
     position = _section(t("sites.detail.position", lang), [dcc.Graph(
         id="site-map", figure=site_map(data.neighbours, site["id"], township, lang, settings.map_tile_url,
@@ -173,29 +183,20 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
                widths=[150, 120, None]),
     ])
 
-    history_rows = [{
-        # Sortable as text and readable in both languages.
-        "when": r.inspected_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-        "kind": t(f"sites.kind.{r.kind}", lang),
-        "inspector": r.inspector_name,
-        "result": t("sites.detail.result_counts", lang, passed=r.n_pass, failed=r.n_fail, na=r.n_na),
-        "failed": int(r.n_fail),
-        "stop": t("sites.detail.stop_yes", lang) if r.working_during_stop else "",
-        "note": r.note,
-    } for r in data.inspections.itertuples()]
     history_cols = [
         {"field": "when", "headerName": t("sites.detail.hist.when", lang), "width": 150, "sort": "desc"},
         {"field": "kind", "headerName": t("sites.detail.hist.kind", lang), "width": 130},
         {"field": "inspector", "headerName": t("sites.detail.hist.inspector", lang), "width": 100},
         {"field": "result", "headerName": t("sites.detail.hist.result", lang), "width": 220,
-         "cellStyle": {"styleConditions": [{"condition": "params.data.failed > 0", "style": {"color": "#c92a2a"}}]}},
+         "cellStyle": {"styleConditions": [{"condition": "params.data && params.data.failed > 0",
+                                            "style": {"color": "#c92a2a"}}]}},
         {"field": "stop", "headerName": t("sites.detail.hist.stop", lang), "width": 130,
          "cellStyle": {"styleConditions": [{"condition": "params.value", "style": {"color": "#c92a2a",
                                                                                     "fontWeight": 700}}]}},
         {"field": "note", "headerName": t("sites.detail.hist.note", lang), "flex": 1, "minWidth": 240, **WRAPPED},
     ]
     history = _section(t("sites.detail.history_title", lang), [
-        data_grid("site-history", history_cols, history_rows, lang, height="360px", page_size=20),
+        paged_grid("site-history", history_cols, lang, height="360px"),
     ])
 
     alert_rows = []
@@ -220,6 +221,7 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
     return html.Div(
         [
             header,
+            dcc.Store(id="site-ref", data=int(site["id"])),
             html.Div([dmc.Text(task_line(task, lang, tz), size="sm", c="red") for task in dust_due],
                      id="site-dust-tasks") if dust_due else None,
             dmc.Text(t("sites.as_of", lang, date=format_date(data.today, lang)), c="dimmed", size="sm"),
@@ -236,8 +238,49 @@ def layout(site_id: str | None = None, **_query) -> html.Div:
     )
 
 
+def _history_rows(frame: pd.DataFrame, lang: str, tz) -> list[dict]:
+    return [{
+        # Sortable as text and readable in both languages.
+        "when": r.inspected_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        "kind": t(f"sites.kind.{r.kind}", lang),
+        "inspector": r.inspector_name,
+        "result": t("sites.detail.result_counts", lang, passed=r.n_pass, failed=r.n_fail, na=r.n_na),
+        "failed": int(r.n_fail),
+        "stop": t("sites.detail.stop_yes", lang) if r.working_during_stop else "",
+        "note": r.note,
+    } for r in frame.itertuples()]
+
+
+def _site_id(ref) -> int:
+    site_id = int_or_none(ref)
+    if site_id is None:
+        raise BadInput("site")
+    return site_id
+
+
 def register_callbacks(app: dash.Dash) -> None:
     site_dust.register_callbacks(app)
+
+    @app.callback(Output("site-history", "getRowsResponse"), Input("site-history", "getRowsRequest"),
+                  State("site-ref", "data"))
+    def _history(request, ref):
+        if not request:
+            raise dash.exceptions.PreventUpdate
+        tz = app_settings().tz
+        with read_session() as session:
+            frame = site_inspections(session, _site_id(ref), tz)
+        return serve_rows(_history_rows(frame, current_language(), tz), request)
+
+    @app.callback(Output("site-heatmap", "figure"), Input("site-heat-weeks", "value"), State("site-ref", "data"),
+                  prevent_initial_call=True)
+    def _heat(weeks, ref):
+        if str(weeks) not in {str(w) for w in HEAT_WEEKS}:
+            raise BadInput("weeks")
+        lang, tz = current_language(), app_settings().tz
+        with read_session() as session:
+            results, inspections = site_heat(session, _site_id(ref), tz, int(weeks))
+            labels = item_labels(session)
+        return results_heatmap(results, inspections, labels, lang, tz)
 
 
 dash.register_page(__name__, path_template="/sites/<site_id>", name="site_detail", title="工地详情", layout=layout)

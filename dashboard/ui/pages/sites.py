@@ -15,7 +15,7 @@ from typing import Any
 import dash
 import dash_mantine_components as dmc
 import pandas as pd
-from dash import ALL, Input, Output, Patch, State, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from dashboard.analytics import district
 from dashboard.analytics import sites as analytics
@@ -32,11 +32,19 @@ from dashboard.ingest.export import csv_bytes, xlsx_bytes
 from dashboard.ingest.sites_excel import template_bytes
 from dashboard.services import sites as service
 from dashboard.ui.components import near
-from dashboard.ui.components.datagrid import WRAPPED, data_grid, plate_cell_style
+from dashboard.ui.components.datagrid import (
+    WRAPPED,
+    data_grid,
+    paged_grid,
+    phone_probe,
+    plate_cell_style,
+    refresh_on_change,
+    register_phone_probe,
+    serve_rows,
+)
 from dashboard.ui.components.empty import when_empty
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import choice, ids, strings, upload_bytes
-from dashboard.ui.inputs import rows as inputs_rows
 
 # Form inputs in order: (field, component kind). Coordinates are lon / lat in coord_system.
 FORM = [
@@ -274,7 +282,7 @@ def layout(edit: str | None = None, **_query) -> html.Div:
     settings = app_settings()
     editor = _is_editor()
     with read_session() as session:
-        frame, today = site_table(session, settings.tz)
+        today = analytics.today(session, settings.tz)
         townships = analytics.townships(session)
         initial = None
         if editor and edit and str(edit).isdigit():
@@ -292,9 +300,6 @@ def layout(edit: str | None = None, **_query) -> html.Div:
     # An inspector works in one township: the list opens on its sites (the filter can widen it).
     actor = acting_user()
     own = [str(actor.township_id)] if actor.role == "inspector" and actor.township_id is not None else []
-    if own:
-        frame = filter_sites(frame, ids(own), [], [], None)
-    rows = grid_rows(frame, lang)
     filters = dmc.Group([
         dmc.TextInput(id="sites-search", placeholder=t("sites.filter.search", lang), w=220,
                       label=t("sites.filter.search_label", lang)),
@@ -337,10 +342,11 @@ def layout(edit: str | None = None, **_query) -> html.Div:
                 dmc.Group(actions, gap="xs", visibleFrom="sm"),
             ], justify="space-between"),
             html.Div(id="sites-message"),
-            dmc.Box(data_grid("sites-grid", _column_defs(lang), rows, lang, height="600px",
-                              rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}),
+            dmc.Box(paged_grid("sites-grid", _column_defs(lang), lang, height="600px",
+                               rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}),
                     visibleFrom="sm"),
-            dmc.Box(site_cards(rows, lang), id="sites-cards", hiddenFrom="sm", className="site-cards"),
+            dmc.Box(id="sites-cards", hiddenFrom="sm", className="site-cards"),
+            phone_probe("sites"),
             dmc.Text(t("sites.rate_note", lang), size="xs", c="dimmed"),
             html.Div(id="sites-upload-result"),
             dcc.Download(id="sites-download"),
@@ -416,78 +422,88 @@ def _export_frame(rows: list[dict], lang: str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- callbacks
+# What the search box looks in.
+SEARCHED = ("code", "name", "township", "builder_unit", "contractor_unit", "address")
+
+
+def _selected(townships, statuses, plates, band, search, position) -> tuple[list[dict], int]:
+    """The grid rows the page's filters select (nearest first when a position is given), then
+    those the search words all match; and how many the filters alone select."""
+    lang = current_language()
+    with read_session() as session:
+        frame, _today = site_table(session, app_settings().tz)
+    band = choice(band, ("all", *COMPLIANCE_BANDS, NO_RATE_BAND), "all")
+    frame = filter_sites(frame, ids(townships), strings(statuses, STATUSES), strings(plates, PLATES),
+                         None if band == "all" else band)
+    here = position_from(position)
+    if here is not None:
+        frame = by_distance(frame, here)
+    rows = grid_rows(frame, lang)
+    words = search.lower().split() if isinstance(search, str) else []
+    if words:
+        rows_matching = [r for r in rows if all(w in " ".join(str(r.get(f) or "") for f in SEARCHED).lower()
+                                                for w in words)]
+        return rows_matching, len(rows)
+    return rows, len(rows)
+
+
 def register_callbacks(app: dash.Dash) -> None:
     near.register(app, "sites")
 
+    filters = [("sites-filter-township", "value"), ("sites-filter-status", "value"), ("sites-filter-plate", "value"),
+               ("sites-filter-band", "value"), ("sites-search", "value"), ("sites-near-position", "data")]
+
     @app.callback(
-        Output("sites-grid", "rowData"),
-        Output("sites-grid", "columnDefs"),
-        Input("sites-filter-township", "value"),
-        Input("sites-filter-status", "value"),
-        Input("sites-filter-plate", "value"),
-        Input("sites-filter-band", "value"),
-        Input("sites-refresh", "data"),
-        Input("sites-near-position", "data"),
-        prevent_initial_call=True,
+        Output("sites-grid", "getRowsResponse"),
+        Output("sites-count", "children"),
+        Input("sites-grid", "getRowsRequest"),
+        *[State(*f) for f in filters],
     )
-    def _filter(townships, statuses, plates, band, _refresh, position):
-        lang = current_language()
-        with read_session() as session:
-            frame, _today = site_table(session, app_settings().tz)
-        band = choice(band, ("all", *COMPLIANCE_BANDS, NO_RATE_BAND), "all")
-        frame = filter_sites(frame, ids(townships), strings(statuses, STATUSES), strings(plates, PLATES),
-                             None if band == "all" else band)
-        here = position_from(position)
-        if here is not None:
-            frame = by_distance(frame, here)
+    def _rows_of(request, townships, statuses, plates, band, search, position):
+        if not request:
+            raise dash.exceptions.PreventUpdate
+        rows, total = _selected(townships, statuses, plates, band, search, position)
+        block = serve_rows(rows, request)
+        return block, t("sites.count", current_language(), shown=block["rowCount"], total=total)
+
+    refresh_on_change(app, "sites-grid", [*[Input(*f) for f in filters], Input("sites-refresh", "data")])
+
+    @app.callback(Output("sites-grid", "columnDefs"), Input("sites-near-position", "data"),
+                  prevent_initial_call=True)
+    def _columns(position):
         # Columns only when the ordering changes: rebuilding them drops widths the user dragged.
-        columns = (_column_defs(lang, here is not None) if dash.ctx.triggered_id == "sites-near-position"
-                   else dash.no_update)
-        return grid_rows(frame, lang), columns
+        return _column_defs(current_language(), position_from(position) is not None)
 
-    @app.callback(Output("sites-cards", "children"), Input("sites-grid", "rowData"), Input("sites-search", "value"),
-                  prevent_initial_call=True)
-    def _cards(rows, text):
-        # A phone shows cards, not the grid, so the grid's quick filter does not reach them.
-        card_keys = {"id", "name", "code", "township", "status", "plate", "plate_key", "rate", "open_rectifications",
-                     "inspect_href"}
-        rows = [r for r in inputs_rows(rows) if card_keys <= r.keys() and isinstance(r["id"], int)
-                and isinstance(r["open_rectifications"], int) and isinstance(r["rate"], (int, float, type(None)))
-                and isinstance(r["plate_key"], str) and isinstance(r["inspect_href"], (str, type(None)))
-                and isinstance(r.get("distance_text"), (str, type(None)))]
-        words = text.lower().split() if isinstance(text, str) else []
-        fields = ("code", "name", "township", "builder_unit", "contractor_unit", "address")
-        rows = [r for r in rows if all(w in " ".join(str(r.get(f) or "") for f in fields).lower() for w in words)]
+    register_phone_probe(app, "sites")
+
+    @app.callback(Output("sites-cards", "children"), *[Input(*f) for f in filters], Input("sites-refresh", "data"),
+                  Input("sites-phone", "data"))
+    def _cards(townships, statuses, plates, band, search, position, _refresh, phone):
+        # A phone shows cards, not the grid: the first ones of the same selection.
+        if phone is not True:
+            return []
+        rows, _total = _selected(townships, statuses, plates, band, search, position)
         return site_cards(rows, current_language())
-
-    @app.callback(Output("sites-grid", "dashGridOptions"), Input("sites-search", "value"),
-                  prevent_initial_call=True)
-    def _search(text):
-        patch = Patch()
-        patch["quickFilterText"] = text or ""
-        return patch
-
-    @app.callback(Output("sites-count", "children"), Input("sites-grid", "virtualRowData"),
-                  State("sites-grid", "rowData"))
-    def _count(shown, rows):
-        lang = current_language()
-        return t("sites.count", lang, shown=len(inputs_rows(shown)), total=len(inputs_rows(rows)))
 
     @app.callback(
         Output("sites-download", "data"),
         Input("sites-export-csv", "n_clicks"),
         Input("sites-export-xlsx", "n_clicks"),
         Input("sites-template", "n_clicks"),
-        State("sites-grid", "virtualRowData"),
+        *[State(*f) for f in filters],
+        State("sites-grid", "filterModel"),
         prevent_initial_call=True,
     )
-    def _download(_csv, _xlsx, _template, rows):
+    def _download(_csv, _xlsx, _template, townships, statuses, plates, band, search, position, column_filters):
         lang = current_language()
         trigger = dash.ctx.triggered_id
         stamp = dt.datetime.now(app_settings().tz).strftime("%Y%m%d")
         if trigger == "sites-template":
             return dcc.send_bytes(template_bytes(), f"{t('sites.template.file', lang)}.xlsx")
-        frame = _export_frame(inputs_rows(rows), lang)
+        # Every row the filters select, not only the block the grid holds.
+        rows, _total = _selected(townships, statuses, plates, band, search, position)
+        rows = serve_rows(rows, {"filterModel": column_filters, "endRow": len(rows)}, limit=None)["rowData"]
+        frame = _export_frame(rows, lang)
         name = f"{t('sites.export.file', lang)}-{stamp}"
         if trigger == "sites-export-csv":
             return dcc.send_bytes(csv_bytes(frame), f"{name}.csv")

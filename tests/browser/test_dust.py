@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.store import site_dust as dust_store
@@ -30,7 +31,7 @@ def test_the_site_page_shows_pm10_and_a_new_reading_arrives(logged_in, demo_sett
     duo = logged_in
     duo.driver.get(duo.server_url + "/sites/1")  # the demo's monitor 410103DUST…01 stands here
     duo.wait_for_text_to_equal("#site-dust-section h4", "扬尘监测", timeout=WAIT)
-    WebDriverWait(duo.driver, WAIT).until(
+    WebDriverWait(duo.driver, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: "最新 PM10" in d.find_element("css selector", "#site-dust-latest").text, "no latest PM10")
     traces = WebDriverWait(duo.driver, WAIT).until(lambda d: _traces(d) or False, "no PM10 chart")
     names = [name.split(":")[0] for name in traces]
@@ -42,7 +43,8 @@ def test_the_site_page_shows_pm10_and_a_new_reading_arrives(logged_in, demo_sett
         dust_store.insert_readings(session, [(
             monitor.id, dt.datetime(2025, 12, 11, 23, 59, tzinfo=BJ).astimezone(dt.UTC), 2051, "a34002", "Avg",
             432.1, "N")])
-    WebDriverWait(duo.driver, 10).until(
+    # The section is re-rendered every REFRESH_SECONDS: an element found may be replaced mid-check.
+    WebDriverWait(duo.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: "432" in d.find_element("css selector", "#site-dust-latest").text, "the new reading did not show")
     assert "23:59" in duo.find_element("#site-dust-latest").text
     no_console_errors(duo)

@@ -243,6 +243,7 @@ class Replay:
         self.ids: dict[str, dict[str, Any]] = {}
         self.pending: list[tuple[dict, dict[str, Any] | None, list[str]]] = []
         self.headers: dict[str, str] = {}
+        self.base = "http://localhost"  # the page's origin, as the browser's Referer and href give it
         self.load = Load()
 
     # ---- requests
@@ -410,7 +411,7 @@ class Replay:
     def page(self, path: str, search: str = "") -> Load:
         """The browser's load of ``path?search``: the page, the shell, the dependencies, the callbacks."""
         url = path + (f"?{search}" if search else "")
-        self.headers = {"Referer": f"http://localhost{url}"}
+        self.headers = {"Referer": f"{self.base}{url}"}
         self.load = Load()
         for what in (url, "/_dash-layout", "/_dash-dependencies"):
             response = self._request("get", what)
@@ -422,7 +423,7 @@ class Replay:
         found: dict[str, dict[str, Any]] = {}
         crawl(layout, found)
         location = {"pathname": path, "search": f"?{search}" if search else "", "hash": "",
-                    "href": f"http://localhost{url}"}
+                    "href": f"{self.base}{url}"}
         found.setdefault("_pages_location", {}).update(location)
         self.insert(found)
         self.changed([("_pages_location", p) for p in location])

@@ -7,8 +7,9 @@ Replays every page as a logged-in admin's browser loads it, in-process through F
 client: ``GET`` the page, ``GET /_dash-layout``, ``GET /_dash-dependencies``, then every server
 callback the renderer fires at load (``Replay``), on the demo district and on the five-year
 database, and prints per page: median, p95 (nearest rank), min and max of ``--runs`` timed loads
-after one untimed warm-up in the same process, the first view (the first load in a fresh process:
-cold in-process caches; the OS file cache is not dropped), the bytes answered (total of the
+after one untimed warm-up in the same process, the first view (the first load after the app
+starts, in a process forked from one that built the app but never served: cold in-process caches; the
+OS file cache is not dropped), the bytes answered (total of the
 load, and its largest single response) and the ratio five-year / demo of the medians. Last line:
 ``pages: worst ratio R (PAGE), worst median M ms (PAGE), worst first view F ms (PAGE), largest
 response K KB (PAGE)`` over the five-year database.
@@ -512,10 +513,7 @@ def replay(client, deps, sc: Scenario) -> Load:
     return load
 
 
-def measure(settings, chosen: list[Scenario], runs: int) -> dict[str, dict]:
-    from dashboard.app import create_app
-
-    app = create_app(settings)
+def measure(app, chosen: list[Scenario], runs: int) -> dict[str, dict]:
     client = logged_in_client(app)
     deps = client.get("/_dash-dependencies").get_json()
     results: dict[str, dict] = {sc.name: {"times": [], "bytes": 0, "largest": 0, "errors": [], "calls": 0}
@@ -531,34 +529,42 @@ def measure(settings, chosen: list[Scenario], runs: int) -> dict[str, dict]:
     return results
 
 
-def first_view_in_fresh_process(url: str, data_dir: Path, sc: Scenario) -> float | None:
-    """The first load of ``sc`` in a new process: every in-process cache cold."""
-    done = subprocess.run([sys.executable, __file__, "--_first-view", json.dumps([url, str(data_dir), sc.name])],
-                          cwd=ROOT, capture_output=True, text=True)
-    if done.returncode:
-        print(f"   first view of {sc.name} failed: {done.stderr[-500:]}", file=sys.stderr)
-        return None
-    return float(done.stdout.strip().splitlines()[-1])
+def in_child(work) -> Any:
+    """``work()`` in a child forked from this process, which builds apps but never serves: the
+    child starts with every in-process cache cold (imports done) and leaves nothing behind; its
+    answer comes back as JSON (None if it failed)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        answer = None
+        try:
+            answer = work()
+        except BaseException as exc:  # reported, and the run goes on without this figure
+            print(f"   failed in child: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        finally:
+            with os.fdopen(write_end, "w") as out:
+                out.write(json.dumps(answer))
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as answer_in:
+        text = answer_in.read()
+    os.waitpid(pid, 0)
+    return json.loads(text) if text else None
 
 
-def _first_view_child(spec: str) -> None:
-    url, data_dir, name = json.loads(spec)
-    from dashboard.app import create_app
-    from dashboard.settings import Settings
+def first_view(app, sc: Scenario) -> float | None:
+    """The first load of ``sc`` after the app starts (a fresh child: cold caches)."""
 
-    settings = Settings(data_dir=Path(data_dir), database_url=url, secret_key="bench-pages",
-                        upload_dir=Path(data_dir) / "up")
-    app = create_app(settings)
-    client = logged_in_client(app)
-    deps = client.get("/_dash-dependencies").get_json()
-    sc = next(s for s in scenarios(url) if s.name == name)
-    if sc.trigger:  # the wall's refresh: its first refresh after the page's load
-        r = Replay(client, deps)
-        r.page(sc.path, sc.search)
-        load = r.trigger({(cid, prop): value for cid, prop, value in sc.trigger})
-    else:
-        load = replay(client, deps, sc)
-    print(load.seconds)
+    def work() -> float | None:
+        client = logged_in_client(app)
+        r = Replay(client, client.get("/_dash-dependencies").get_json())
+        load = r.page(sc.path, sc.search)
+        if sc.trigger:  # the wall's refresh: the first tick after the page's load
+            load = r.trigger({(cid, prop): value for cid, prop, value in sc.trigger})
+        return None if load.errors else load.seconds
+
+    return in_child(work)
 
 
 def nearest_rank(values: list[float], q: float) -> float:
@@ -567,14 +573,20 @@ def nearest_rank(values: list[float], q: float) -> float:
 
 
 def summarise(label: str, url: str, data_dir: Path, chosen: list[Scenario], runs: int,
-              first_view: bool) -> dict[str, dict]:
+              first_view_on: bool) -> dict[str, dict]:
+    from dashboard.app import create_app
+
     settings = prepare(url, data_dir)
+    app = create_app(settings)  # built here, never served here: each child's first request is cold
+    _dispose(url)  # no pooled connection may cross a fork
     print(f"-- {label}: {runs} runs of {len(chosen)} pages …", flush=True)
     started = time.perf_counter()
-    results = measure(settings, chosen, runs)
+    firsts = {sc.name: first_view(app, sc) if first_view_on else None for sc in chosen}
+    results = in_child(lambda: measure(app, chosen, runs))
+    if results is None:
+        raise SystemExit(f"measuring {label} failed")
     for sc in chosen:
-        res = results[sc.name]
-        res["first"] = first_view_in_fresh_process(url, data_dir, sc) if first_view else None
+        results[sc.name]["first"] = firsts[sc.name]
     print(f"   {label}: {time.perf_counter() - started:.0f} s", flush=True)
     return results
 
@@ -588,11 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pages", default=None, help="comma-separated page names (default: every page)")
     p.add_argument("--first-view", choices=("fresh", "none"), default="fresh")
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
-    p.add_argument("--_first-view", dest="child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
-    if args.child:
-        _first_view_child(args.child)
-        return 0
     cache = args.cache_dir or default_cache_dir()
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp_text:
         tmp = Path(tmp_text)
@@ -617,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_table(small: dict[str, dict], big: dict[str, dict], runs: int) -> None:
     ms = 1000.0
-    print(f"\nmedian / p95 (nearest rank) / min-max of {runs} warm loads; first view: fresh process; "
+    print(f"\nmedian / p95 (nearest rank) / min-max of {runs} warm loads; first view: first load after app start; "
           "KB: the load's total (largest single response)")
     head = (f"{'page':26} {'demo med':>9} {'5y med':>9} {'5y p95':>9} {'5y min-max':>15} {'5y first':>9} "
             f"{'demo first':>10} {'5y KB':>17} {'calls':>5} {'ratio':>6}")

@@ -600,26 +600,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pages", default=None, help="comma-separated page names (default: every page)")
     p.add_argument("--first-view", choices=("fresh", "none"), default="fresh")
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
+    p.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    p.add_argument("--demo-from", type=Path, default=None,
+                   help="take the demo's figures from an earlier run's --json instead of measuring them again")
+    p.add_argument("--only-demo", action="store_true", help="measure the demo only (with --json, for --demo-from)")
     args = p.parse_args(argv)
     cache = args.cache_dir or default_cache_dir()
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp_text:
         tmp = Path(tmp_text)
         (tmp / "demo").mkdir()
         (tmp / "5y").mkdir()
-        demo_url = working_copy(cached_demo(cache, args.rebuild), tmp / "demo")
-        if args.database_url:
-            big_url = args.database_url
-        else:
-            big_url = working_copy(cached_scale(cache, args.rebuild), tmp / "5y")
         wanted = set(args.pages.split(",")) if args.pages else None
-        demo_pages = [s for s in scenarios(demo_url) if wanted is None or s.name in wanted]
-        big_pages = [s for s in scenarios(big_url) if wanted is None or s.name in wanted]
         first = args.first_view == "fresh"
-        small = summarise("demo", demo_url, tmp / "demo", demo_pages, args.runs, first)
-        _dispose(demo_url)
-        big = summarise("five years", big_url, tmp / "5y", big_pages, args.runs, first)
-        _dispose(big_url)
-    print_table(small, big, args.runs)
+        if args.demo_from:
+            earlier = json.loads(args.demo_from.read_text())
+            small = earlier["demo"]
+            print(f"-- demo: figures of {earlier['when']} ({args.demo_from})")
+        else:
+            demo_url = working_copy(cached_demo(cache, args.rebuild), tmp / "demo")
+            demo_pages = [s for s in scenarios(demo_url) if wanted is None or s.name in wanted]
+            small = summarise("demo", demo_url, tmp / "demo", demo_pages, args.runs, first)
+            _dispose(demo_url)
+        big: dict[str, dict] = {}
+        if not args.only_demo:
+            big_url = args.database_url or working_copy(cached_scale(cache, args.rebuild), tmp / "5y")
+            big_pages = [s for s in scenarios(big_url) if wanted is None or s.name in wanted]
+            big = summarise("five years", big_url, tmp / "5y", big_pages, args.runs, first)
+            _dispose(big_url)
+    if args.json:
+        args.json.write_text(json.dumps({"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                                         "runs": args.runs, "demo": small, "five_years": big}, indent=1))
+    if big:
+        print_table(small, big, args.runs)
     return 0
 
 
@@ -655,8 +667,9 @@ def print_table(small: dict[str, dict], big: dict[str, dict], runs: int) -> None
             worst_first = (first, name)
         if b["largest"] > largest[0]:
             largest = (b["largest"], name)
+    first_text = f"{worst_first[0] * ms:.0f} ms ({worst_first[1]})" if worst_first[1] else "n/a (not measured)"
     print(f"pages: worst ratio {worst_ratio[0]:.1f} ({worst_ratio[1]}), worst median {worst_median[0] * ms:.0f} ms "
-          f"({worst_median[1]}), worst first view {worst_first[0] * ms:.0f} ms ({worst_first[1]}), "
+          f"({worst_median[1]}), worst first view {first_text}, "
           f"largest response {largest[0] / 1024:.0f} KB ({largest[1]})")
 
 

@@ -49,6 +49,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -163,7 +164,14 @@ def working_copy(cached: Path, into: Path) -> str:
     from dashboard.store.db import upgrade
 
     copy = into / cached.name
-    shutil.copyfile(cached, copy)
+    # SQLite's backup, not a file copy: a consistent snapshot even if a -wal file is beside it.
+    source = sqlite3.connect(f"file:{cached}?mode=ro", uri=True)
+    target = sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
     url = f"sqlite:///{copy}"
     upgrade(url)
     return url

@@ -120,6 +120,12 @@ def memory_of(pid: int) -> tuple[int, int]:
     return fields.get("VmRSS", 0), fields.get("VmHWM", 0)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_gunicorn(url: str, workers: int, port: int, data_dir: Path, log: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-load-secret", "DASHBOARD_DATA_DIR": str(data_dir)}
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -156,6 +162,7 @@ def run(url: str, data_dir: Path, args) -> int:
     master = start_gunicorn(url, args.workers, port, data_dir, log)
     print(f"   ready in {time.perf_counter() - started:.1f} s; {args.users} users for {args.duration:.0f} s "
           f"over {', '.join(args.pages)}", flush=True)
+    cpu_before = {pid: cpu_seconds(pid) for pid in worker_pids(master.pid)}
     latencies: list[float] = []
     loads: list[tuple[str, float]] = []
     errors: list[str] = []
@@ -193,6 +200,7 @@ def run(url: str, data_dir: Path, args) -> int:
         t.join()
     elapsed = time.perf_counter() - started
     memory = {pid: memory_of(pid) for pid in worker_pids(master.pid)}
+    cpu_used = sum(cpu_seconds(pid) - cpu_before.get(pid, 0.0) for pid in memory)
     master.send_signal(signal.SIGTERM)
     try:
         master.wait(timeout=30)
@@ -213,6 +221,8 @@ def run(url: str, data_dir: Path, args) -> int:
         if mine:
             print(f"   {path:14} {len(mine):4d} loads, median {statistics.median(mine) * ms:6.0f} ms, "
                   f"p95 {percentile(mine, 0.95) * ms:6.0f} ms, max {max(mine) * ms:6.0f} ms")
+    print(f"workers' CPU time during the run: {cpu_used:.0f} s of {args.duration * os.cpu_count():.0f} s "
+          f"the machine's {os.cpu_count()} cores had (others' work included in the wall clock)")
     print("worker memory (from /proc): " + ", ".join(
         f"pid {pid} RSS {rss / 1024:.0f} MB (peak {hwm / 1024:.0f} MB)" for pid, (rss, hwm) in memory.items()))
     print(f"load: {len(latencies)} requests, {len(errors)} errors, "

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import pages as bench  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks import pages as bench  # noqa: E402
 
 ROOT = bench.ROOT
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

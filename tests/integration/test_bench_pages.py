@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import dash
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-
-import pages as bench  # noqa: E402
-
-from tests.conftest import TEST_PASSWORDS  # noqa: E402
+from benchmarks import pages as bench
+from tests.conftest import TEST_PASSWORDS
 
 
 def _pattern(page: dict) -> re.Pattern:

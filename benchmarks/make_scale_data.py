@@ -30,13 +30,14 @@ build ``--from 2025-10-01 --sites 60`` takes 19 s (import cnemc 3.3 s for 72 fil
 values; 581 inspections, 9 meetings, 110 ledger lines in 15 s: about 25 ms an inspection through
 ``record``), 21 MiB.
 
-The full five-year build (defaults, started 15:49 UTC by the scale-bench helper, machine very busy:
-load average 8-14 on 2 cores) into ``/work/scale-cache/sqlite-5y/tmp-build/``: CNEMC files 15.4 s
-(1,806 files), import cnemc 80.1 s (3,078,582 values, 409 MiB after it), then the simulation at
-4-7 inspections a second falling to about 2 (13,100 inspections, 106 meetings, 1,290 ledger lines
-through 2023-05 after 42 minutes). It had not finished when this was written; when it does,
-``finalize.py`` beside it moves the file to ``sqlite-5y/925c50779128.db``, the key
-``benchmarks/pages.py`` looks for, with the total time in ``925c50779128.json``. Where the time
+The full five-year build (defaults; 2026-11-28 15:49-17:04 UTC, machine very busy: load average
+8-14 on 2 cores most of the time) took 4,522 s: CNEMC files 15.4 s (1,806 files), import cnemc
+80.1 s (3,078,582 values), the simulation 4,426 s (2-7 inspections a second while the machine was
+busiest, far more once it calmed). It built 500 sites (380 completed), 28,611 inspections
+(228,888 item results, 10,682 rectifications, 7,361 plate changes), 219 meetings, 2,627 ledger
+lines with 7,195 status changes (16,564 ledger changes), 15 alerts and 31,136 audit entries:
+430.7 MiB. It is kept, read-only, as ``/work/scale-cache/sqlite-5y/925c50779128.db`` (the key
+``benchmarks/pages.py`` computes for the builder's code and default arguments). Where the time
 goes (cProfile of ``--from 2025-09-01 --sites 60``): 60 % in ``services.inspections.record``, most
 of it ``services.rectifications.apply_inspection`` (``_reconcile`` reads each item's history,
 ~8 queries an item), and 30 % in ``analytics.meetings.compute_air_quality`` (6 s a meeting at that

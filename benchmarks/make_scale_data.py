@@ -28,11 +28,25 @@ that already holds a district unless ``--replace``. Prints the counts and each s
 Measured on the project's 2-core machine, SQLite, 2026-11-28 (other work running): the small
 build ``--from 2025-10-01 --sites 60`` takes 19 s (import cnemc 3.3 s for 72 files, 122,777
 values; 581 inspections, 9 meetings, 110 ledger lines in 15 s: about 25 ms an inspection through
-``record``), 21 MiB. The full five-year build was started once but not finished within the
-time box: CNEMC files 9.6 s (1,806 files), import cnemc 50.9 s (3,078,582 values; 400 MiB after
-it), then the simulation ran at about 50 inspections a second (3,528 inspections, 36 meetings,
-445 ledger lines through 2021-11 after about 75 s); for roughly 30,000 inspections expect 10-15
-minutes more. Total time and final size are still to be written here.
+``record``), 21 MiB.
+
+The full five-year build (defaults; 2026-11-28 15:49-17:04 UTC, machine very busy: load average
+8-14 on 2 cores most of the time) took 4,522 s: CNEMC files 15.4 s (1,806 files), import cnemc
+80.1 s (3,078,582 values), the simulation 4,426 s (2-7 inspections a second while the machine was
+busiest, far more once it calmed). It built 500 sites (380 completed), 28,611 inspections
+(228,888 item results, 10,682 rectifications, 7,361 plate changes), 219 meetings, 2,627 ledger
+lines with 7,195 status changes (16,564 ledger changes), 15 alerts and 31,136 audit entries:
+430.7 MiB. It is kept, read-only, as ``/work/scale-cache/sqlite-5y/925c50779128.db`` (the key
+``benchmarks/pages.py`` computes for the builder's code and default arguments). Where the time
+goes (cProfile of ``--from 2025-09-01 --sites 60``): 60 % in ``services.inspections.record``, most
+of it ``services.rectifications.apply_inspection`` (``_reconcile`` reads each item's history,
+~8 queries an item), and 30 % in ``analytics.meetings.compute_air_quality`` (6 s a meeting at that
+load); the builder itself is negligible, so it gets faster only as those write paths do.
+
+PostgreSQL (15, local, fsync off): a small build (``--from 2025-11-15 --sites 20``) completes
+unchanged (25.6 s). The full build's import cnemc took 910.7 s there (3,078,582 values; 11x the
+SQLite import, same load), and the simulation was stopped: at these rates it would not finish
+within the session.
 
 A re-run with ``--replace`` builds the same rows; the audit log (which the demo loader keeps)
 grows by the new entries.

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from dashboard.cli import main
 from dashboard.store.db import session_scope
 from dashboard.store.models import Reading, Station, StationVersion
-from tests.conftest import SHARED_DATA, shared_data
+from tests.conftest import SHARED_DATA, new_database_url, shared_data
 
 DATA = SHARED_DATA / "cnemc"
 WIDE_2019 = DATA / "zhengzhou_wide_2019"
@@ -26,7 +26,7 @@ def needs(path: Path) -> None:
 
 
 def use_db(monkeypatch, folder: Path) -> str:
-    url = f"sqlite:///{folder / 'dashboard.db'}"
+    url = new_database_url(folder)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(folder / "data"))
     monkeypatch.setenv("SECRET_KEY", "test")

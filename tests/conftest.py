@@ -3,6 +3,12 @@
 Tests that need Chromium, PostgreSQL or the real data in ../shared/data skip with a reason when
 those are missing. CI sets ``DASHBOARD_TEST_REQUIRE=browser,postgres,data`` so that such a skip
 becomes a failure instead.
+
+``DASHBOARD_TEST_DATABASE=postgresql`` runs the suite on PostgreSQL: every database a fixture or a
+test makes (``sqlite_url``, ``make_settings``'s default, the demo copies, ``new_database_url``) is
+then a fresh database on the ``TEST_DATABASE_URL_PG`` server, dropped when whatever made it is torn
+down. Tests about SQLite itself carry ``@pytest.mark.sqlite_only(reason=...)`` and are skipped on
+that pass with their reason (they run on the SQLite pass).
 """
 
 from __future__ import annotations
@@ -28,17 +34,29 @@ SHARED_DATA = Path(os.environ.get("DASHBOARD_SHARED_DATA") or ROOT.parent / "sha
 REQUIRED = {part.strip() for part in os.environ.get("DASHBOARD_TEST_REQUIRE", "").split(",") if part.strip()}
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 CHROMEDRIVER = shutil.which("chromedriver")
+TEST_DATABASE = os.environ.get("DASHBOARD_TEST_DATABASE", "").strip().lower() or "sqlite"
+ON_POSTGRES = TEST_DATABASE in ("postgresql", "postgres")
+if TEST_DATABASE not in ("sqlite", "postgresql", "postgres"):
+    raise pytest.UsageError(f"DASHBOARD_TEST_DATABASE={TEST_DATABASE!r}: expected sqlite or postgresql")
 
 
 def pytest_configure(config) -> None:
     """Under pytest-xdist, give each worker its own range of ports for dash_duo's servers (they
     count up from 58050 in every process, so two workers would collide)."""
+    if ON_POSTGRES and not os.environ.get("TEST_DATABASE_URL_PG"):
+        raise pytest.UsageError("DASHBOARD_TEST_DATABASE=postgresql needs TEST_DATABASE_URL_PG (a server the "
+                                "tests may create and drop databases on)")
+    if ON_POSTGRES:
+        config.pluginmanager.register(_DatabaseOwners(), "dashboard-test-databases")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if worker.startswith("gw"):
         from dash.testing.application_runners import BaseDashRunner
 
         BaseDashRunner._next_port = 58050 + 500 * (int(worker[2:]) + 1)
 
+
+# The SQLite case of a test parametrized over both databases (``params=[SQLITE_CASE, ...]``).
+SQLITE_CASE = pytest.param("sqlite", marks=pytest.mark.sqlite_only(reason="the SQLite case of a test run on both"))
 
 # Known passwords for the demo users in tests (the CLI generates random ones).
 TEST_PASSWORDS = {"admin": "admin-pass-1", "editor": "editor-pass-1", "inspector": "insp-pass-1",
@@ -61,10 +79,159 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """On the PostgreSQL pass, skip the tests about SQLite itself, with their reason."""
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is None:
+            continue
+        reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+        if not reason:
+            raise pytest.UsageError(f"{item.nodeid}: sqlite_only needs a reason")
+        if ON_POSTGRES:
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only (runs on the SQLite pass): {reason}"))
+
+
+# --- databases for the tests: a SQLite file, or a throwaway PostgreSQL database ----------------
+# A PostgreSQL database belongs to the fixture whose setup made it (dropped after that fixture's
+# own teardown, so a session fixture's database lives for the session) or, made in a test's body,
+# to the test (dropped after its teardown). Names are random, so xdist workers never collide.
+_made_by_fixture: list[list[str]] = []
+_made_by_test: list[str] = []
+_made_for_session: list[str] = []
+
+
+class _DatabaseOwners:
+    """Registered as a plugin of its own (pytest_configure): a conftest's hooks see only the nodes
+    below its folder, and a session-scoped fixture is set up for the session node above it."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef, request):
+        made: list[str] = []
+        # Registered before the fixture runs, so it runs after the fixture's own teardown.
+        fixturedef.addfinalizer(lambda: _drop_databases(made))
+        _made_by_fixture.append(made)
+        try:
+            return (yield)
+        finally:
+            _made_by_fixture.pop()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        try:
+            return (yield)
+        finally:
+            _drop_databases(_made_by_test)
+
+    def pytest_sessionfinish(self, session, exitstatus) -> None:
+        _drop_databases(_made_for_session)
+
+
+def _pg_admin():
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    url = os.environ["TEST_DATABASE_URL_PG"]
+    return create_engine(make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT",
+                         poolclass=NullPool)
+
+
+def _pg_database(template: str | None = None, for_session: bool = False) -> str:
+    """A new PostgreSQL database (a copy of ``template``'s database when given), owned as above
+    or, ``for_session``, kept until the session ends (a template a module caches)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    name = f"dash_test_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    try:
+        with admin.connect() as conn:
+            if template:
+                source = make_url(template).database
+                _release(template)
+                # CREATE ... TEMPLATE needs the source to have no other session open on it.
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": source})
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+            else:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    url = make_url(os.environ["TEST_DATABASE_URL_PG"]).set(database=name).render_as_string(hide_password=False)
+    owner = _made_for_session if for_session else _made_by_fixture[-1] if _made_by_fixture else _made_by_test
+    owner.append(url)
+    return url
+
+
+def _release(url: str) -> None:
+    """Close this process's pooled connections to ``url`` (the product keeps one engine per URL)."""
+    from dashboard.store.db import engine_for
+
+    engine_for(url).dispose()
+
+
+def _drop_databases(urls: list[str]) -> None:
+    if not urls:
+        return
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    admin = _pg_admin()
+    try:
+        with admin.connect() as conn:
+            while urls:
+                url = urls.pop()
+                _release(url)
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def new_database_url(folder: Path, filename: str = "dashboard.db", *, for_session: bool = False) -> str:
+    """An empty database for a test: ``folder/filename`` in SQLite, or a fresh PostgreSQL database
+    on the PostgreSQL pass (see the module's docstring; ``for_session``: kept to the end)."""
+    if ON_POSTGRES:
+        return _pg_database(for_session=for_session)
+    return f"sqlite:///{folder / filename}"
+
+
+def copy_database(source_url: str, folder: Path, filename: str = "dashboard.db") -> str:
+    """A private copy of a (template) database: SQLite's backup API (WAL-safe), or PostgreSQL's
+    CREATE DATABASE ... TEMPLATE."""
+    if source_url.startswith("sqlite:///"):
+        import sqlite3
+
+        path = folder / filename
+        with sqlite3.connect(source_url.removeprefix("sqlite:///")) as src, sqlite3.connect(path) as dst:
+            src.backup(dst)
+        return f"sqlite:///{path}"
+    return _pg_database(template=source_url)
+
+
+def sync_id_sequences(url: str) -> None:
+    """After a test inserted rows with explicit ids: move PostgreSQL's id sequences past them (as
+    ``load_demo`` does), so rows the app adds next get free ids. SQLite needs nothing."""
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import text
+
+    from dashboard.store.db import engine_for
+
+    with engine_for(url).begin() as conn:
+        sequences = conn.execute(text(
+            "SELECT table_name, pg_get_serial_sequence(quote_ident(table_name), 'id') FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND column_name = 'id'")).all()
+        for table, sequence in sequences:
+            if sequence:
+                conn.execute(text(f'SELECT setval(:s, COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM "{table}"'),
+                             {"s": sequence})
+
+
 def make_settings(tmp: Path, database_url: str | None = None, **overrides) -> Settings:
     values = dict(
         data_dir=tmp,
-        database_url=database_url or f"sqlite:///{tmp / 'dashboard.db'}",
+        database_url=database_url or new_database_url(tmp),
         secret_key="test-secret-key",
         upload_dir=tmp / "uploads",
     )
@@ -92,7 +259,9 @@ def real_district(settings: Settings, admin_password: str = "boss-pass-123") -> 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'test.db'}"
+    """The test's own empty database: SQLite, or PostgreSQL on the PostgreSQL pass (the name stays
+    for the many tests that use it)."""
+    return new_database_url(tmp_path, "test.db")
 
 
 @pytest.fixture(scope="session")
@@ -130,7 +299,8 @@ def pg_url(pg_admin_url: str):
 
 @pytest.fixture(scope="session")
 def demo_settings(tmp_path_factory) -> Settings:
-    """A SQLite database holding the demo district and one user per role (TEST_PASSWORDS)."""
+    """A database (SQLite, or PostgreSQL on that pass) holding the demo district and one user per
+    role (TEST_PASSWORDS)."""
     from dashboard.demo.generate import generate_district
     from dashboard.store.db import session_scope, upgrade
     from dashboard.store.demo_load import load_demo

@@ -11,6 +11,8 @@ from dashboard.store.users import upsert_user
 from tests.browser.helpers import WAIT, no_console_errors
 from tests.conftest import make_settings, real_district, start
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture
 def real_app(tmp_path):

@@ -7,18 +7,18 @@ into that one, and these tests count rows. Test modules wrap ``copy_demo`` in th
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 from dashboard.store.db import engine_for, session_scope, upgrade
-from tests.conftest import TEST_PASSWORDS
+from tests.conftest import TEST_PASSWORDS, copy_database, new_database_url
 
-_TEMPLATE: list[Path] = []
+_TEMPLATE: list[str] = []
 
 
-def demo_template(tmp_path_factory) -> Path:
-    """The demo district with one user per role (TEST_PASSWORDS), built on first use."""
+def demo_template(tmp_path_factory) -> str:
+    """The URL of the demo district with one user per role (TEST_PASSWORDS), built on first use
+    (a SQLite file, or a PostgreSQL database kept for the session on the PostgreSQL pass)."""
     if _TEMPLATE:
         return _TEMPLATE[0]
     from dashboard.demo.generate import generate_district
@@ -26,8 +26,7 @@ def demo_template(tmp_path_factory) -> Path:
     from dashboard.store.overview import township_id_by_name
     from dashboard.store.users import upsert_user
 
-    path = tmp_path_factory.mktemp("inspection-template") / "demo.db"
-    url = f"sqlite:///{path}"
+    url = new_database_url(tmp_path_factory.mktemp("inspection-template"), "demo.db", for_session=True)
     upgrade(url)
     with session_scope(url) as session:
         load_demo(session, generate_district())
@@ -36,15 +35,12 @@ def demo_template(tmp_path_factory) -> Path:
             upsert_user(session, role, password, role, display_name=f"test {role}",
                         township_id=houzhai if role == "inspector" else None)
     engine_for(url).dispose()
-    _TEMPLATE.append(path)
-    return path
+    _TEMPLATE.append(url)
+    return url
 
 
 def copy_demo(tmp_path_factory, tmp_path: Path) -> Iterator[str]:
-    """A fresh copy of the demo database for one test (SQLite's backup API: WAL-safe)."""
-    path = tmp_path / "dashboard.db"
-    with sqlite3.connect(demo_template(tmp_path_factory)) as src, sqlite3.connect(path) as dst:
-        src.backup(dst)
-    url = f"sqlite:///{path}"
+    """A fresh copy of the demo database for one test."""
+    url = copy_database(demo_template(tmp_path_factory), tmp_path)
     yield url
     engine_for(url).dispose()

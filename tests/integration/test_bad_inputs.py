@@ -17,7 +17,6 @@ import hashlib
 import io
 import json
 import math
-import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +26,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
+from sqlalchemy import inspect
+from sqlalchemy import text as sql
 
 from dashboard.cli import main
 from dashboard.domain.limits import records_until
@@ -34,7 +35,7 @@ from dashboard.ingest.ledger_excel import COLUMNS as LEDGER_COLUMNS
 from dashboard.ingest.sites_excel import HEADERS
 from dashboard.store.db import engine_for
 from tests import raw_xlsx
-from tests.conftest import shared_data
+from tests.conftest import copy_database, shared_data
 from tests.integration.inspection_db import demo_template
 from tests.integration.test_fetch import server  # noqa: F401 - the local HTTP server fixture
 from tests.integration.test_ingest_cnemc import BAD_FILES, HEADER
@@ -44,52 +45,50 @@ from tests.integration.test_inspections_excel import row as inspection_row
 
 # --------------------------------------------------------------------------- database
 @pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
+def template(tmp_path_factory) -> str:
     """The demo district with its readings cut to a few hundred, so hashing it is quick."""
-    path = tmp_path_factory.mktemp("bad-inputs") / "template.db"
-    with sqlite3.connect(demo_template(tmp_path_factory)) as src, sqlite3.connect(path) as dst:
-        src.backup(dst)
-    with sqlite3.connect(path) as db:
-        db.execute("DELETE FROM readings WHERE rowid NOT IN (SELECT rowid FROM readings ORDER BY rowid LIMIT 500)")
-    with sqlite3.connect(path) as db:
-        db.execute("VACUUM")
-    return path
+    url = copy_database(demo_template(tmp_path_factory), tmp_path_factory.mktemp("bad-inputs"), "template.db")
+    with engine_for(url).begin() as conn:
+        conn.execute(sql("DELETE FROM readings WHERE time > "
+                          "(SELECT time FROM readings ORDER BY time LIMIT 1 OFFSET 499)"))
+    if url.startswith("sqlite"):
+        with engine_for(url).connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sql("VACUUM"))
+    engine_for(url).dispose()
+    return url
 
 
 @pytest.fixture
-def db(template, tmp_path, monkeypatch) -> Path:
-    """A private copy of the template; the commands of this test use it."""
-    path = tmp_path / "dashboard.db"
-    with sqlite3.connect(template) as src, sqlite3.connect(path) as dst:
-        src.backup(dst)
-    url = f"sqlite:///{path}"
+def db(template, tmp_path, monkeypatch) -> str:
+    """The URL of a private copy of the template; the commands of this test use it."""
+    url = copy_database(template, tmp_path)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SECRET_KEY", "test")
     monkeypatch.delenv("DASHBOARD_LANGUAGE", raising=False)
-    yield path
+    yield url
     engine_for(url).dispose()
 
 
-def database_hash(path: Path) -> str:
+def database_hash(url: str) -> str:
     """A hash of every table's rows, each table read in primary-key order."""
     digest = hashlib.sha256()
-    with sqlite3.connect(path) as db:
-        tables = [name for (name,) in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-        for table in tables:
-            columns = db.execute(f'PRAGMA table_info("{table}")').fetchall()
-            key = [c[1] for c in sorted(columns, key=lambda c: c[5]) if c[5]] or ["rowid"]
+    engine = engine_for(url)
+    schema = inspect(engine)
+    with engine.connect() as conn:
+        for table in sorted(schema.get_table_names()):
+            key = schema.get_pk_constraint(table)["constrained_columns"] or [
+                c["name"] for c in schema.get_columns(table)]
             digest.update(f"\0{table}\0".encode())
-            for row in db.execute(f'SELECT * FROM "{table}" ORDER BY {", ".join(key)}'):
-                digest.update(repr(row).encode())
+            for row in conn.execute(sql(f'SELECT * FROM "{table}" ORDER BY {", ".join(key)}')):
+                digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
 
 
 def test_the_hash_sees_a_change(db):
     before = database_hash(db)
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE readings SET value = value + 1 WHERE rowid = (SELECT min(rowid) FROM readings)")
+    with engine_for(db).begin() as conn:
+        conn.execute(sql("UPDATE readings SET value = value + 1 WHERE time = (SELECT min(time) FROM readings)"))
     assert database_hash(db) != before
 
 
@@ -107,10 +106,10 @@ class Case:
     refused: bool = True
 
 
-def run_case(case: Case, folder: Path, db: Path) -> str:
+def run_case(case: Case, folder: Path, db: str) -> str:
     path = folder / case.name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(case.content if isinstance(case.content, bytes) else case.content(f"sqlite:///{db}"))
+    path.write_bytes(case.content if isinstance(case.content, bytes) else case.content(db))
     before = database_hash(db)
     result = CliRunner().invoke(main, [a.format(file=path) for a in case.command])
     output = result.output
@@ -233,9 +232,9 @@ def test_station_list_cells_out_of_range_are_left_blank(db, tmp_path):
     assert f"{path}, row 2, column 经度: coordinate inf is outside China (73–136): left blank" in output
     assert f"{path}, row 3, column 城市: '郑\\x1b[2J州' holds control characters: left blank" in output
     assert f"{path}, row 3, column 经度: coordinate 34.7 is outside China" in output
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT code, name, city, longitude, latitude FROM stations "
-                            "WHERE code IN ('9316A', '9317A') ORDER BY code").fetchall()
+    with engine_for(db).connect() as conn:
+        rows = [tuple(r) for r in conn.execute(sql("SELECT code, name, city, longitude, latitude FROM stations "
+                                                    "WHERE code IN ('9316A', '9317A') ORDER BY code"))]
     assert rows == [("9316A", "9316A", "郑州", None, 34.7), ("9317A", "郑纺机", "", None, None)]
 
 

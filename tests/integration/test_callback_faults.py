@@ -28,12 +28,16 @@ CRAFTED = [None, "", "x" * 5000, -1, 10**20, 3.5, True, [], ["a", None], {}, {"i
 def table_hash(url: str) -> str:
     """One hash of every row of every table, in primary-key order: equal means untouched."""
     engine = engine_for(url)
+    schema = sa_inspect(engine)
     digest = hashlib.sha256()
     with engine.connect() as conn:
-        for table in sorted(sa_inspect(engine).get_table_names()):
+        for table in sorted(schema.get_table_names()):
             if table in ("alembic_version", "audit_log"):
                 continue  # refusals may be audited; the data itself must not move
-            rows = conn.execute(text(f'SELECT * FROM "{table}" ORDER BY 1')).all()
+            # The whole key: PostgreSQL, unlike SQLite, returns ties in no fixed order.
+            key = ", ".join(f'"{c}"' for c in schema.get_pk_constraint(table)["constrained_columns"]
+                            or [c["name"] for c in schema.get_columns(table)])
+            rows = conn.execute(text(f'SELECT * FROM "{table}" ORDER BY {key}')).all()
             digest.update(table.encode())
             digest.update(json.dumps([list(r) for r in rows], default=str, ensure_ascii=False).encode())
     return digest.hexdigest()

@@ -1,4 +1,4 @@
-"""The command line, run as a user would (click's runner, real SQLite databases)."""
+"""The command line, run as a user would (click's runner, real databases)."""
 
 import re
 import subprocess
@@ -10,11 +10,12 @@ from click.testing import CliRunner
 from dashboard.cli import main
 from dashboard.store.db import current_revisions, head_revisions, session_scope
 from dashboard.store.users import authenticate
+from tests.conftest import new_database_url
 
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = new_database_url(tmp_path, "cli.db")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path))
     monkeypatch.chdir(tmp_path)

@@ -14,6 +14,7 @@ from dashboard.domain.coords import wgs84_to_bd09
 from dashboard.ingest.sites_excel import HEADERS
 from dashboard.store.db import session_scope, upgrade
 from dashboard.store.models import AuditEntry, Site, Township
+from tests.conftest import new_database_url
 
 
 def _database(url: str) -> None:
@@ -25,7 +26,7 @@ def _database(url: str) -> None:
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = new_database_url(tmp_path, "cli.db")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DASHBOARD_LANGUAGE", raising=False)
@@ -115,7 +116,7 @@ def test_export_then_import_round_trips(env, tmp_path, monkeypatch):
     # Into the same database: nothing changes.
     assert "0 updated, 2 unchanged" in runner.invoke(main, ["import", "sites", str(exported)]).output
     # Into a fresh database: the same sites, and exporting again gives the same cells.
-    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    fresh = new_database_url(tmp_path, "fresh.db")
     _database(fresh)
     monkeypatch.setenv("DATABASE_URL", fresh)
     assert "2 site(s) added" in runner.invoke(main, ["import", "sites", str(exported)]).output

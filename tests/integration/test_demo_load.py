@@ -11,6 +11,7 @@ from dashboard.demo.generate import generate_district
 from dashboard.store import models as M
 from dashboard.store.db import session_scope, upgrade
 from dashboard.store.demo_load import load_demo
+from tests.conftest import new_database_url
 
 MODELS = {
     "townships": M.Township, "units": M.Unit, "checklist_versions": M.ChecklistVersion,
@@ -35,7 +36,7 @@ def district():
 
 
 def test_load_and_reload(tmp_path, district) -> None:
-    url = f"sqlite:///{tmp_path / 't.db'}"
+    url = new_database_url(tmp_path, "t.db")
     upgrade(url)
     with session_scope(url) as s:
         counts = load_demo(s, district)
@@ -94,7 +95,7 @@ def test_recomputing_escalations_and_plates_right_after_the_demo_changes_nothing
     from dashboard.services.sites import refresh_plate
 
     tz = ZoneInfo("Asia/Shanghai")
-    url = f"sqlite:///{tmp_path / 't.db'}"
+    url = new_database_url(tmp_path, "t.db")
     upgrade(url)
     with session_scope(url) as s:
         load_demo(s, district)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from dashboard.cli import main
 from dashboard.store.db import session_scope
 from dashboard.store.models import Reading, Station
-from tests.conftest import shared_data
+from tests.conftest import new_database_url, shared_data
 
 CNEMC = ("cnemc", "zhengzhou_wide_2019")
 OPENAQ = ("openaq_v3",)
@@ -85,7 +85,7 @@ def server():
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'dashboard.db'}"
+    url = new_database_url(tmp_path)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SECRET_KEY", "test")
@@ -146,12 +146,13 @@ def test_fetch_imports_resumes_and_reuses_downloads(server, env, monkeypatch):
     assert "1 day(s): 1 imported" in partial.output
 
     # a fresh database with the same data folder imports from the cache, without the network
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp / 'other.db'}")
+    other = new_database_url(tmp, "other.db")
+    monkeypatch.setenv("DATABASE_URL", other)
     server.requests.clear()
     cached = fetch_cnemc(server)
     assert cached.exit_code == 0, cached.output
     assert "(cached)" in cached.output and server.requests == []
-    assert readings(f"sqlite:///{tmp / 'other.db'}") == stored
+    assert readings(other) == stored
 
 
 def test_server_errors_are_retried(server, env):

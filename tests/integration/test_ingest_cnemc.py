@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from dashboard.cli import main
 from dashboard.store.db import session_scope
 from dashboard.store.models import Reading, Station, StationVersion
-from tests.conftest import SHARED_DATA, shared_data
+from tests.conftest import SHARED_DATA, new_database_url, shared_data
 
 DATA = SHARED_DATA / "cnemc"
 WIDE_2019 = DATA / "zhengzhou_wide_2019"
@@ -25,8 +25,9 @@ def needs(path: Path) -> None:
     shared_data(*path.relative_to(SHARED_DATA).parts)
 
 
-def use_db(monkeypatch, folder: Path) -> str:
-    url = f"sqlite:///{folder / 'dashboard.db'}"
+def use_db(monkeypatch, folder: Path, url: str | None = None) -> str:
+    """Point the command line at ``url``, or at a new database for ``folder``."""
+    url = url or new_database_url(folder)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(folder / "data"))
     monkeypatch.setenv("SECRET_KEY", "test")
@@ -76,7 +77,7 @@ def test_import_stores_every_hourly_value_and_reimport_adds_nothing(zhengzhou, m
     assert f"61 file(s): 61 imported, 0 refused, {len(expected)} values added" in output
     assert count_readings(url) == len(expected)
 
-    use_db(monkeypatch, folder)
+    use_db(monkeypatch, folder, url)
     again = cli("import", "cnemc", WIDE_2019)
     assert again.exit_code == 0, again.output
     assert "61 imported, 0 refused, 0 values added" in again.output
@@ -95,8 +96,8 @@ def test_import_stores_every_hourly_value_and_reimport_adds_nothing(zhengzhou, m
 
 
 def test_exported_hourly_aqi_equals_published(zhengzhou, monkeypatch):
-    _url, folder, _ = zhengzhou
-    use_db(monkeypatch, folder)
+    url, folder, _ = zhengzhou
+    use_db(monkeypatch, folder, url)
     out = folder / "hourly.csv"
     result = cli("export", "aqi", "--hourly", "--out", out)
     assert result.exit_code == 0, result.output
@@ -122,8 +123,8 @@ def test_exported_hourly_aqi_equals_published(zhengzhou, monkeypatch):
 
 
 def test_export_daily_to_excel(zhengzhou, monkeypatch, tmp_path):
-    _url, folder, _ = zhengzhou
-    use_db(monkeypatch, folder)
+    url, folder, _ = zhengzhou
+    use_db(monkeypatch, folder, url)
     out = tmp_path / "daily.xlsx"
     result = cli("export", "aqi", "--daily", "--stations", "1316A,1323A", "--from", "2019-12-04",
                  "--to", "2019-12-05", "--out", out)

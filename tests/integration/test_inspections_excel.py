@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -72,7 +73,8 @@ def counts(url: str) -> tuple[int, int]:
 
 def run_import(url: str, content: bytes, name: str = "paper.xlsx"):
     """(what was read, the counts) — counts None when the file was refused."""
-    settings = make_settings(Path(url.removeprefix("sqlite:///")).parent, database_url=url)
+    folder = Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite") else Path(tempfile.gettempdir())
+    settings = make_settings(folder, database_url=url)
     try:
         return service.import_inspections(settings, Actor.system(), content, name, "zh")
     except service.InspectionsRefused as refused:

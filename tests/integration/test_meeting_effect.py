@@ -19,6 +19,7 @@ from dashboard.analytics import meeting_effect as effect
 from dashboard.store.clock import FROZEN_TODAY
 from dashboard.store.db import read_scope, session_scope, upgrade
 from dashboard.store.models import ActionItem, AppSetting, Meeting, Reading, Station, Unit
+from tests.conftest import copy_database, new_database_url
 from tests.dash_http import call, log_in, text_of
 from tests.integration.test_page_states import page
 
@@ -45,7 +46,7 @@ def _at(day: str, hour: int = 9) -> dt.datetime:
 
 @pytest.fixture(scope="module")
 def district(tmp_path_factory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('effect') / 'effect.db'}"
+    url = new_database_url(tmp_path_factory.mktemp("effect"), "effect.db")
     upgrade(url)
     with session_scope(url) as s:
         s.add(AppSetting(key=FROZEN_TODAY, value=TODAY.isoformat()))
@@ -163,11 +164,7 @@ def test_a_meeting_today_or_ahead_has_no_after_days(district):
 
 
 def test_without_a_background_station(district, tmp_path):
-    import sqlite3
-
-    url = f"sqlite:///{tmp_path / 'copy.db'}"
-    with sqlite3.connect(district.removeprefix("sqlite:///")) as src, sqlite3.connect(tmp_path / "copy.db") as dst:
-        src.backup(dst)
+    url = copy_database(district, tmp_path, "copy.db")
     with session_scope(url) as s:
         s.get(Station, 3).is_background = False
     e = _effect(url, 3)

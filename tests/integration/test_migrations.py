@@ -32,6 +32,7 @@ def _check_schema(url: str) -> None:
     upgrade(url)  # a second upgrade is a no-op
 
 
+@pytest.mark.sqlite_only(reason="the SQLite case of the two (test_migrations_on_postgresql is the other)")
 def test_migrations_on_sqlite(sqlite_url):
     _check_schema(sqlite_url)
 
@@ -49,6 +50,7 @@ def test_naive_datetimes_are_refused(sqlite_url):
             session.flush()
 
 
+@pytest.mark.sqlite_only(reason="SQLite's connection settings (PRAGMAs)")
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url):
     upgrade(sqlite_url)
     with engine_for(sqlite_url).connect() as conn:

@@ -20,7 +20,7 @@ from dashboard.services.sites import save_site
 from dashboard.store.db import session_scope
 from dashboard.store.models import Township
 from dashboard.store.users import upsert_user
-from tests.conftest import make_settings, shared_data
+from tests.conftest import copy_database, make_settings, new_database_url, shared_data
 from tests.dash_http import callback_body, csrf_header, log_in, page_layout, text_of, texts
 
 FAILED = "服务器出错"
@@ -77,21 +77,17 @@ def built(tmp_path_factory):
         folder = tmp_path_factory.mktemp(name)
         settings = make_settings(folder)
         upgrade(settings.database_url)
-        out[name] = (folder / "dashboard.db", build(settings))
+        out[name] = (settings.database_url, build(settings))
     return out
 
 
 @pytest.fixture(params=[(state, role) for state in STATES for role in ROLES], ids=lambda p: f"{p[0]}-{p[1]}")
 def state(request, built, tmp_path):
-    import sqlite3
-
     from dashboard.app import create_app
 
     name, role = request.param
     template, site_id = built[name]
-    settings = make_settings(tmp_path)
-    with sqlite3.connect(template) as src, sqlite3.connect(settings.data_dir / "dashboard.db") as dst:
-        src.backup(dst)
+    settings = make_settings(tmp_path, database_url=copy_database(template, tmp_path))
     with session_scope(settings.database_url) as session:
         township = session.get(Township, 1)
         upsert_user(session, "someone", "some-pass-1", role,
@@ -164,7 +160,7 @@ def test_a_page_view_cannot_write(tmp_path):
     from dashboard.store.db import ReadOnlySession, upgrade
     from dashboard.store.models import Site
 
-    url = f"sqlite:///{tmp_path / 'ro.db'}"
+    url = new_database_url(tmp_path, "ro.db")
     upgrade(url)
     with session_scope(url) as session:
         session.add(Township(id=1, code="houzhai", name="侯寨乡", kind="township", position=1))
@@ -178,16 +174,12 @@ def test_a_page_view_cannot_write(tmp_path):
 
 
 def test_the_home_page_tells_a_new_district_what_to_do_next(built, tmp_path):
-    import sqlite3
-
     from dashboard.app import create_app
 
     said = {}
     for name in ("nothing", "readings"):
-        settings = make_settings(tmp_path / name)
-        settings.data_dir.mkdir()
-        with sqlite3.connect(built[name][0]) as src, sqlite3.connect(settings.data_dir / "dashboard.db") as dst:
-            src.backup(dst)
+        (tmp_path / name).mkdir()
+        settings = make_settings(tmp_path / name, database_url=copy_database(built[name][0], tmp_path / name))
         with session_scope(settings.database_url) as session:
             upsert_user(session, "boss", "boss-pass-1", "admin")
         client = create_app(settings).server.test_client()
@@ -203,17 +195,13 @@ def test_the_home_page_tells_a_new_district_what_to_do_next(built, tmp_path):
 def test_the_dust_views_before_any_reading(built, tmp_path):
     """The site's 扬尘监测 section and /dust with a monitor that has sent nothing yet, and /dust
     on a new database: they say so instead of drawing empty charts."""
-    import sqlite3
-
     from dashboard.app import create_app
     from tests.dash_http import call
 
     said = {}
     for name in ("nothing", "monitor"):
-        settings = make_settings(tmp_path / name)
-        settings.data_dir.mkdir()
-        with sqlite3.connect(built[name][0]) as src, sqlite3.connect(settings.data_dir / "dashboard.db") as dst:
-            src.backup(dst)
+        (tmp_path / name).mkdir()
+        settings = make_settings(tmp_path / name, database_url=copy_database(built[name][0], tmp_path / name))
         with session_scope(settings.database_url) as session:
             upsert_user(session, "someone", "some-pass-1", "viewer")
         app = create_app(settings)

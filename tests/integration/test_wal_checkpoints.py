@@ -3,11 +3,13 @@ checkpoint, a thread does, and the WAL is rewound however steadily the writer wr
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from dashboard.store.db import checkpoint_apart, engine_for
 
 
+@pytest.mark.sqlite_only(reason="SQLite's write-ahead log")
 def test_under_steady_writes_the_wal_stays_bounded_and_commits_do_not_checkpoint(tmp_path):
     path = tmp_path / "wal.db"
     url = f"sqlite:///{path}"

@@ -245,6 +245,13 @@ class _Standards:
         self.codes = codes
         self.has = [codes == code for code in (1, 2)]
         self.any = [bool(h.any()) for h in self.has]
+        # Rows in time order (readings are) change standard once: then the two halves are
+        # slices, computed without copying rows out and back.
+        self.split: int | None = None
+        if all(self.any):
+            k = int(np.argmax(self.has[1]))
+            if self.has[0][:k].all() and self.has[1][k:].all():
+                self.split = k
 
 
 def _iaqi_np(ind: str, conc, codes: np.ndarray | _Standards) -> tuple[np.ndarray, np.ndarray]:
@@ -257,6 +264,11 @@ def _iaqi_np(ind: str, conc, codes: np.ndarray | _Standards) -> tuple[np.ndarray
     has, any12 = std.has, std.any
     if not any(any12):
         return np.zeros(len(c), dtype=np.int64), np.zeros(len(c), dtype=bool)
+    if any12[0] and any12[1] and not _same_rule(ind) and std.split is not None:
+        k = std.split
+        v1, o1 = _iaqi_fast(ind, c[:k], ok[:k], STANDARD_2012)
+        v2, o2 = _iaqi_fast(ind, c[k:], ok[k:], STANDARD_2026)
+        return np.concatenate([v1, v2]), np.concatenate([o1, o2])
     if any12[0] and any12[1] and not _same_rule(ind):
         # Each row under its own standard only: half the work of both on every row.
         val = np.zeros(len(c), dtype=np.int64)

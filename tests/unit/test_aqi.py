@@ -121,6 +121,21 @@ def test_hourly_standard_chosen_by_time_across_switch():
     assert list(out["primary_pollutants"]) == ["PM10", "PM10", "PM2.5,PM10", "PM2.5,PM10"]
 
 
+def test_hourly_rows_out_of_time_order_get_the_same_answers_as_in_order():
+    """Rows in time order are computed as two slices, rows in any other order row by row: the
+    answers must not depend on it (values on and off the lookup grid, both standards)."""
+    times = pd.date_range("2026-02-27 00:00", periods=96, freq="h", tz=TZ)
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"time": times, "PM2.5": rng.integers(0, 400, 96).astype(float),
+                          "PM10": rng.integers(0, 600, 96) + rng.choice([0.0, 0.5], 96),
+                          "O3": rng.integers(0, 900, 96).astype(float), "NO2": rng.integers(0, 500, 96).astype(float),
+                          "SO2": rng.integers(0, 700, 96).astype(float), "CO": rng.integers(0, 400, 96) / 10})
+    ordered = hourly_aqi(frame)
+    assert set(ordered["standard"]) == {STANDARD_2012, STANDARD_2026}
+    shuffled = frame.sample(frac=1.0, random_state=3)
+    pd.testing.assert_frame_equal(hourly_aqi(shuffled).sort_index(), ordered)
+
+
 def test_hourly_needs_time_or_standard():
     with pytest.raises(ValueError, match="time"):
         hourly_aqi(pd.DataFrame({"PM2.5": [10]}))

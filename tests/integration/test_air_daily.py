@@ -21,10 +21,10 @@ from dashboard.services.imports import import_readings
 from dashboard.store import air_daily as daily_store
 from dashboard.store.db import read_scope, session_scope, upgrade
 from dashboard.store.models import AirDaily, Reading, Station
-from tests.conftest import make_settings, real_district
+from tests.conftest import POSTGRES_CASE, SQLITE_CASE, make_settings, real_district
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=[SQLITE_CASE, POSTGRES_CASE])
 def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'air.db'}"

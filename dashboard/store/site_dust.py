@@ -69,25 +69,27 @@ def sites_without_monitor(session: Session, limit: int) -> list[tuple[int, str]]
 READING_COLUMNS = ("monitor_id", "data_time", "cn", "pollutant", "field", "value", "flag")
 
 
-# Only rows of a known monitor are stored (the table has no foreign key: see DustReading).
-_KNOWN_MONITOR = f"EXISTS (SELECT 1 FROM {DustMonitor.__tablename__} AS m WHERE m.id = {{}})"
-
-
 def _insert_sql(dialect) -> str:
-    """INSERT … SELECT … ON CONFLICT DO NOTHING of one row, in the driver's own parameter style,
-    its monitor id given twice (the row's and the check's)."""
+    """INSERT … ON CONFLICT DO NOTHING in the driver's own parameter style."""
     marks = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
     if dialect.name != "sqlite" or marks is None:  # pragma: no cover - PostgreSQL copies
         raise NotImplementedError(f"idempotent insert not implemented for {dialect.name}/{dialect.paramstyle}")
     return (f"INSERT INTO {DustReading.__tablename__} ({', '.join(READING_COLUMNS)}) "
-            f"SELECT {', '.join([marks] * len(READING_COLUMNS))} WHERE {_KNOWN_MONITOR.format(marks)} "
-            "ON CONFLICT DO NOTHING")
+            f"VALUES ({', '.join([marks] * len(READING_COLUMNS))}) ON CONFLICT DO NOTHING")
+
+
+def _known_monitors(session: Session, ids: set[int]) -> set[int]:
+    """Those of ``ids`` that are monitors (one query a batch: the table has no foreign key, see
+    DustReading)."""
+    wanted = sorted(ids)
+    return {found for i in range(0, len(wanted), 900)
+            for found in session.scalars(select(DustMonitor.id).where(DustMonitor.id.in_(wanted[i:i + 900])))}
 
 
 def insert_readings(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
     """Insert reading rows, tuples in ``READING_COLUMNS`` order (monitor_id, data_time as an
-    aware datetime, cn, pollutant, field, value, flag); rows already stored are skipped.
-    Returns how many were new.
+    aware datetime, cn, pollutant, field, value, flag); rows already stored, and rows of an id
+    that is no monitor, are skipped. Returns how many were new.
 
     This is the receiver's hot path (tens of thousands of rows a second), so it hands the
     driver plain tuples (SQLite: its own executemany; PostgreSQL: binary COPY, below): the time
@@ -102,19 +104,23 @@ def insert_readings(session: Session, rows: Sequence[tuple[Any, ...]]) -> int:
     # rows must look exactly as SQLAlchemy's own inserts and comparisons write them.
     time_type = DustReading.__table__.c.data_time.type
     to_db = time_type.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+    known = _known_monitors(session, {row[0] for row in rows})
     converted: dict[Any, Any] = {}
     params = []
     for row in rows:
+        if row[0] not in known:
+            continue
         when = row[1]
         stored = converted.get(when)
         if stored is None:
             stored = converted[when] = to_db(when)
         params.append((row[0], stored, *row[2:]))
+    if not params:
+        return 0
     if dialect.name == "postgresql":
         return _copy_insert(connection, params)
     added = 0
     sql = _insert_sql(dialect)
-    params = [(*row, row[0]) for row in params]
     for start in range(0, len(params), CHUNK):
         result = connection.exec_driver_sql(sql, params[start:start + CHUNK])
         added += max(result.rowcount or 0, 0)
@@ -132,8 +138,7 @@ _PG_INCOMING_TYPES = ("int4", "timestamptz", "int2", "varchar", "varchar", "floa
 _PG_CREATE_INCOMING = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PG_INCOMING} "
                        f"(LIKE {DustReading.__tablename__}) ON COMMIT DELETE ROWS")
 _PG_MOVE_INCOMING = (f"INSERT INTO {DustReading.__tablename__} ({', '.join(READING_COLUMNS)}) "
-                     f"SELECT {', '.join(READING_COLUMNS)} FROM {_PG_INCOMING} AS i "
-                     f"WHERE {_KNOWN_MONITOR.format('i.monitor_id')} ON CONFLICT DO NOTHING")
+                     f"SELECT {', '.join(READING_COLUMNS)} FROM {_PG_INCOMING} ON CONFLICT DO NOTHING")
 
 
 def _copy_insert(connection, params: list[tuple[Any, ...]]) -> int:

@@ -80,7 +80,12 @@ def inspections_frame(session: Session, start: dt.date | None, end: dt.date | No
             func.sum(case((InspectionResult.result == "pass", 1), else_=0)).label("n_pass"),
             func.sum(case((InspectionResult.result == "fail", 1), else_=0)).label("n_fail"),
             func.sum(case((InspectionResult.result == "na", 1), else_=0)).label("n_na"),
-        ).group_by(InspectionResult.inspection_id).subquery()
+        )
+        # Only the period's inspections: counting every result ever costs the whole history.
+        .join(Inspection, Inspection.id == InspectionResult.inspection_id)
+        .where(Inspection.status == "submitted", *_bounds(start, end, tz),
+               *([Inspection.site_id == site_id] if site_id is not None else []))
+        .group_by(InspectionResult.inspection_id).subquery()
     )
     query = (
         select(Inspection.id, Inspection.site_id, Site.township_id, Inspection.inspected_at, Inspection.kind,
@@ -113,6 +118,12 @@ def last_inspection_dates(session: Session, tz: ZoneInfo) -> pd.Series:
         return pd.Series(dtype="object")
     frame = pd.DataFrame(rows, columns=["site_id", "at"])
     return pd.Series(_local_dates(frame["at"], tz).to_numpy(), index=frame["site_id"])
+
+
+def newest_inspection_date(session: Session, tz: ZoneInfo) -> dt.date | None:
+    """The Beijing day of the newest submitted inspection (None without one): one index seek."""
+    at = session.scalar(select(func.max(Inspection.inspected_at)).where(Inspection.status == "submitted"))
+    return None if at is None else _local_dates(pd.Series([at]), tz).iloc[0]
 
 
 def item_labels(session: Session) -> pd.DataFrame:

@@ -1,0 +1,172 @@
+"""Compliance per township and day (``compliance_daily``): kept by the writes in their own
+transaction, equal to the recomputation from the inspections (``db check``), and the compliance
+page's figures read from it equal those of the definition (passed ÷ applicable checks of the raw
+records) on the demo, on sparse data and on an empty database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, update
+
+from dashboard.analytics import compliance, compliance_daily
+from dashboard.cli import main
+from dashboard.domain import compliance as measures
+from dashboard.store import compliance as raw
+from dashboard.store.db import read_scope, session_scope, upgrade
+from dashboard.store.models import ComplianceDaily, Inspection, Site
+from tests.conftest import make_settings, new_database_url, real_district
+from tests.integration.inspection_db import copy_demo
+from tests.integration.test_inspections import at, data, quiet_site, save
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def demo_url(tmp_path_factory, tmp_path):
+    yield from copy_demo(tmp_path_factory, tmp_path)
+
+
+def _check(url: str) -> list:
+    with read_scope(url) as session:
+        return compliance_daily.check(session)
+
+
+def _same_frames(fast: pd.DataFrame, slow: pd.DataFrame, columns: list[str]) -> None:
+    fast, slow = fast.reset_index(drop=True), slow.reset_index(drop=True)
+    assert len(fast) == len(slow)
+    for c in columns:
+        a, b = fast[c].to_numpy(), slow[c].to_numpy()
+        if c.startswith(("rate", "rank", "fail_share")):
+            assert np.allclose(a.astype(float), b.astype(float), equal_nan=True), c
+        else:
+            assert list(a) == list(b), c
+
+
+def _page_equals_definition(url: str, start=None, end=None) -> compliance.ComplianceData:
+    """Every figure of the compliance page from the counts equals the one from the raw records."""
+    with read_scope(url) as session:
+        data = compliance.load(session, TZ, start, end)  # raw=True: both
+        ranking, meeting = compliance.township_ranking(session, TZ, data)
+        then = (meeting["date"] - dt.timedelta(days=1)) if meeting is not None else data.end - dt.timedelta(days=7)
+        first = min(then, data.end) - dt.timedelta(days=measures.RANKING_WINDOW_DAYS - 1)
+        window = raw.results_frame(session, first, data.end, TZ)
+    results, inspections = data.results, data.inspections
+    totals = data.totals()
+    assert totals["inspections"] == len(inspections)
+    assert totals["working_during_stop"] == int(inspections["working_during_stop"].sum())
+    assert totals["failed"] == int((results["result"] == "fail").sum())
+    assert totals["applicable"] == int(results["result"].isin(["pass", "fail"]).sum())
+    assert (np.isnan(data.rate) and np.isnan(measures.compliance_rate(results))) \
+        or data.rate == pytest.approx(measures.compliance_rate(results))
+    if not results.empty:
+        slow = measures.weekly_rates(results).assign(township_id=0)
+        fast = compliance.weekly_trend(data)
+        _same_frames(fast, slow, ["week", "passed", "failed", "applicable", "rate"])
+        slow_items = measures.most_failed_items(results)
+        _same_frames(compliance.most_failed_items(data), slow_items,
+                     ["item_key", "passed", "failed", "applicable", "fail_share"])
+        towns = data.townships["id"].tolist()[:3]
+        chosen = results[results["township_id"].isin(towns)]
+        slow_towns = measures.weekly_rates(chosen, "township_id") if not chosen.empty else None
+        fast_towns = compliance.weekly_trend(data, towns)
+        fast_towns = fast_towns[fast_towns["township_id"] != 0]
+        if slow_towns is not None:
+            _same_frames(fast_towns.sort_values(["township_id", "week"]),
+                         slow_towns.sort_values(["township_id", "week"]),
+                         ["week", "township_id", "passed", "applicable", "rate"])
+    slow_rank = measures.ranking_change(window, then, data.end, measures.RANKING_WINDOW_DAYS,
+                                        data.townships["id"].tolist())
+    _same_frames(ranking, slow_rank, ["township_id", "rank_now", "rate_now", "rank_then", "rate_then",
+                                      "applicable_now", "applicable_then"])
+    return data
+
+
+def test_demo_counts_equal_the_inspections_and_the_page_equals_the_definition(demo_url):
+    assert _check(demo_url) == []
+    data = _page_equals_definition(demo_url)
+    assert data.totals()["inspections"] > 1000
+    # A whole year, and a span with no inspection at all.
+    _page_equals_definition(demo_url, dt.date(2025, 1, 1), dt.date(2025, 12, 11))
+    _page_equals_definition(demo_url, dt.date(2024, 3, 1), dt.date(2024, 3, 31))
+
+
+def test_an_inspection_saved_edited_and_moved_keeps_the_counts(demo_url):
+    with session_scope(demo_url) as session:
+        site = quiet_site(session)
+        saved = save(session, data(session, site, at(10, 9), {"cover": "未覆盖"}))
+    with read_scope(demo_url) as session:
+        row = session.get(ComplianceDaily, (session.get(Site, site).township_id, dt.date(2025, 12, 10)))
+        assert row is not None and row.failed >= 1
+    assert _check(demo_url) == []
+    with session_scope(demo_url) as session:  # moved to another day: both days follow
+        insp = session.get(Inspection, saved.inspection_id)
+        save(session, data(session, site, at(9, 15)), inspection_id=insp.id, expected_version=insp.version)
+    assert _check(demo_url) == []
+    with session_scope(demo_url) as session:  # the site moves to another township: both townships follow
+        moved = session.get(Site, site)
+        other = session.scalar(select(Site.township_id).where(Site.township_id != moved.township_id).limit(1))
+        moved.township_id = other
+    assert _check(demo_url) == []
+    _page_equals_definition(demo_url)
+
+
+def test_a_refused_save_changes_no_count(demo_url):
+    with read_scope(demo_url) as session:
+        before = compliance_daily.daily(session, TZ, None, None)
+    with pytest.raises(RuntimeError), session_scope(demo_url) as session:
+        save(session, data(session, quiet_site(session), at(10, 9), {"cover": "未覆盖"}))
+        raise RuntimeError("the caller fails after the save: the transaction rolls back")
+    with read_scope(demo_url) as session:
+        after = compliance_daily.daily(session, TZ, None, None)
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_sparse_and_empty_databases(tmp_path):
+    url = new_database_url(tmp_path, "sparse.db")
+    settings = make_settings(tmp_path, database_url=url)
+    real_district(settings)  # townships, no site, no inspection
+    assert _check(url) == []
+    data = _page_equals_definition(url)
+    assert data.totals()["inspections"] == 0 and np.isnan(data.rate)
+    assert compliance.weekly_trend(data).empty and compliance.most_failed_items(data).empty
+
+
+def test_a_database_in_another_time_zone_reads_its_own_days(demo_url):
+    """The stored days are Beijing's; a page shown in UTC counts from the inspections."""
+    utc = ZoneInfo("UTC")
+    with read_scope(demo_url) as session:
+        fast = compliance_daily.daily(session, utc, dt.date(2025, 11, 1), dt.date(2025, 12, 11))
+        results = raw.results_frame(session, dt.date(2025, 11, 1), dt.date(2025, 12, 11), utc)
+    assert int(fast["passed"].sum()) == int((results["result"] == "pass").sum())
+
+
+def test_db_check_reports_a_corrupted_row_and_repairs_it(demo_url, tmp_path):
+    with session_scope(demo_url) as session:  # Core, as a stray script would: nothing follows it
+        key = session.execute(select(ComplianceDaily.township_id, ComplianceDaily.date)
+                              .order_by(ComplianceDaily.date.desc()).limit(1)).one()
+        session.execute(update(ComplianceDaily).where(ComplianceDaily.township_id == key[0],
+                                                      ComplianceDaily.date == key[1])
+                        .values(failed=ComplianceDaily.failed + 3))
+    runner = CliRunner(env={"DATABASE_URL": demo_url, "DASHBOARD_DATA_DIR": str(tmp_path), "SECRET_KEY": "x"})
+    result = runner.invoke(main, ["db", "check"])
+    assert result.exit_code == 1, result.output
+    assert f"compliance_daily {key[0]} {key[1].isoformat()} failed" in result.output
+    assert "compliance_daily 1 difference(s)" in result.output
+    repaired = runner.invoke(main, ["db", "check", "--repair"])
+    assert repaired.exit_code == 0 and "compliance_daily rebuilt" in repaired.output
+    clean = runner.invoke(main, ["db", "check"])
+    assert clean.exit_code == 0 and "compliance_daily 0 difference(s)" in clean.output, clean.output
+
+
+def test_migration_backfills_an_existing_database(demo_url):
+    upgrade(demo_url, "0010_air_daily")
+    upgrade(demo_url)
+    assert _check(demo_url) == []
+    with read_scope(demo_url) as session:
+        assert int(compliance_daily.daily(session, TZ, None, None)["inspections"].sum()) > 1000

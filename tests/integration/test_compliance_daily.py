@@ -170,3 +170,31 @@ def test_migration_backfills_an_existing_database(demo_url):
     assert _check(demo_url) == []
     with read_scope(demo_url) as session:
         assert int(compliance_daily.daily(session, TZ, None, None)["inspections"].sum()) > 1000
+
+
+@pytest.mark.parametrize("township", [None, "first"])
+def test_the_analysis_time_view_from_the_counts_equals_the_raw_records(demo_url, township):
+    from dashboard.analytics import analysis
+
+    first, last = dt.date(2025, 9, 20), dt.date(2025, 12, 11)
+    with read_scope(demo_url) as session:
+        town = None if township is None else int(analysis.townships(session)["id"].iloc[0])
+        tl = analysis.timeline(session, demo_url, TZ, first, last, town)
+        results = raw.results_frame(session, first - dt.timedelta(days=analysis.ROLLING_DAYS - 1), last, TZ)
+        period = analysis.resolve_period(session, TZ)
+        quad = analysis.quadrant(session, demo_url, TZ, period)
+        around = raw.results_frame(session, min(period.before[0], period.first), period.last, TZ)
+    if town is not None:
+        results = results[results["township_id"] == town]
+    since = results[pd.to_datetime(results["date"]) >= pd.Timestamp(first)]
+    pd.testing.assert_frame_equal(tl.checks, analysis.daily_checks(since, first, last))
+    pd.testing.assert_frame_equal(tl.rolling, analysis.rolling_rate(results, first, last))
+    _same_frames(tl.weekly, analysis.weekly_rate(results, first, last),
+                 ["week", "passed", "failed", "na", "applicable", "rate", "partial"])
+    assert int(tl.checks["applicable"].sum()) > 0
+    for point in quad.points.itertuples():
+        own = around[around["township_id"] == point.township_id]
+        dates = pd.to_datetime(own["date"])
+        part = own[(dates >= pd.Timestamp(period.first)) & (dates <= pd.Timestamp(period.last))]
+        assert point.applicable == int(part["result"].isin(["pass", "fail"]).sum())
+        assert point.rate == pytest.approx(measures.compliance_rate(part))

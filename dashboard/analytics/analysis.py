@@ -29,7 +29,6 @@ from dashboard.domain.aqi import category_of, iaqi, standard_for
 from dashboard.store import clock
 from dashboard.store import compliance as compliance_store
 from dashboard.store import meetings as meeting_store
-from dashboard.store import rectifications as rectification_store
 from dashboard.store import sites as site_store
 
 #: The air measures the page offers (query ``measure=``), and their daily-frame column and
@@ -315,8 +314,7 @@ def timeline(session: Session, database_url: str, tz: ZoneInfo, first: dt.date, 
         codes = tuple(assignment.get(township_id, ()))
         series = _series(per_township, township_air.township_series(township_id)) if codes else daily.iloc[0:0]
     counts = _checks(session, tz, first - dt.timedelta(days=ROLLING_DAYS - 1), last, township_id)
-    today = clock.today(session, tz)
-    rectifications = rectification_store.rectifications_frame(session, today, tz=tz, township_id=township_id)
+    rectifications = compliance_store.rectification_spans(session, first, last, tz, township_id)
     meetings = compliance_store.meetings(session, clock.now(session, tz))
     meetings["date"] = [t.tz_convert(tz).date() for t in meetings["held_at"]] if not meetings.empty else []
     return Timeline(

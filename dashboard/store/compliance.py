@@ -22,6 +22,7 @@ from dashboard.store.models import (
     Inspection,
     InspectionResult,
     Meeting,
+    Rectification,
     Site,
     UTCDateTime,
 )
@@ -192,4 +193,21 @@ def alert_checks(session: Session, now: dt.datetime, alert_id: int | None = None
     frame = frame.astype({"alert_id": "int64", "inspection_id": "int64", "site_id": "int64", "n_fail": "int64"})
     frame["inspected_at"] = pd.to_datetime(frame["inspected_at"], utc=True)
     frame["working_during_stop"] = frame["working_during_stop"].astype(bool)
+    return frame
+
+
+def rectification_spans(session: Session, first: dt.date, last: dt.date, tz: ZoneInfo,
+                        township_id: int | None = None) -> pd.DataFrame:
+    """opened_at, closed_at (NaT while open) of the rectifications that may be open on a day of
+    ``first..last``: opened by its end and not closed before it began. The others count the same
+    on every day of the span (none), so the years before it are not read."""
+    begin = dt.datetime.combine(first, dt.time(), tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tz)
+    query = select(Rectification.opened_at, Rectification.closed_at).where(
+        Rectification.opened_at < end, (Rectification.closed_at.is_(None)) | (Rectification.closed_at >= begin))
+    if township_id is not None:
+        query = query.join(Site, Site.id == Rectification.site_id).where(Site.township_id == township_id)
+    frame = pd.DataFrame(session.execute(query).all(), columns=["opened_at", "closed_at"])
+    frame["opened_at"] = pd.to_datetime(frame["opened_at"], utc=True)
+    frame["closed_at"] = pd.to_datetime(frame["closed_at"], utc=True)
     return frame

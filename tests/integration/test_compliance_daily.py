@@ -198,3 +198,16 @@ def test_the_analysis_time_view_from_the_counts_equals_the_raw_records(demo_url,
         part = own[(dates >= pd.Timestamp(period.first)) & (dates <= pd.Timestamp(period.last))]
         assert point.applicable == int(part["result"].isin(["pass", "fail"]).sum())
         assert point.rate == pytest.approx(measures.compliance_rate(part))
+
+
+def test_the_backlog_from_the_bounded_rectifications_equals_the_whole_list(demo_url):
+    from dashboard.analytics import analysis
+    from dashboard.store import clock
+    from dashboard.store import rectifications as rectification_store
+
+    first, last = dt.date(2025, 10, 15), dt.date(2025, 12, 11)
+    with read_scope(demo_url) as session:
+        tl = analysis.timeline(session, demo_url, TZ, first, last)
+        every = rectification_store.rectifications_frame(session, clock.today(session, TZ), tz=TZ)
+    pd.testing.assert_frame_equal(tl.backlog, analysis.daily_backlog(every, first, last, TZ))
+    assert tl.backlog["open"].max() > 0

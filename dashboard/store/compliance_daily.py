@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.domain.aqi import TIMEZONE
 from dashboard.store.air_daily import bump
-from dashboard.store.models import ComplianceDaily, ComplianceDailyItem, Inspection, InspectionResult, Site
+from dashboard.store.models import ComplianceDaily, ComplianceDailyItem, Inspection, InspectionResult, Site, Township
 
 #: The data whose changes the compliance pages' caches follow: inspections and sites.
 COMPLIANCE = "compliance"
@@ -164,8 +164,8 @@ def inspection_places(session: Session, inspection_ids: Iterable[int]) -> list[t
 # an inspection's own day under its site's township (and the day and site it had before an
 # edit); a site moved to another township rewrites both townships' rows; a bulk statement on
 # those tables (the demo loader, a script) rebuilds the tables. Any of them bumps the
-# ``compliance`` data version, which the pages' caches key on (a site's status too, which the
-# alerts page reads).
+# ``compliance`` data version, which the pages' caches key on (a site's status and a township's
+# names too, which the alerts page reads).
 _TOUCHED = "compliance_daily_touched"
 _WATCHED = {Inspection.__tablename__, InspectionResult.__tablename__, Site.__tablename__}
 
@@ -196,6 +196,8 @@ def _note_flushed(session: Session, _context) -> None:
                 touched["places"].add((old_site or obj.site_id, old_time or obj.inspected_at))
         elif isinstance(obj, InspectionResult):
             _touched(session)["inspections"].add(obj.inspection_id)
+        elif isinstance(obj, Township):  # its names are in the site frames the pages keep
+            _touched(session)["version"] = True
         elif isinstance(obj, Site):
             touched = _touched(session)
             touched["version"] = True

@@ -211,3 +211,49 @@ def test_the_backlog_from_the_bounded_rectifications_equals_the_whole_list(demo_
         every = rectification_store.rectifications_frame(session, clock.today(session, TZ), tz=TZ)
     pd.testing.assert_frame_equal(tl.backlog, analysis.daily_backlog(every, first, last, TZ))
     assert tl.backlog["open"].max() > 0
+
+
+def test_the_alert_list_kept_on_the_versions_follows_a_write(demo_url):
+    """An inspection recorded during an ended alert changes its counts at once (the list's rows
+    of ended alerts are kept on the data versions)."""
+    from dashboard.analytics import alerts
+
+    with read_scope(demo_url) as session:
+        listing, _now = alerts.alert_list(session, TZ)
+    ended = listing[~listing["active"]].iloc[0]
+    day = ended["starts_at"].tz_convert(TZ) + pd.Timedelta(hours=1)
+    with session_scope(demo_url) as session:
+        checked = set(alerts.alert_report(session, TZ, int(ended["id"])).checked["site_id"])
+        site = session.scalar(select(Site.id).where(Site.status == "active", Site.id.not_in(checked)).limit(1))
+        save(session, data(session, site, day.to_pydatetime()))
+    with read_scope(demo_url) as session:
+        after, _now = alerts.alert_list(session, TZ)
+        alerts._ENDED.clear()
+        alerts._SITES.clear()
+        fresh, _now = alerts.alert_list(session, TZ)
+    row = after.set_index("id").loc[ended["id"]]
+    assert row["checked_sites"] == ended["checked_sites"] + 1
+    assert row["unchecked_sites"] == ended["unchecked_sites"] - 1
+    pd.testing.assert_frame_equal(after, fresh)
+
+
+def test_the_scorecard_kept_on_the_ledger_version_follows_a_status_change(demo_url, tmp_path):
+    from dashboard.analytics import meetings, scorecard
+    from dashboard.services import ledger
+    from dashboard.services.access import Actor
+    from dashboard.store import clock
+    from dashboard.store.models import ActionItem
+
+    settings = make_settings(tmp_path, database_url=demo_url)
+    with read_scope(demo_url) as session:
+        today = clock.today(session, TZ)
+        before = scorecard.scorecard(session, today, TZ)
+        item = session.scalar(select(ActionItem).where(ActionItem.status == "open").order_by(ActionItem.id).limit(1))
+        item_id, version, unit = item.id, item.version, item.responsible_unit_id
+    ledger.set_status(settings, Actor.system(), item_id, "done", expected_version=version)
+    with read_scope(demo_url) as session:
+        after = scorecard.scorecard(session, today, TZ)
+        fresh = meetings.scorecard(session, today, TZ)
+    pd.testing.assert_frame_equal(after, fresh)
+    closed = lambda frame: int(frame.set_index("unit_id").loc[unit, "closed"])  # noqa: E731
+    assert closed(after) == closed(before) + 1

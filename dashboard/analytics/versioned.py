@@ -1,0 +1,46 @@
+"""Values cached on the data versions stored in the database (``data_versions``).
+
+A value is kept per database, per the versions of the data it derives from and per its own
+arguments; a write bumps a version in its own transaction, so the next read misses and
+recomputes. Every worker reads the same versions: none serves what another already knows is
+stale. Kept in the process, a few entries per cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dashboard.store import air_daily as versions
+
+
+class VersionedCache:
+    """At most ``size`` values, least recently used dropped first."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, names: Iterable[str], args: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value for ``args`` at the current versions of ``names``, computed on a miss."""
+        key = (session.get_bind().url.render_as_string(hide_password=False),
+               tuple(versions.version(session, n) for n in names), args)
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = compute()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self._size:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from dashboard.analytics import compliance_daily, meeting_periods, township_air
 from dashboard.analytics.compliance import partial_weeks
 from dashboard.analytics.meetings import DISTRICT, cached_daily, period_summary
+from dashboard.analytics.versioned import VersionedCache, page_view
 from dashboard.domain import compliance as measures
 from dashboard.domain import meetings as calendar
 from dashboard.domain.aqi import category_of, iaqi, standard_for
@@ -111,6 +112,16 @@ def window(period: Period) -> tuple[dt.date, dt.date]:
     if period.key == CUSTOM:
         return max(period.first, last - dt.timedelta(days=MAX_WINDOW_DAYS - 1)), last
     return min(period.before[0], last - dt.timedelta(days=WINDOW_DAYS - 1)), last
+
+
+# --------------------------------------------------------------------------- the view's cache
+_VIEWS = VersionedCache(16)
+
+
+def cached_view(session: Session, tz: ZoneInfo, args: tuple, compute):
+    """``compute()`` (the page's sections for ``args``) kept until a write changes what it shows
+    (``versioned.page_view``)."""
+    return page_view(_VIEWS, session, tz, args, compute)
 
 
 # --------------------------------------------------------------------------- townships

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.analytics import compliance_daily as counts
 from dashboard.analytics.periods import opening_window
+from dashboard.analytics.versioned import VersionedCache, page_view
 from dashboard.domain import compliance as measures
 from dashboard.store import clock
 from dashboard.store import compliance as store
@@ -59,6 +60,15 @@ class ComplianceData:
         """The period's first day with an inspection."""
         days = self.daily.loc[self.daily["inspections"] > 0, "date"]
         return days.min().date() if not days.empty else None
+
+
+_VIEWS = VersionedCache(8)
+
+
+def cached_view(session: Session, tz: ZoneInfo, args: tuple, compute):
+    """``compute()`` (the page's view for ``args``) kept until a write changes what it shows
+    (``versioned.page_view``)."""
+    return page_view(_VIEWS, session, tz, args, compute)
 
 
 def _meeting_dates(frame: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:

@@ -16,6 +16,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dashboard.store import air_daily as versions
+from dashboard.store import clock
+from dashboard.store.compliance import meetings_held
+
+#: What the compliance and analysis pages draw derives from the readings and alerts (``air``),
+#: the inspections, sites, townships and their stations (``compliance``) and the meetings and
+#: ledger (``ledger``), each a data version stored in the database, and from the day and the
+#: meetings already held.
+PAGE_VERSIONS = ("air", "compliance", "ledger")
 
 
 class VersionedCache:
@@ -44,3 +52,11 @@ class VersionedCache:
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
+
+
+def page_view(cache: VersionedCache, session: Session, tz, args: Hashable, compute: Callable[[], Any]) -> Any:
+    """A page's view for ``args`` kept in ``cache`` until a write changes what it shows, the day
+    changes or a meeting's time comes (a meeting recorded ahead is held then)."""
+    now = clock.now(session, tz)
+    key = (args, tz.key, now.astimezone(tz).date(), meetings_held(session, now))
+    return cache.get(session, PAGE_VERSIONS, key, compute)

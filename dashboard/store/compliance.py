@@ -150,6 +150,11 @@ def meetings(session: Session, until: dt.datetime | None = None) -> pd.DataFrame
     return frame
 
 
+def meetings_held(session: Session, until: dt.datetime) -> int:
+    """How many dispatch meetings were held by ``until``."""
+    return int(session.scalar(select(func.count()).select_from(Meeting).where(Meeting.held_at <= until)) or 0)
+
+
 def alerts(session: Session) -> pd.DataFrame:
     """Every alert period: id, level, starts_at, ends_at (NaT while in force), issued_by, note."""
     rows = session.execute(

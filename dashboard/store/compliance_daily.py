@@ -18,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from dashboard.domain.aqi import TIMEZONE
 from dashboard.store.air_daily import bump
-from dashboard.store.models import ComplianceDaily, ComplianceDailyItem, Inspection, InspectionResult, Site, Township
+from dashboard.store.models import (
+    ComplianceDaily,
+    ComplianceDailyItem,
+    Inspection,
+    InspectionResult,
+    Site,
+    Township,
+    TownshipStation,
+)
 
 #: The data whose changes the compliance pages' caches follow: inspections and sites.
 COMPLIANCE = "compliance"
@@ -164,10 +172,11 @@ def inspection_places(session: Session, inspection_ids: Iterable[int]) -> list[t
 # an inspection's own day under its site's township (and the day and site it had before an
 # edit); a site moved to another township rewrites both townships' rows; a bulk statement on
 # those tables (the demo loader, a script) rebuilds the tables. Any of them bumps the
-# ``compliance`` data version, which the pages' caches key on (a site's status and a township's
-# names too, which the alerts page reads).
+# ``compliance`` data version, which the pages' caches key on (so do a site's status, a township's
+# names and its stations, which the pages' cached views show).
 _TOUCHED = "compliance_daily_touched"
 _WATCHED = {Inspection.__tablename__, InspectionResult.__tablename__, Site.__tablename__}
+_VERSION_ONLY = {Township.__tablename__, TownshipStation.__tablename__}
 
 
 def _touched(session: Session) -> dict:
@@ -196,7 +205,7 @@ def _note_flushed(session: Session, _context) -> None:
                 touched["places"].add((old_site or obj.site_id, old_time or obj.inspected_at))
         elif isinstance(obj, InspectionResult):
             _touched(session)["inspections"].add(obj.inspection_id)
-        elif isinstance(obj, Township):  # its names are in the site frames the pages keep
+        elif isinstance(obj, (Township, TownshipStation)):  # names and stations the pages keep
             _touched(session)["version"] = True
         elif isinstance(obj, Site):
             touched = _touched(session)
@@ -211,8 +220,11 @@ def _note_bulk(state) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in _WATCHED:
+    name = getattr(table, "name", None)
+    if name in _WATCHED:
         _touched(state.session)["all"] = True
+    elif name in _VERSION_ONLY:
+        _touched(state.session)["version"] = True
 
 
 @event.listens_for(Session, "before_commit")

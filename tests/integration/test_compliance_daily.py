@@ -6,6 +6,7 @@ records) on the demo, on sparse data and on an empty database."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -257,3 +258,42 @@ def test_the_scorecard_kept_on_the_ledger_version_follows_a_status_change(demo_u
     pd.testing.assert_frame_equal(after, fresh)
     closed = lambda frame: int(frame.set_index("unit_id").loc[unit, "closed"])  # noqa: E731
     assert closed(after) == closed(before) + 1
+
+
+def _component(value, wanted: str):
+    """The component with id ``wanted`` in a parsed layout (None if absent)."""
+    if isinstance(value, dict):
+        if value.get("props", {}).get("id") == wanted:
+            return value
+        return next((found for v in value.values() if (found := _component(v, wanted)) is not None), None)
+    if isinstance(value, list):
+        return next((found for v in value if (found := _component(v, wanted)) is not None), None)
+    return None
+
+
+def test_the_kept_pages_show_a_new_inspection_at_once(demo):
+    """/compliance and /analysis keep their views on the data versions: an inspection saved in
+    between is on the next view, in every worker (the version is in the database)."""
+    from dashboard.services.access import Actor
+    from dashboard.services.inspections import save_inspection
+    from tests.conftest import TEST_PASSWORDS
+    from tests.dash_http import log_in, page_layout
+
+    app, settings = demo
+    client = app.server.test_client()
+    log_in(client, "admin", TEST_PASSWORDS["admin"])
+
+    def seen() -> tuple[int, str]:
+        compliance_page = page_layout(client, "/compliance").get_json()
+        count = _component(compliance_page, "compliance-kpi-inspections")["props"]["children"]
+        analysis_page = page_layout(client, "/analysis").get_json()
+        return int(count), json.dumps(_component(analysis_page, "analysis-combined"))
+
+    before = seen()
+    assert seen() == before  # a second view, from the cache, is the same
+    with read_scope(settings.database_url) as session:
+        site = quiet_site(session)
+        payload = data(session, site, at(10, 8), {"cover": "未覆盖"})
+    save_inspection(settings, Actor.system(), payload, submit=True)
+    after = seen()
+    assert after[0] == before[0] + 1 and after[1] != before[1]

@@ -201,6 +201,11 @@ def _card(title: str, children, content_id: str, controls=None):
 @when_empty("inspections", "empty.compliance", [("empty.inspections.new", "/inspections/new")], link_role="inspector")
 def layout(**_query) -> html.Div:
     lang = current_language()
+    with read_session() as session:
+        return analytics.cached_view(session, app_settings().tz, ("layout", lang), lambda: _layout(lang))
+
+
+def _layout(lang: str) -> html.Div:
     data = _load(None)
     township_options = [{"value": str(r.id), "label": r.name if lang == "zh" else r.name_en}
                         for r in data.townships.itertuples()]

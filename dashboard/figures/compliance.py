@@ -59,8 +59,11 @@ def _local(ts: pd.Timestamp, tz) -> pd.Timestamp:
 def _add_layout_items(fig: go.Figure, shapes: list[dict], annotations: list[dict]) -> None:
     # One assignment: plotly validates the whole list on every add_shape / add_annotation, so
     # adding them one by one costs the square of their number.
-    if shapes or annotations:
-        fig.update_layout(shapes=[*fig.layout.shapes, *shapes], annotations=[*fig.layout.annotations, *annotations])
+    # Appending to the tuples is linear too, where re-passing the existing items re-validates them.
+    if shapes:
+        fig.layout.shapes = fig.layout.shapes + tuple(go.layout.Shape(shape) for shape in shapes)
+    if annotations:
+        fig.layout.annotations = fig.layout.annotations + tuple(go.layout.Annotation(a) for a in annotations)
 
 
 def add_alert_bands(fig: go.Figure, alerts: pd.DataFrame, x0: pd.Timestamp, x1: pd.Timestamp, tz, lang: str,
@@ -77,7 +80,7 @@ def add_alert_bands(fig: go.Figure, alerts: pd.DataFrame, x0: pd.Timestamp, x1: 
         if a1 <= a0:
             continue
         shapes.append({"type": "rect", "x0": a0, "x1": a1, "y0": 0, "y1": 1, "xref": "x", "yref": "paper",
-                       "fillcolor": ALERT_COLOURS.get(alert.level, "#adb5bd"), "opacity": opacity, "line_width": 0,
+                       "fillcolor": ALERT_COLOURS.get(alert.level, "#adb5bd"), "opacity": opacity, "line": {"width": 0},
                        "layer": "below", "name": f"alert-{alert.level}"})
         # Back-to-back alerts (orange → red) would print their labels over each other: stack them.
         level_up = level_up + 1 if previous_label is not None and a0 - previous_label < pd.Timedelta(days=6) else 0

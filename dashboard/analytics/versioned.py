@@ -36,7 +36,7 @@ class VersionedCache:
 
     def get(self, session: Session, names: Iterable[str], args: Hashable, compute: Callable[[], Any]) -> Any:
         """The value for ``args`` at the current versions of ``names``, computed on a miss."""
-        key = (session.get_bind().url.render_as_string(hide_password=False),
+        key = (str(session.get_bind().url),
                tuple(versions.version(session, n) for n in names), args)
         with self._lock:
             if key in self._values:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from dashboard.domain.aqi import TIMEZONE
 from dashboard.store.air_daily import bump
 from dashboard.store.models import (
+    ChecklistItem,
     ComplianceDaily,
     ComplianceDailyItem,
     Inspection,
@@ -196,7 +197,9 @@ def _old(obj, name: str):
 
 @event.listens_for(Session, "after_flush")
 def _note_flushed(session: Session, _context) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    # An object set to the values it had is not a change (an idempotent import writes nothing).
+    changed = [o for o in session.dirty if session.is_modified(o, include_collections=False)]
+    for obj in (*session.new, *changed, *session.deleted):
         if isinstance(obj, Inspection):
             touched = _touched(session)
             touched["places"].add((obj.site_id, obj.inspected_at))
@@ -205,6 +208,8 @@ def _note_flushed(session: Session, _context) -> None:
                 touched["places"].add((old_site or obj.site_id, old_time or obj.inspected_at))
         elif isinstance(obj, InspectionResult):
             _touched(session)["inspections"].add(obj.inspection_id)
+        elif isinstance(obj, ChecklistItem) and _old(obj, "key") is not None:
+            _touched(session)["all"] = True  # a renamed key renames every count of it
         elif isinstance(obj, (Township, TownshipStation)):  # names and stations the pages keep
             _touched(session)["version"] = True
         elif isinstance(obj, Site):

@@ -19,7 +19,9 @@ _TOUCHED = "ledger_version_touched"
 
 @event.listens_for(Session, "after_flush")
 def _note_flushed(session: Session, _context) -> None:
-    if any(isinstance(obj, _MODELS) for obj in (*session.new, *session.dirty, *session.deleted)):
+    # An object set to the values it had is not a change (an idempotent import writes nothing).
+    changed = [o for o in session.dirty if isinstance(o, _MODELS) and session.is_modified(o, include_collections=False)]
+    if changed or any(isinstance(obj, _MODELS) for obj in (*session.new, *session.deleted)):
         session.info[_TOUCHED] = True
 
 

@@ -55,8 +55,11 @@ def pytest_configure(config) -> None:
         BaseDashRunner._next_port = 58050 + 500 * (int(worker[2:]) + 1)
 
 
-# The SQLite case of a test parametrized over both databases (``params=[SQLITE_CASE, ...]``).
+# The two cases of a test parametrized over both databases (``params=[SQLITE_CASE, POSTGRES_CASE]``).
 SQLITE_CASE = pytest.param("sqlite", marks=pytest.mark.sqlite_only(reason="the SQLite case of a test run on both"))
+POSTGRES_CASE = pytest.param("postgresql", marks=pytest.mark.postgres)
+# Fixtures that hand a test PostgreSQL itself, whichever pass runs.
+_POSTGRES_FIXTURES = {"pg_url", "pg_admin_url"}
 
 # Known passwords for the demo users in tests (the CLI generates random ones).
 TEST_PASSWORDS = {"admin": "admin-pass-1", "editor": "editor-pass-1", "inspector": "insp-pass-1",
@@ -80,8 +83,14 @@ def shared_data(*parts: str) -> Path:
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """On the PostgreSQL pass, skip the tests about SQLite itself, with their reason."""
+    """On the PostgreSQL pass, skip the tests about SQLite itself, with their reason, and those
+    that run on PostgreSQL on every pass (they ran on the SQLite pass already)."""
     for item in items:
+        if _POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+        if ON_POSTGRES and item.get_closest_marker("postgres") is not None:
+            item.add_marker(pytest.mark.skip(reason="runs on PostgreSQL on the SQLite pass already"))
+            continue
         marker = item.get_closest_marker("sqlite_only")
         if marker is None:
             continue

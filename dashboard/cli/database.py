@@ -1,4 +1,4 @@
-"""``db upgrade`` (the schema), ``backup`` and ``restore`` (the whole database)."""
+"""``db upgrade`` (the schema), ``db check``, ``db copy``, ``backup`` and ``restore`` (the whole database)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,27 @@ def restore_command(file: Path, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{safe_url(settings.database_url)} restored from {file}")
+
+
+@db.command("copy")
+@click.argument("source_url")
+def db_copy(source_url: str) -> None:
+    """Copy the whole database at SOURCE_URL into this dashboard's database (DATABASE_URL), which
+    must be new and empty: e.g. from the embedded SQLite (sqlite:///path/dashboard.db) into
+    PostgreSQL. Both must be at the current schema (`db upgrade` the source first). Stop the
+    dashboard that writes to the source first."""
+    settings = load_settings()
+    from dashboard.services.backup import BackupError, copy_into
+
+    def progress(table: str, rows: int) -> None:
+        click.echo(f"  {table}: {rows:,} row(s)")
+
+    try:
+        copied = copy_into(settings, system_actor(), source_url, progress)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{safe_url(source_url)} copied into {safe_url(settings.database_url)}: "
+               f"{sum(copied.values()):,} row(s) in {len(copied)} table(s)")
 
 
 @db.command("check")

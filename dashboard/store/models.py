@@ -602,12 +602,17 @@ class DustReading(Base):
     monitor at the frame's DataTime (stored UTC) for one kind of data, by its CN (2011
     real-time, 2051 minute, 2061 hourly, 2031 daily), with the frame's data flag for that
     pollutant (N normal, F, M, S, D, C, T, B; statistics use N only; None when the device sent
-    none). The primary key makes a resent frame add nothing."""
+    none). The primary key makes a resent frame add nothing.
+
+    ``monitor_id`` has no database foreign key (migration 0011): the per-row check doubled
+    PostgreSQL's cost of an insert on the receiver's hot path. The insert itself stores only
+    rows of a known monitor (``store.site_dust.insert_readings``), and monitors are never
+    deleted (removing one deactivates it), so every reading keeps its monitor."""
 
     __tablename__ = "dust_readings"
     __table_args__ = (CheckConstraint("cn IN (2011, 2051, 2061, 2031)", name="cn"),)
 
-    monitor_id: Mapped[int] = mapped_column(ForeignKey("dust_monitors.id"), primary_key=True)
+    monitor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     data_time: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
     cn: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     pollutant: Mapped[str] = mapped_column(String(16), primary_key=True)

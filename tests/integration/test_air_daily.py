@@ -21,10 +21,10 @@ from dashboard.services.imports import import_readings
 from dashboard.store import air_daily as daily_store
 from dashboard.store.db import read_scope, session_scope, upgrade
 from dashboard.store.models import AirDaily, Reading, Station
-from tests.conftest import make_settings, real_district
+from tests.conftest import POSTGRES_CASE, SQLITE_CASE, make_settings, real_district
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=[SQLITE_CASE, POSTGRES_CASE])
 def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'air.db'}"
@@ -210,3 +210,18 @@ def test_unfrozen_meeting_summaries_from_aggregates_equal_those_from_readings(de
         assert summaries[m.number] == {**expected, "frozen": False}, m.number
         checked += expected["n_valid"] > 0
     assert checked >= 5
+
+
+def test_db_check_spans_months_without_readings(tmp_path):
+    """Readings in December 2019 and in 2025, none in between: the months with nothing on either
+    side compare as equal, they do not stop the check."""
+    from tests.conftest import shared_data
+
+    settings = make_settings(tmp_path)
+    real_district(settings)
+    runner = CliRunner(env={"DATABASE_URL": settings.database_url, "DASHBOARD_DATA_DIR": str(tmp_path),
+                            "SECRET_KEY": "x"})
+    december = shared_data("cnemc", "zhengzhou_wide_2019", "china_sites_20191231.csv")
+    assert runner.invoke(main, ["import", "cnemc", str(december)]).exit_code == 0
+    checked = runner.invoke(main, ["db", "check"])
+    assert checked.exit_code == 0 and "0 difference(s)" in checked.output, checked.output

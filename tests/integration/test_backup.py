@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from dashboard.cli import main
-from dashboard.store.db import engine_for, session_scope, upgrade
+from dashboard.store.db import session_scope, upgrade
 from dashboard.store.models import AuditEntry, Site, Township
+from tests import db_state
 
 
 def data_hash(url: str) -> str:
-    """Every row of every table but the audit log, in primary-key order."""
-    engine = engine_for(url)
-    schema = sa_inspect(engine)
-    digest = hashlib.sha256()
-    with engine.connect() as conn:
-        for table in sorted(schema.get_table_names()):
-            if table == "audit_log":
-                continue
-            # The whole key: PostgreSQL, unlike SQLite, returns ties in no fixed order.
-            key = ", ".join(f'"{c}"' for c in schema.get_pk_constraint(table)["constrained_columns"]
-                            or [c["name"] for c in schema.get_columns(table)])
-            rows = conn.execute(text(f'SELECT * FROM "{table}" ORDER BY {key}')).all()
-            digest.update(table.encode() + json.dumps([list(r) for r in rows], default=str).encode())
-    return digest.hexdigest()
+    """Every row of every table but the audit log."""
+    return db_state.data_hash(url, skip=("audit_log",))
 
 
 def small_district(url: str) -> None:

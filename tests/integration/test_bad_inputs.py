@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import io
 import json
 import math
@@ -26,7 +25,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
-from sqlalchemy import inspect
 from sqlalchemy import text as sql
 
 from dashboard.cli import main
@@ -36,6 +34,7 @@ from dashboard.ingest.sites_excel import HEADERS
 from dashboard.store.db import engine_for
 from tests import raw_xlsx
 from tests.conftest import copy_database, shared_data
+from tests.db_state import data_hash
 from tests.integration.inspection_db import demo_template
 from tests.integration.test_fetch import server  # noqa: F401 - the local HTTP server fixture
 from tests.integration.test_ingest_cnemc import BAD_FILES, HEADER
@@ -70,26 +69,11 @@ def db(template, tmp_path, monkeypatch) -> str:
     engine_for(url).dispose()
 
 
-def database_hash(url: str) -> str:
-    """A hash of every table's rows, each table read in primary-key order."""
-    digest = hashlib.sha256()
-    engine = engine_for(url)
-    schema = inspect(engine)
-    with engine.connect() as conn:
-        for table in sorted(schema.get_table_names()):
-            key = schema.get_pk_constraint(table)["constrained_columns"] or [
-                c["name"] for c in schema.get_columns(table)]
-            digest.update(f"\0{table}\0".encode())
-            for row in conn.execute(sql(f'SELECT * FROM "{table}" ORDER BY {", ".join(key)}')):
-                digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
-
-
 def test_the_hash_sees_a_change(db):
-    before = database_hash(db)
+    before = data_hash(db)
     with engine_for(db).begin() as conn:
         conn.execute(sql("UPDATE readings SET value = value + 1 WHERE time = (SELECT min(time) FROM readings)"))
-    assert database_hash(db) != before
+    assert data_hash(db) != before
 
 
 # --------------------------------------------------------------------------- running a case
@@ -110,7 +94,7 @@ def run_case(case: Case, folder: Path, db: str) -> str:
     path = folder / case.name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(case.content if isinstance(case.content, bytes) else case.content(db))
-    before = database_hash(db)
+    before = data_hash(db)
     result = CliRunner().invoke(main, [a.format(file=path) for a in case.command])
     output = result.output
     assert "Traceback" not in output, output
@@ -118,7 +102,7 @@ def run_case(case: Case, folder: Path, db: str) -> str:
     assert result.exit_code == (1 if case.refused else 0), output
     for text in case.expect:
         assert text.format(file=path, name=path.name) in output, output
-    assert database_hash(db) == before
+    assert data_hash(db) == before
     return output
 
 
@@ -330,7 +314,7 @@ def test_openaq(case, db, server, monkeypatch):  # noqa: F811  (the HTTP test se
     given = OPENAQ_CASES[case]()
     server.routes["/v3/locations/2178"] = given.location
     server.routes["/v3/sensors/3920/hours"] = given.hours
-    before = database_hash(db)
+    before = data_hash(db)
     result = CliRunner().invoke(main, ["fetch", "openaq", "--locations", "2178", "--from", "2023-10-01",
                                        "--to", "2023-10-01", "--retries", "0", "--timeout", "5"])
     assert "Traceback" not in result.output, result.output
@@ -338,7 +322,7 @@ def test_openaq(case, db, server, monkeypatch):  # noqa: F811  (the HTTP test se
     assert result.exit_code == (1 if given.refused else 0), result.output
     for text in given.expect:
         assert text.format(base=server.base) in result.output, result.output
-    assert database_hash(db) == before
+    assert data_hash(db) == before
 
 
 # --------------------------------------------------------------------------- Excel workbooks

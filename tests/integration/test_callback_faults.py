@@ -9,16 +9,14 @@ update, never an HTTP 500, and the database is unchanged by any of it.
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 
 import pytest
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from dashboard.store.db import engine_for, session_scope
+from dashboard.store.db import session_scope
 from tests.conftest import TEST_PASSWORDS
 from tests.dash_http import call, callback_body, csrf_header, log_in, text_of
+from tests.db_state import data_hash
 
 # A value of each shape a crafted request can carry, for every input and state of a callback.
 CRAFTED = [None, "", "x" * 5000, -1, 10**20, 3.5, True, [], ["a", None], {}, {"id": "1 OR 1=1"},
@@ -26,21 +24,9 @@ CRAFTED = [None, "", "x" * 5000, -1, 10**20, 3.5, True, [], ["a", None], {}, {"i
 
 
 def table_hash(url: str) -> str:
-    """One hash of every row of every table, in primary-key order: equal means untouched."""
-    engine = engine_for(url)
-    schema = sa_inspect(engine)
-    digest = hashlib.sha256()
-    with engine.connect() as conn:
-        for table in sorted(schema.get_table_names()):
-            if table in ("alembic_version", "audit_log"):
-                continue  # refusals may be audited; the data itself must not move
-            # The whole key: PostgreSQL, unlike SQLite, returns ties in no fixed order.
-            key = ", ".join(f'"{c}"' for c in schema.get_pk_constraint(table)["constrained_columns"]
-                            or [c["name"] for c in schema.get_columns(table)])
-            rows = conn.execute(text(f'SELECT * FROM "{table}" ORDER BY {key}')).all()
-            digest.update(table.encode())
-            digest.update(json.dumps([list(r) for r in rows], default=str, ensure_ascii=False).encode())
-    return digest.hexdigest()
+    """Every row of every table but the audit log (refusals may be audited; the data itself must
+    not move) and the schema version: equal means untouched."""
+    return data_hash(url, skip=("alembic_version", "audit_log"))
 
 
 def simple_callbacks(app) -> list[str]:

@@ -29,7 +29,7 @@ from dashboard.store.models import (
     Station,
     Township,
 )
-from tests.conftest import SQLITE_CASE
+from tests.conftest import POSTGRES_CASE, SQLITE_CASE
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2025, 12, 11)
@@ -47,7 +47,7 @@ def _reading(monitor: int, when: dt.datetime, cn: int, value: float, flag: str =
     return (monitor, when, cn, pollutant, "Avg", value, flag)
 
 
-@pytest.fixture(params=[SQLITE_CASE, "postgres"])
+@pytest.fixture(params=[SQLITE_CASE, POSTGRES_CASE])
 def url(request, tmp_path):
     # PostgreSQL hands times back as datetimes, SQLite as text: the reads must take both.
     url = f"sqlite:///{tmp_path / 'dust.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")

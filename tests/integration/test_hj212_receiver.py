@@ -343,15 +343,14 @@ def test_two_receivers_side_by_side_on_postgresql_store_each_frame_once(pg_url, 
 
 
 @pytest.mark.postgres
-def test_on_postgresql_the_array_insert_counts_new_rows_and_keeps_every_value(pg_url, tmp_path, monkeypatch):
-    """PostgreSQL inserts readings as arrays, a chunk a statement: over several chunks it
-    stores each row as given (an int value, no flag) and counts only new rows."""
+def test_on_postgresql_the_copy_insert_counts_new_rows_and_keeps_every_value(pg_url, tmp_path):
+    """PostgreSQL inserts readings by COPY through a temporary table: it stores each row as given
+    (an int value, no flag), counts only new rows, twice in one transaction too."""
     from dashboard.store import site_dust as store
 
     settings = make_settings(tmp_path, database_url=pg_url)
     district(settings)
     site_dust.add_monitor(settings, Actor.system(), MN, "GD-0001", PW)
-    monkeypatch.setattr(store, "PG_CHUNK", 7)
     with session_scope(pg_url) as session:
         monitor_id = store.find_monitor(session, MN).id
     base = START.astimezone(dt.UTC)
@@ -362,9 +361,29 @@ def test_on_postgresql_the_array_insert_counts_new_rows_and_keeps_every_value(pg
     with session_scope(pg_url) as session:
         assert store.insert_readings(session, rows[10:] + [(*rows[0][:1], base - dt.timedelta(minutes=1),
                                                             *rows[0][2:])]) == 1
+        assert store.insert_readings(session, rows[:5]) == 0
     with session_scope(pg_url) as session:
         frame = store.readings_frame(session, site_code="GD-0001")
     assert len(frame) == 21
     first = frame[frame["data_time"] == base].iloc[0]
     assert first["value"] == 60.0 and first["flag"] == "N"
     assert pd.isna(frame[frame["data_time"] == base + dt.timedelta(minutes=1)].iloc[0]["flag"])
+
+
+def test_readings_of_an_unknown_monitor_are_not_stored(tmp_path):
+    """The readings table has no foreign key (speed): the insert itself refuses rows whose monitor
+    does not exist, on either database, and stores the others."""
+    from dashboard.store import site_dust as store
+
+    settings = make_settings(tmp_path)
+    district(settings)
+    site_dust.add_monitor(settings, Actor.system(), MN, "GD-0001", PW)
+    with session_scope(settings.database_url) as session:
+        monitor_id = store.find_monitor(session, MN).id
+    when = START.astimezone(dt.UTC)
+    rows = [(monitor_id, when, 2051, "a34002", "Avg", 61.5, "N"),
+            (monitor_id + 99, when, 2051, "a34002", "Avg", 70.0, "N")]
+    with session_scope(settings.database_url) as session:
+        assert store.insert_readings(session, rows) == 1
+    with session_scope(settings.database_url) as session:
+        assert store.reading_count(session) == 1

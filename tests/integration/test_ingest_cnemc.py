@@ -287,6 +287,8 @@ def test_station_lists_are_versioned(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------- PostgreSQL
 @pytest.mark.postgres
 def test_import_and_export_on_postgresql(pg_url, tmp_path, monkeypatch):
+    """On PostgreSQL: import, idempotence, a refused change, the published AQI exported, and the
+    same export as from SQLite, byte for byte."""
     needs(WIDE_2019)
     monkeypatch.setenv("DATABASE_URL", pg_url)
     monkeypatch.setenv("DASHBOARD_DATA_DIR", str(tmp_path / "data"))
@@ -313,3 +315,10 @@ def test_import_and_export_on_postgresql(pg_url, tmp_path, monkeypatch):
     both = published.merge(export, on=["station_code", "time"])
     assert len(both) == len(published) > 500
     assert (both["aqi"] == both["published"]).all()
+
+    # The same files into SQLite export the very same file, byte for byte.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'same.db'}")
+    assert cli("import", "cnemc", *files).exit_code == 0
+    on_sqlite = tmp_path / "hourly-sqlite.csv"
+    assert cli("export", "aqi", "--hourly", "--out", on_sqlite).exit_code == 0
+    assert on_sqlite.read_bytes() == out.read_bytes()

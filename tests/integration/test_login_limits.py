@@ -10,7 +10,7 @@ from dashboard.store import users as user_store
 from dashboard.store.db import session_scope
 from dashboard.store.models import AuditEntry
 from dashboard.store.users import upsert_user
-from tests.conftest import SQLITE_CASE, make_settings
+from tests.conftest import POSTGRES_CASE, SQLITE_CASE, make_settings
 from tests.dash_http import log_in
 
 
@@ -23,8 +23,7 @@ def _app(tmp_path, database_url=None, **overrides):
     return app, settings
 
 
-@pytest.fixture(params=[SQLITE_CASE,
-                        pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=[SQLITE_CASE, POSTGRES_CASE])
 def database_url(request, tmp_path):
     """Both databases: the failures are counted by a JSON query that each dialect spells its way."""
     return request.getfixturevalue("pg_url") if request.param == "postgresql" else None

@@ -14,7 +14,7 @@ from dashboard.domain.accounts import password_problems
 from dashboard.store import users as user_store
 from dashboard.store.db import session_scope
 from dashboard.store.models import AuditEntry
-from tests.conftest import SQLITE_CASE, make_settings
+from tests.conftest import POSTGRES_CASE, SQLITE_CASE, make_settings
 from tests.dash_http import log_in
 
 
@@ -135,8 +135,7 @@ def test_password_rules():
     assert password_problems("bob", "Bob", 10) == ["too_short", "same_as_username"]
 
 
-@pytest.fixture(params=[SQLITE_CASE,
-                        pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=[SQLITE_CASE, POSTGRES_CASE])
 def database_url(request, sqlite_url):
     return request.getfixturevalue("pg_url") if request.param == "postgresql" else sqlite_url
 

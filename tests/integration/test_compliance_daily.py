@@ -166,7 +166,7 @@ def test_db_check_reports_a_corrupted_row_and_repairs_it(demo_url, tmp_path):
 
 
 def test_migration_backfills_an_existing_database(demo_url):
-    upgrade(demo_url, "0010_air_daily")
+    upgrade(demo_url, "0011_dust_readings_no_fk")
     upgrade(demo_url)
     assert _check(demo_url) == []
     with read_scope(demo_url) as session:

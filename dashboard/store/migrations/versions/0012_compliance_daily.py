@@ -1,7 +1,7 @@
 """compliance_daily and compliance_daily_items: compliance per township per day, kept by the writes
 
-Revision ID: 0011_compliance_daily
-Revises: 0010_air_daily
+Revision ID: 0012_compliance_daily
+Revises: 0011_dust_readings_no_fk
 Create Date: 2026-11-28 19:40:00
 
 The upgrade back-fills both tables from the inspections already stored (``analytics.
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 
-revision = '0011_compliance_daily'
-down_revision = '0010_air_daily'
+revision = '0012_compliance_daily'
+down_revision = '0011_dust_readings_no_fk'
 branch_labels = None
 depends_on = None
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from dashboard.analytics.versioned import VersionedCache
 from dashboard.domain.alerts import measures
 from dashboard.store import clock
 from dashboard.store import compliance as store
@@ -33,36 +34,63 @@ class AlertReport:
     unchecked: pd.DataFrame  # sites in scope never checked during the alert
 
 
+#: The alerts page's inputs that change only with a write: inspections and sites (``compliance``),
+#: alerts (``air``, which every alert write bumps).
+_VERSIONS = ("compliance", "air")
+_ENDED = VersionedCache(4)
+_SITES = VersionedCache(4)
+
+
 def alert_list(session: Session, tz: ZoneInfo) -> tuple[pd.DataFrame, dt.datetime]:
     """Every alert (newest first) with its measures, hours, checked sites, violations and
-    unchecked sites; and the dashboard's "now". The checks of all alerts come in one query."""
+    unchecked sites; and the dashboard's "now". The rows of alerts that have ended change only
+    with a write and are kept on the data versions; an alert in force is counted up to now."""
     now = clock.now(session, tz)
     alerts = store.alerts(session)
-    checks = store.alert_checks(session, now)
+    ended = alerts["ends_at"].notna() & (alerts["ends_at"] <= pd.Timestamp(now)) if not alerts.empty \
+        else pd.Series(dtype=bool)
+    kept = _ENDED.get(session, _VERSIONS, (tz.key, tuple(alerts.loc[ended, "id"].tolist())),
+                      lambda: _rows(session, tz, alerts[ended], now))
+    live = _rows(session, tz, alerts[~ended], now) if not alerts.empty else {}
+    rows = [kept.get(int(a), live.get(int(a))) for a in alerts["id"]]
+    frame = pd.DataFrame([r for r in rows if r is not None],
+                         columns=["id", "level", "starts_at", "ends_at", "hours", "measures", "checked_sites",
+                                  "violations", "unchecked_sites", "active"])
+    return frame.iloc[::-1].reset_index(drop=True), now
+
+
+def _rows(session: Session, tz: ZoneInfo, alerts: pd.DataFrame, now: dt.datetime) -> dict[int, dict]:
+    """The list's row of each of ``alerts``, by id; their checks in one query."""
+    if alerts.empty:
+        return {}
+    ids = alerts["id"].tolist()
+    checks = store.alert_checks(session, now, ids[0] if len(ids) == 1 else None)
+    checks = checks[checks["alert_id"].isin(ids)]
     sites, last = _sites_and_last_checks(session, tz)
     by_alert = {int(key): group for key, group in checks.groupby("alert_id")}
-    rows = []
+    out = {}
     for alert in alerts.itertuples():
         end = alert.ends_at if pd.notna(alert.ends_at) else pd.Timestamp(now)
         own = by_alert.get(int(alert.id), checks.iloc[:0])
         checked = set(own["site_id"].tolist())
         scope = _in_scope(sites, last, alert.starts_at.tz_convert(tz).date(), end.tz_convert(tz).date())
-        rows.append({
+        out[int(alert.id)] = {
             "id": alert.id, "level": alert.level, "starts_at": alert.starts_at, "ends_at": alert.ends_at,
             "hours": max(0.0, (end - alert.starts_at).total_seconds() / 3600),
             "measures": measures(alert.level), "checked_sites": len(checked),
             "violations": int(own["working_during_stop"].sum()),
             "unchecked_sites": int((~sites.loc[scope, "site_id"].isin(checked)).sum()),
             "active": pd.isna(alert.ends_at) or alert.ends_at > pd.Timestamp(now),
-        })
-    frame = pd.DataFrame(rows, columns=["id", "level", "starts_at", "ends_at", "hours", "measures", "checked_sites",
-                                        "violations", "unchecked_sites", "active"])
-    return frame.iloc[::-1].reset_index(drop=True), now
+        }
+    return out
 
 
 def _sites_and_last_checks(session: Session, tz: ZoneInfo) -> tuple[pd.DataFrame, pd.Series]:
-    sites = site_store.sites_frame(session).rename(columns={"id": "site_id"})
-    return sites, store.last_inspection_dates(session, tz)
+    def load() -> tuple[pd.DataFrame, pd.Series]:
+        sites = site_store.sites_frame(session).rename(columns={"id": "site_id"})
+        return sites, store.last_inspection_dates(session, tz)
+
+    return _SITES.get(session, ("compliance",), tz.key, load)
 
 
 def _in_scope(sites: pd.DataFrame, last: pd.Series, start_day: dt.date, end_day: dt.date) -> pd.Series:

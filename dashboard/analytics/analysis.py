@@ -20,16 +20,16 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from dashboard.analytics import meeting_periods, township_air
+from dashboard.analytics import compliance_daily, meeting_periods, township_air
 from dashboard.analytics.compliance import partial_weeks
 from dashboard.analytics.meetings import DISTRICT, cached_daily, period_summary
+from dashboard.analytics.versioned import VersionedCache, page_view
 from dashboard.domain import compliance as measures
 from dashboard.domain import meetings as calendar
 from dashboard.domain.aqi import category_of, iaqi, standard_for
 from dashboard.store import clock
 from dashboard.store import compliance as compliance_store
 from dashboard.store import meetings as meeting_store
-from dashboard.store import rectifications as rectification_store
 from dashboard.store import sites as site_store
 
 #: The air measures the page offers (query ``measure=``), and their daily-frame column and
@@ -114,6 +114,16 @@ def window(period: Period) -> tuple[dt.date, dt.date]:
     return min(period.before[0], last - dt.timedelta(days=WINDOW_DAYS - 1)), last
 
 
+# --------------------------------------------------------------------------- the view's cache
+_VIEWS = VersionedCache(16)
+
+
+def cached_view(session: Session, tz: ZoneInfo, args: tuple, compute):
+    """``compute()`` (the page's sections for ``args``) kept until a write changes what it shows
+    (``versioned.page_view``)."""
+    return page_view(_VIEWS, session, tz, args, compute)
+
+
 # --------------------------------------------------------------------------- townships
 def townships(session: Session) -> pd.DataFrame:
     """id, name, name_en, active, in display order."""
@@ -174,20 +184,36 @@ def _days(first: dt.date, last: dt.date) -> pd.DatetimeIndex:
     return pd.date_range(pd.Timestamp(first), pd.Timestamp(last), freq="D", name="date")
 
 
-def daily_checks(results: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame:
-    """Per day of ``first..last``: inspections, passed, failed, applicable (0 on days without
-    inspections)."""
-    index = _days(first, last)
-    if results.empty:
-        zeros = np.zeros(len(index), dtype="int64")
-        return pd.DataFrame({"date": index, "inspections": zeros, "passed": zeros, "failed": zeros,
-                             "applicable": zeros})
+def _counts_of(results: pd.DataFrame) -> pd.DataFrame:
+    """Raw checked items -> counts per township and day (``compliance_daily``'s columns)."""
     frame = results.assign(date=pd.to_datetime(results["date"]))
-    grouped = frame.groupby("date").agg(
+    if "township_id" not in frame:
+        frame = frame.assign(township_id=0)
+    grouped = frame.groupby(["township_id", "date"]).agg(
         inspections=("inspection_id", "nunique"),
         passed=("result", lambda s: int((s == "pass").sum())),
         failed=("result", lambda s: int((s == "fail").sum())),
+        na=("result", lambda s: int((s == "na").sum())),
     )
+    return grouped.reset_index()
+
+
+def daily_checks(results: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """Per day of ``first..last``: inspections, passed, failed, applicable (0 on days without
+    inspections)."""
+    return daily_checks_of_counts(_counts_of(results) if not results.empty else None, first, last)
+
+
+def daily_checks_of_counts(counts: pd.DataFrame | None, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """``daily_checks`` from checks counted per township and day (``compliance_daily`` rows)."""
+    index = _days(first, last)
+    if counts is None or counts.empty:
+        zeros = np.zeros(len(index), dtype="int64")
+        return pd.DataFrame({"date": index, "inspections": zeros, "passed": zeros, "failed": zeros,
+                             "applicable": zeros})
+    counts = counts[(counts["passed"] + counts["failed"] + counts["na"]) > 0]
+    frame = counts.assign(date=pd.to_datetime(counts["date"]).astype("datetime64[ns]"))
+    grouped = frame.groupby("date")[["inspections", "passed", "failed"]].sum()
     out = grouped.reindex(index, fill_value=0).astype("int64").reset_index()
     out["applicable"] = out["passed"] + out["failed"]
     return out
@@ -198,8 +224,14 @@ def rolling_rate(results: pd.DataFrame, first: dt.date, last: dt.date, days: int
     applicable checks of those days together, not a mean of daily rates): date, passed,
     applicable, rate (NaN without applicable checks). ``results`` should reach ``days - 1``
     days before ``first``."""
-    counts = daily_checks(results, first - dt.timedelta(days=days - 1), last).set_index("date")
-    summed = counts[["passed", "applicable"]].rolling(days, min_periods=1).sum().astype("int64")
+    return rolling_rate_of_counts(_counts_of(results) if not results.empty else None, first, last, days)
+
+
+def rolling_rate_of_counts(counts: pd.DataFrame | None, first: dt.date, last: dt.date,
+                           days: int = ROLLING_DAYS) -> pd.DataFrame:
+    """``rolling_rate`` from checks counted per township and day."""
+    daily = daily_checks_of_counts(counts, first - dt.timedelta(days=days - 1), last).set_index("date")
+    summed = daily[["passed", "applicable"]].rolling(days, min_periods=1).sum().astype("int64")
     summed["rate"] = summed["passed"] / summed["applicable"].where(summed["applicable"] > 0)
     return summed.loc[pd.Timestamp(first):].reset_index()
 
@@ -207,13 +239,32 @@ def rolling_rate(results: pd.DataFrame, first: dt.date, last: dt.date, days: int
 def weekly_rate(results: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame:
     """Rates per Monday-to-Sunday week of ``first..last`` (``domain.compliance.weekly_rates``):
     week, passed, failed, na, applicable, rate, partial (the week is cut by the span)."""
-    dates = pd.to_datetime(results["date"]) if not results.empty else pd.Series(dtype="datetime64[us]")
-    part = results[(dates >= pd.Timestamp(first)) & (dates <= pd.Timestamp(last))] if not results.empty else results
+    return weekly_rate_of_counts(_counts_of(results) if not results.empty else None, first, last)
+
+
+def weekly_rate_of_counts(counts: pd.DataFrame | None, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """``weekly_rate`` from checks counted per township and day."""
+    columns = ["week", "passed", "failed", "na", "applicable", "rate", "partial"]
+    if counts is None or counts.empty:
+        return pd.DataFrame(columns=columns)
+    dates = pd.to_datetime(counts["date"])
+    part = counts[(dates >= pd.Timestamp(first)) & (dates <= pd.Timestamp(last))
+                  & ((counts["passed"] + counts["failed"] + counts["na"]) > 0)]
     if part.empty:
-        return pd.DataFrame(columns=["week", "passed", "failed", "na", "applicable", "rate", "partial"])
-    out = measures.weekly_rates(part)
+        return pd.DataFrame(columns=columns)
+    part = part.assign(week=measures.week_start(pd.to_datetime(part["date"]).astype("datetime64[ns]")))
+    out = part.groupby("week", sort=True)[["passed", "failed", "na"]].sum().astype("int64").reset_index()
+    out["applicable"] = out["passed"] + out["failed"]
+    out["rate"] = (out["passed"] / out["applicable"].where(out["applicable"] > 0)).astype("float64")
     out["partial"] = partial_weeks(out["week"], first, last)
     return out
+
+
+def _checks(session: Session, tz: ZoneInfo, first: dt.date, last: dt.date,
+            township_id: int | None = None) -> pd.DataFrame:
+    """Checks per township and day of ``first..last`` (kept by the writes), of one township or all."""
+    counts = compliance_daily.daily(session, tz, first, last)
+    return counts[counts["township_id"] == township_id] if township_id is not None else counts
 
 
 def _local_days(times: pd.Series, tz: ZoneInfo) -> np.ndarray:
@@ -273,21 +324,17 @@ def timeline(session: Session, database_url: str, tz: ZoneInfo, first: dt.date, 
         per_township, assignment = _township_air(session, daily, first, last, township_id)
         codes = tuple(assignment.get(township_id, ()))
         series = _series(per_township, township_air.township_series(township_id)) if codes else daily.iloc[0:0]
-    results = compliance_store.results_frame(session, first - dt.timedelta(days=ROLLING_DAYS - 1), last, tz)
-    today = clock.today(session, tz)
-    rectifications = rectification_store.rectifications_frame(session, today, tz=tz, township_id=township_id)
-    if township_id is not None:
-        results = results[results["township_id"] == township_id]
+    counts = _checks(session, tz, first - dt.timedelta(days=ROLLING_DAYS - 1), last, township_id)
+    rectifications = compliance_store.rectification_spans(session, first, last, tz, township_id)
     meetings = compliance_store.meetings(session, clock.now(session, tz))
     meetings["date"] = [t.tz_convert(tz).date() for t in meetings["held_at"]] if not meetings.empty else []
     return Timeline(
         first=first, last=last, township_id=township_id, measure=measure, stations=codes,
         air=measure_frame(series, measure, first, last),
         aqi=measure_frame(series, "aqi", first, last),
-        weekly=weekly_rate(results, first, last),
-        rolling=rolling_rate(results, first, last),
-        checks=daily_checks(results[pd.to_datetime(results["date"]) >= pd.Timestamp(first)]
-                            if not results.empty else results, first, last),
+        weekly=weekly_rate_of_counts(counts, first, last),
+        rolling=rolling_rate_of_counts(counts, first, last),
+        checks=daily_checks_of_counts(counts, first, last),
         backlog=daily_backlog(rectifications, first, last, tz),
         meetings=meetings,
         alerts=compliance_store.alerts(session),
@@ -310,23 +357,25 @@ class Quadrant:
     district_pm10: float | None
 
 
-def _rate(results: pd.DataFrame, first: dt.date, last: dt.date) -> tuple[float, int]:
-    if results.empty:
+def _rate(counts: pd.DataFrame, first: dt.date, last: dt.date) -> tuple[float, int]:
+    """Passed ÷ applicable checks of ``first..last`` from checks counted per day."""
+    if counts.empty:
         return float("nan"), 0
-    dates = pd.to_datetime(results["date"])
-    part = results[(dates >= pd.Timestamp(first)) & (dates <= pd.Timestamp(last))]
-    applicable = int(part["result"].isin(["pass", "fail"]).sum())
-    return measures.compliance_rate(part), applicable
+    dates = pd.to_datetime(counts["date"])
+    part = counts[(dates >= pd.Timestamp(first)) & (dates <= pd.Timestamp(last))]
+    passed, applicable = int(part["passed"].sum()), int(part["passed"].sum() + part["failed"].sum())
+    return (passed / applicable if applicable else float("nan")), applicable
 
 
-def quadrant_points(results: pd.DataFrame, township_daily: pd.DataFrame, names: pd.DataFrame,
+def quadrant_points(counts: pd.DataFrame, township_daily: pd.DataFrame, names: pd.DataFrame,
                     period: tuple[dt.date, dt.date], before: tuple[dt.date, dt.date]) -> pd.DataFrame:
     """Per township (``names``: id, name, name_en): the compliance rate and applicable checks of
-    its inspections, and its stations' mean daily PM10 (``meetings.period_summary``, as a
-    meeting reports it), in ``period`` and in ``before`` (``QUADRANT_COLUMNS``)."""
+    its inspections (``counts``: checks per township and day), and its stations' mean daily PM10
+    (``meetings.period_summary``, as a meeting reports it), in ``period`` and in ``before``
+    (``QUADRANT_COLUMNS``)."""
     rows = []
     for town in names.itertuples():
-        own = results[results["township_id"] == town.id] if not results.empty else results
+        own = counts[counts["township_id"] == town.id] if not counts.empty else counts
         rate, applicable = _rate(own, *period)
         rate_b, applicable_b = _rate(own, *before)
         air = _series(township_daily, township_air.township_series(int(town.id)))
@@ -351,13 +400,13 @@ def quadrant(session: Session, database_url: str, tz: ZoneInfo, period: Period) 
     first, last = period.first, max(period.last, period.first)
     start = min(period.before[0], first)
     names = townships(session)
-    results = compliance_store.results_frame(session, start, last, tz)
+    counts = _checks(session, tz, start, last)
     if period.days:
         # The time view's span: one cached load serves both.
         daily, _stations = cached_daily(session, database_url, min(start, window(period)[0]), last)
         per_township, _assignment = _township_air(session, daily, start, last)
-        points = quadrant_points(results, per_township, names, (first, last), period.before)
-        district_rate, _ = _rate(results, first, last)
+        points = quadrant_points(counts, per_township, names, (first, last), period.before)
+        district_rate, _ = _rate(counts, first, last)
         district_pm10 = period_summary(daily, DISTRICT, first, last, composite=False)["pm10"]
     else:
         points = pd.DataFrame(columns=QUADRANT_COLUMNS)

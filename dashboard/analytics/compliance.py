@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from dashboard.analytics import compliance_daily as counts
 from dashboard.analytics.periods import opening_window
+from dashboard.analytics.versioned import VersionedCache, page_view
 from dashboard.domain import compliance as measures
 from dashboard.store import clock
 from dashboard.store import compliance as store
@@ -30,13 +32,43 @@ class ComplianceData:
     today: dt.date
     start: dt.date
     end: dt.date
-    results: pd.DataFrame  # checked items in the period (domain RESULT_COLUMNS)
-    inspections: pd.DataFrame  # inspections in the period (store INSPECTION_FRAME_COLUMNS)
+    daily: pd.DataFrame  # checks and inspections per township and day (compliance_daily's columns)
+    items: pd.DataFrame  # checks per township, day and item (compliance_daily_items' columns)
     sites: pd.DataFrame  # every site (store SITE_COLUMNS)
     townships: pd.DataFrame  # id, name, name_en
     labels: pd.DataFrame  # key, label, label_en, position
     meetings: pd.DataFrame  # number, held_at, date
     alerts: pd.DataFrame  # id, level, starts_at, ends_at, ...
+    # The raw records, loaded only when asked for (``load(raw=True)``): the page reads the counts.
+    results: pd.DataFrame | None = None  # checked items in the period (domain RESULT_COLUMNS)
+    inspections: pd.DataFrame | None = None  # inspections in the period (store INSPECTION_FRAME_COLUMNS)
+
+    def totals(self) -> dict[str, int]:
+        """The period's counts: inspections, failed_inspections, working_during_stop, passed,
+        failed, na, applicable."""
+        sums = {c: int(self.daily[c].sum()) for c in counts.COUNT_COLUMNS}
+        return sums | {"applicable": sums["passed"] + sums["failed"]}
+
+    @property
+    def rate(self) -> float:
+        """Passed / applicable checks of the period (NaN without applicable checks)."""
+        totals = self.totals()
+        return totals["passed"] / totals["applicable"] if totals["applicable"] else float("nan")
+
+    @property
+    def first_inspection(self) -> dt.date | None:
+        """The period's first day with an inspection."""
+        days = self.daily.loc[self.daily["inspections"] > 0, "date"]
+        return days.min().date() if not days.empty else None
+
+
+_VIEWS = VersionedCache(8)
+
+
+def cached_view(session: Session, tz: ZoneInfo, args: tuple, compute):
+    """``compute()`` (the page's view for ``args``) kept until a write changes what it shows
+    (``versioned.page_view``)."""
+    return page_view(_VIEWS, session, tz, args, compute)
 
 
 def _meeting_dates(frame: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
@@ -45,34 +77,35 @@ def _meeting_dates(frame: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
     return frame
 
 
-def load(session: Session, tz: ZoneInfo, start: dt.date | None = None, end: dt.date | None = None) -> ComplianceData:
-    """The records of Beijing days ``start..end`` (default: the campaign so far, up to today)."""
+def load(session: Session, tz: ZoneInfo, start: dt.date | None = None, end: dt.date | None = None,
+         raw: bool = True) -> ComplianceData:
+    """The records of Beijing days ``start..end`` (default: the campaign so far, up to today);
+    the raw results and inspections only with ``raw`` (the counts per day are always there)."""
     today = clock.today(session, tz)
     if start is None and end is None:
         start, end = default_period(session, tz, today)
     end = min(end or today, today)
     first_day = start or default_start(session, tz, today)
-    results = store.results_frame(session, first_day, end, tz)
-    inspections = store.inspections_frame(session, first_day, end, tz)
     return ComplianceData(
         today=today,
         start=first_day,
         end=end,
-        results=results,
-        inspections=inspections,
+        daily=counts.daily(session, tz, first_day, end),
+        items=counts.items(session, tz, first_day, end),
         sites=site_store.sites_frame(session),
         townships=site_store.townships(session),
         labels=store.item_labels(session),
         meetings=_meeting_dates(store.meetings(session, clock.now(session, tz)), tz),
         alerts=store.alerts(session),
+        results=store.results_frame(session, first_day, end, tz) if raw else None,
+        inspections=store.inspections_frame(session, first_day, end, tz) if raw else None,
     )
 
 
 def default_period(session: Session, tz: ZoneInfo, today: dt.date, max_days: int = 91) -> tuple[dt.date, dt.date]:
     """The campaign so far (from its first inspection, at most ``max_days`` back) up to today;
     when the newest inspection is older than that, the ``max_days`` up to it."""
-    last = store.last_inspection_dates(session, tz)
-    newest = max(last) if not last.empty else None
+    newest = store.newest_inspection_date(session, tz)
     start, end = opening_window(today, newest, max_days, through_today=True)
     if end == today:
         start = default_start(session, tz, today, max_days)
@@ -81,21 +114,33 @@ def default_period(session: Session, tz: ZoneInfo, today: dt.date, max_days: int
 
 def default_start(session: Session, tz: ZoneInfo, today: dt.date, max_days: int = 91) -> dt.date:
     """The campaign's first inspection day, but no more than ``max_days`` before today."""
-    frame = store.inspections_frame(session, today - dt.timedelta(days=max_days), today, tz)
-    return frame["date"].min() if not frame.empty else today - dt.timedelta(days=max_days)
+    frame = counts.daily(session, tz, today - dt.timedelta(days=max_days), today)
+    days = frame.loc[frame["inspections"] > 0, "date"]
+    return days.min().date() if not days.empty else today - dt.timedelta(days=max_days)
 
 
 # --------------------------------------------------------------------------- frames
+def _rated(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Counts summed per ``by`` with applicable and rate (``domain.compliance``'s columns); rows
+    without any check left out, as a frame of results has none for them."""
+    frame = frame[(frame["passed"] + frame["failed"] + frame["na"]) > 0]
+    out = frame.groupby(by, sort=True)[["passed", "failed", "na"]].sum().reset_index()
+    out[["passed", "failed", "na"]] = out[["passed", "failed", "na"]].astype("int64")
+    out["applicable"] = out["passed"] + out["failed"]
+    out["rate"] = (out["passed"] / out["applicable"].where(out["applicable"] > 0)).astype("float64")
+    return out
+
+
 def weekly_trend(data: ComplianceData, township_ids: list[int] | None = None) -> pd.DataFrame:
     """Weekly rates of the district (township_id = DISTRICT) and of ``township_ids``:
     week, township_id, passed, failed, applicable, rate, partial (the week is cut by the period)."""
-    results = data.results
-    district = measures.weekly_rates(results).assign(township_id=DISTRICT)
+    daily = data.daily.assign(week=pd.to_datetime(data.daily["week"]).astype("datetime64[ns]"))
+    district = _rated(daily, ["week"]).assign(township_id=DISTRICT)
     parts = [district]
     if township_ids:
-        chosen = results[results["township_id"].isin(township_ids)]
-        parts.append(measures.weekly_rates(chosen, "township_id"))
-    out = pd.concat(parts, ignore_index=True) if parts else district
+        parts.append(_rated(daily[daily["township_id"].isin(township_ids)], ["week", "township_id"]))
+    out = pd.concat(parts, ignore_index=True)
+    out["township_id"] = out["township_id"].astype("int64")
     out["partial"] = partial_weeks(out["week"], data.start, data.end)
     return out.sort_values(["township_id", "week"]).reset_index(drop=True)
 
@@ -123,14 +168,14 @@ def reference_meeting(data: ComplianceData, number: int | None = None) -> pd.Ser
 def township_ranking(session: Session, tz: ZoneInfo, data: ComplianceData, meeting_number: int | None = None,
                      window_days: int = measures.RANKING_WINDOW_DAYS) -> tuple[pd.DataFrame, pd.Series | None]:
     """Ranking now (window ending ``data.end``) beside the ranking at the meeting (window ending
-    the day before it, what the meeting reviewed), with township names. Loads its own windows,
+    the day before it, what the meeting reviewed), with township names. Reads its own windows,
     which may reach back before the period."""
     meeting = reference_meeting(data, meeting_number)
     ids = data.townships["id"].tolist()
     then = (meeting["date"] - dt.timedelta(days=1)) if meeting is not None else data.end - dt.timedelta(days=7)
     first = min(then, data.end) - dt.timedelta(days=window_days - 1)
-    results = store.results_frame(session, first, data.end, tz)
-    frame = measures.ranking_change(results, then, data.end, window_days, ids)
+    daily = counts.daily(session, tz, first, data.end)
+    frame = measures.ranking_change_of_counts(daily, then, data.end, window_days, ids)
     names = data.townships.rename(columns={"id": "township_id", "name": "township", "name_en": "township_en"})
     return frame.merge(names, on="township_id", how="left"), meeting
 
@@ -144,7 +189,10 @@ def chronic_offenders(session: Session, tz: ZoneInfo, data: ComplianceData, min_
 
 
 def most_failed_items(data: ComplianceData) -> pd.DataFrame:
-    frame = measures.most_failed_items(data.results)
+    """Items by number of failures (``domain.compliance.most_failed_items``), with labels."""
+    frame = _rated(data.items, ["item_key"])
+    frame["fail_share"] = 1 - frame["rate"]
+    frame = frame.sort_values(["failed", "item_key"], ascending=[False, True]).reset_index(drop=True)
     return frame.merge(data.labels.rename(columns={"key": "item_key"}), on="item_key", how="left")
 
 

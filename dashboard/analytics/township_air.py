@@ -123,12 +123,17 @@ def township_daily(daily: pd.DataFrame, assignment: dict[int, list[str]]) -> pd.
     ``series`` is ``township_series(id)``. Townships whose stations have no rows are absent.
     """
     frames = []
+    # Neighbouring townships often share their stations: each set of stations is averaged once.
+    by_stations: dict[tuple[str, ...], pd.DataFrame] = {}
     for township_id, codes in sorted(assignment.items()):
         if not codes:
             continue
-        # The township's stations as a district group of their own: same means, same rounding, same AQI.
-        group = pd.DataFrame({"code": list(codes), "in_district": True, "is_background": False})
-        means = air.district_daily(daily, group)
+        key = tuple(sorted(codes))
+        if key not in by_stations:
+            # The stations as a district group of their own: same means, same rounding, same AQI.
+            group = pd.DataFrame({"code": list(key), "in_district": True, "is_background": False})
+            by_stations[key] = air.district_daily(daily, group)
+        means = by_stations[key]
         if not means.empty:
             frames.append(means.assign(series=township_series(township_id)))
     if not frames:

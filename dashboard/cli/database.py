@@ -82,26 +82,30 @@ def db_copy(source_url: str) -> None:
 
 @db.command("check")
 @click.option("--repair", is_flag=True, help="After reporting, recompute the derived rows from the raw ones.")
-@click.option("--limit", default=50, show_default=True, help="Differences printed (all are counted).")
+@click.option("--limit", default=50, show_default=True, help="Differences printed per table (all are counted).")
 def db_check(repair: bool, limit: int) -> None:
-    """Recompute the derived tables (daily air values and AQI per station and for the district)
-    from the raw rows and report every difference; exit code 1 if there is any."""
+    """Recompute the derived tables (daily air values and AQI per station and for the district;
+    compliance per township and day) from the raw rows and report every difference; exit code 1
+    if there is any."""
     settings = prepared_settings()
-    from dashboard.analytics.air_daily import check
+    from dashboard.analytics import air_daily, compliance_daily
+    from dashboard.services.imports import rebuild_air_daily, rebuild_compliance_daily
     from dashboard.store.db import read_scope
 
-    with read_scope(settings.database_url) as session:
-        differences = check(session)
-    for difference in differences[:limit]:
-        click.echo(str(difference))
-    if len(differences) > limit:
-        click.echo(f"… and {len(differences) - limit} more")
-    click.echo(f"{safe_url(settings.database_url)}: air_daily {len(differences)} difference(s)")
-    if differences and repair:
-        from dashboard.services.imports import rebuild_air_daily
-
-        written = rebuild_air_daily(settings, system_actor())
-        click.echo(f"air_daily rebuilt from the readings: {written} rows")
-        return
-    if differences:
+    checks = (("air_daily", air_daily.check, rebuild_air_daily, "the readings"),
+              ("compliance_daily", compliance_daily.check, rebuild_compliance_daily, "the inspections"))
+    found = False
+    for name, check, rebuild, source in checks:
+        with read_scope(settings.database_url) as session:
+            differences = check(session)
+        for difference in differences[:limit]:
+            click.echo(str(difference))
+        if len(differences) > limit:
+            click.echo(f"… and {len(differences) - limit} more")
+        click.echo(f"{safe_url(settings.database_url)}: {name} {len(differences)} difference(s)")
+        if differences and repair:
+            written = rebuild(settings, system_actor())
+            click.echo(f"{name} rebuilt from {source}: {written} rows")
+        found = found or bool(differences)
+    if found and not repair:
         raise SystemExit(1)

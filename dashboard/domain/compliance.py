@@ -84,6 +84,19 @@ def weekly_rates(results: pd.DataFrame, by: Sequence[str] | str | None = None) -
 
 
 # --------------------------------------------------------------------------- ranking
+def daily_counts(results: pd.DataFrame) -> pd.DataFrame:
+    """Checks per township and day: township_id, date, passed, failed, na (the shape of the
+    ``compliance_daily`` rows, which the rankings also accept)."""
+    flags = pd.DataFrame({
+        "township_id": results["township_id"],
+        "date": pd.to_datetime(results["date"]),
+        "passed": (results["result"] == "pass").astype("int64"),
+        "failed": (results["result"] == "fail").astype("int64"),
+        "na": (results["result"] == "na").astype("int64"),
+    })
+    return flags.groupby(["township_id", "date"], sort=True).sum().reset_index()
+
+
 def township_ranking(results: pd.DataFrame, day: dt.date, window_days: int = RANKING_WINDOW_DAYS,
                      townships: Iterable[int] | None = None) -> pd.DataFrame:
     """Townships ranked by rate over the ``window_days`` ending on ``day`` (inclusive).
@@ -91,10 +104,20 @@ def township_ranking(results: pd.DataFrame, day: dt.date, window_days: int = RAN
     Rank 1 is the highest rate; ties share the better rank; townships without applicable
     checks get no rank (NaN) and come last. ``townships`` lists every township to include.
     """
+    return township_ranking_of_counts(daily_counts(results), day, window_days, townships)
+
+
+def township_ranking_of_counts(counts: pd.DataFrame, day: dt.date, window_days: int = RANKING_WINDOW_DAYS,
+                               townships: Iterable[int] | None = None) -> pd.DataFrame:
+    """``township_ranking`` from checks counted per township and day (``daily_counts``)."""
     start = day - dt.timedelta(days=window_days - 1)
-    dates = pd.to_datetime(results["date"]).dt.date
-    part = results[(dates >= start) & (dates <= day)]
-    rates = _counts(part, ["township_id"])[["township_id", "applicable", "rate"]]
+    dates = pd.to_datetime(counts["date"]).dt.date
+    part = counts[(dates >= start) & (dates <= day)]
+    part = part[(part["passed"] + part["failed"] + part["na"]) > 0]
+    rates = part.groupby("township_id", sort=True)[["passed", "failed", "na"]].sum().reset_index()
+    rates["applicable"] = rates["passed"] + rates["failed"]
+    rates["rate"] = (rates["passed"] / rates["applicable"].where(rates["applicable"] > 0)).astype("float64")
+    rates = rates[["township_id", "applicable", "rate"]]
     if townships is not None:
         ids = pd.Series(list(townships), dtype="int64")
         rates = pd.DataFrame({"township_id": ids}).merge(rates.astype({"township_id": "int64"}), on="township_id",
@@ -112,8 +135,16 @@ def ranking_change(results: pd.DataFrame, then: dt.date, now: dt.date, window_da
     moved up), rate_change (in rate units, positive = better); sorted by rank_now.
     """
     ids = list(townships) if townships is not None else sorted(set(results["township_id"]))
-    current = township_ranking(results, now, window_days, ids)
-    before = township_ranking(results, then, window_days, ids)
+    return ranking_change_of_counts(daily_counts(results), then, now, window_days, ids)
+
+
+def ranking_change_of_counts(counts: pd.DataFrame, then: dt.date, now: dt.date,
+                             window_days: int = RANKING_WINDOW_DAYS,
+                             townships: Iterable[int] | None = None) -> pd.DataFrame:
+    """``ranking_change`` from checks counted per township and day (``daily_counts``)."""
+    ids = list(townships) if townships is not None else sorted(set(counts["township_id"]))
+    current = township_ranking_of_counts(counts, now, window_days, ids)
+    before = township_ranking_of_counts(counts, then, window_days, ids)
     out = current.rename(columns={"rate": "rate_now", "rank": "rank_now", "applicable": "applicable_now"}).merge(
         before.rename(columns={"rate": "rate_then", "rank": "rank_then", "applicable": "applicable_then"}),
         on="township_id", how="left",

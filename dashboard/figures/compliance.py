@@ -56,41 +56,54 @@ def _local(ts: pd.Timestamp, tz) -> pd.Timestamp:
 
 
 # --------------------------------------------------------------------------- events on a time axis
+def _add_layout_items(fig: go.Figure, shapes: list[dict], annotations: list[dict]) -> None:
+    # One assignment: plotly validates the whole list on every add_shape / add_annotation, so
+    # adding them one by one costs the square of their number.
+    # Appending to the tuples is linear too, where re-passing the existing items re-validates them.
+    if shapes:
+        fig.layout.shapes = fig.layout.shapes + tuple(go.layout.Shape(shape) for shape in shapes)
+    if annotations:
+        fig.layout.annotations = fig.layout.annotations + tuple(go.layout.Annotation(a) for a in annotations)
+
+
 def add_alert_bands(fig: go.Figure, alerts: pd.DataFrame, x0: pd.Timestamp, x1: pd.Timestamp, tz, lang: str,
                     opacity: float = 0.25) -> None:
     """Alert periods as bands in their level's colour across the whole plot (every subplot),
     each labelled with its level at the bottom; ``x0..x1`` (naive Beijing time) clips them."""
     previous_label: pd.Timestamp | None = None
     level_up = 0
+    shapes: list[dict] = []
+    annotations: list[dict] = []
     for alert in alerts.sort_values("starts_at").itertuples():
         a0 = max(_local(alert.starts_at, tz), x0)
         a1 = min(_local(alert.ends_at, tz) if pd.notna(alert.ends_at) else x1, x1)
         if a1 <= a0:
             continue
-        fig.add_shape(type="rect", x0=a0, x1=a1, y0=0, y1=1, xref="x", yref="paper",
-                      fillcolor=ALERT_COLOURS.get(alert.level, "#adb5bd"), opacity=opacity, line_width=0,
-                      layer="below", name=f"alert-{alert.level}")
+        shapes.append({"type": "rect", "x0": a0, "x1": a1, "y0": 0, "y1": 1, "xref": "x", "yref": "paper",
+                       "fillcolor": ALERT_COLOURS.get(alert.level, "#adb5bd"), "opacity": opacity, "line": {"width": 0},
+                       "layer": "below", "name": f"alert-{alert.level}"})
         # Back-to-back alerts (orange → red) would print their labels over each other: stack them.
         level_up = level_up + 1 if previous_label is not None and a0 - previous_label < pd.Timedelta(days=6) else 0
         previous_label = a0
-        fig.add_annotation(x=a0, y=0.02 + 0.07 * level_up, xref="x", yref="paper", yanchor="bottom", xanchor="left",
-                           showarrow=False, text=t(f"alert.level.{alert.level}", lang),
-                           font={"size": 10, "color": "#495057"}, bgcolor="rgba(255,255,255,0.7)")
+        annotations.append({"x": a0, "y": 0.02 + 0.07 * level_up, "xref": "x", "yref": "paper", "yanchor": "bottom",
+                            "xanchor": "left", "showarrow": False, "text": t(f"alert.level.{alert.level}", lang),
+                            "font": {"size": 10, "color": "#495057"}, "bgcolor": "rgba(255,255,255,0.7)"})
+    _add_layout_items(fig, shapes, annotations)
 
 
 def add_meeting_lines(fig: go.Figure, meetings: pd.DataFrame, x0: pd.Timestamp, x1: pd.Timestamp, tz, lang: str,
                       labels: bool = True) -> None:
     """Dispatch meetings as dotted vertical lines across the whole plot, numbered at the top."""
-    for meeting in meetings.itertuples():
-        x = _local(meeting.held_at, tz)
-        if not (x0 <= x <= x1):
-            continue
-        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, xref="x", yref="paper",
-                      line={"color": MEETING_COLOUR, "width": 1.2, "dash": "dot"})
-        if labels:
-            fig.add_annotation(x=x, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
-                               text=t("compliance.trend.meeting", lang, n=meeting.number),
-                               font={"size": 10, "color": MEETING_COLOUR})
+    if meetings.empty:
+        return
+    local = pd.to_datetime(meetings["held_at"], utc=True).dt.tz_convert(tz).dt.tz_localize(None)
+    shown = meetings.assign(x=local.to_numpy())[(local >= x0).to_numpy() & (local <= x1).to_numpy()]
+    shapes = [{"type": "line", "x0": m.x, "x1": m.x, "y0": 0, "y1": 1, "xref": "x", "yref": "paper",
+               "line": {"color": MEETING_COLOUR, "width": 1.2, "dash": "dot"}} for m in shown.itertuples()]
+    annotations = [{"x": m.x, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom", "showarrow": False,
+                    "text": t("compliance.trend.meeting", lang, n=m.number),
+                    "font": {"size": 10, "color": MEETING_COLOUR}} for m in shown.itertuples()] if labels else []
+    _add_layout_items(fig, shapes, annotations)
 
 
 # --------------------------------------------------------------------------- trend

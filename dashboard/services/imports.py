@@ -92,3 +92,15 @@ def rebuild_air_daily(settings: Settings, actor: Actor) -> int:
         written = rebuild(session)
         audit(session, actor.user_id, "rebuild", "air_daily", None, {"rows": written})
     return written
+
+
+def rebuild_compliance_daily(settings: Settings, actor: Actor) -> int:
+    """Recompute the compliance rows per township and day from the inspections in one
+    transaction (``db check --repair``); admins only. Returns the daily rows written."""
+    require(actor, "admin")
+    from dashboard.analytics.compliance_daily import rebuild
+
+    with session_scope(settings.database_url) as session:
+        written = rebuild(session)
+        audit(session, actor.user_id, "rebuild", "compliance_daily", None, {"rows": written})
+    return written

@@ -22,6 +22,7 @@ from dashboard.store.models import (
     Inspection,
     InspectionResult,
     Meeting,
+    Rectification,
     Site,
     UTCDateTime,
 )
@@ -80,7 +81,12 @@ def inspections_frame(session: Session, start: dt.date | None, end: dt.date | No
             func.sum(case((InspectionResult.result == "pass", 1), else_=0)).label("n_pass"),
             func.sum(case((InspectionResult.result == "fail", 1), else_=0)).label("n_fail"),
             func.sum(case((InspectionResult.result == "na", 1), else_=0)).label("n_na"),
-        ).group_by(InspectionResult.inspection_id).subquery()
+        )
+        # Only the period's inspections: counting every result ever costs the whole history.
+        .join(Inspection, Inspection.id == InspectionResult.inspection_id)
+        .where(Inspection.status == "submitted", *_bounds(start, end, tz),
+               *([Inspection.site_id == site_id] if site_id is not None else []))
+        .group_by(InspectionResult.inspection_id).subquery()
     )
     query = (
         select(Inspection.id, Inspection.site_id, Site.township_id, Inspection.inspected_at, Inspection.kind,
@@ -115,6 +121,12 @@ def last_inspection_dates(session: Session, tz: ZoneInfo) -> pd.Series:
     return pd.Series(_local_dates(frame["at"], tz).to_numpy(), index=frame["site_id"])
 
 
+def newest_inspection_date(session: Session, tz: ZoneInfo) -> dt.date | None:
+    """The Beijing day of the newest submitted inspection (None without one): one index seek."""
+    at = session.scalar(select(func.max(Inspection.inspected_at)).where(Inspection.status == "submitted"))
+    return None if at is None else _local_dates(pd.Series([at]), tz).iloc[0]
+
+
 def item_labels(session: Session) -> pd.DataFrame:
     """Checklist item keys with their labels (wording of the newest version holding the key)
     and position: key, label, label_en, position."""
@@ -136,6 +148,11 @@ def meetings(session: Session, until: dt.datetime | None = None) -> pd.DataFrame
     frame = pd.DataFrame(session.execute(query).all(), columns=["number", "held_at"])
     frame["held_at"] = pd.to_datetime(frame["held_at"], utc=True)
     return frame
+
+
+def meetings_held(session: Session, until: dt.datetime) -> int:
+    """How many dispatch meetings were held by ``until``."""
+    return int(session.scalar(select(func.count()).select_from(Meeting).where(Meeting.held_at <= until)) or 0)
 
 
 def alerts(session: Session) -> pd.DataFrame:
@@ -181,4 +198,21 @@ def alert_checks(session: Session, now: dt.datetime, alert_id: int | None = None
     frame = frame.astype({"alert_id": "int64", "inspection_id": "int64", "site_id": "int64", "n_fail": "int64"})
     frame["inspected_at"] = pd.to_datetime(frame["inspected_at"], utc=True)
     frame["working_during_stop"] = frame["working_during_stop"].astype(bool)
+    return frame
+
+
+def rectification_spans(session: Session, first: dt.date, last: dt.date, tz: ZoneInfo,
+                        township_id: int | None = None) -> pd.DataFrame:
+    """opened_at, closed_at (NaT while open) of the rectifications that may be open on a day of
+    ``first..last``: opened by its end and not closed before it began. The others count the same
+    on every day of the span (none), so the years before it are not read."""
+    begin = dt.datetime.combine(first, dt.time(), tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tz)
+    query = select(Rectification.opened_at, Rectification.closed_at).where(
+        Rectification.opened_at < end, (Rectification.closed_at.is_(None)) | (Rectification.closed_at >= begin))
+    if township_id is not None:
+        query = query.join(Site, Site.id == Rectification.site_id).where(Site.township_id == township_id)
+    frame = pd.DataFrame(session.execute(query).all(), columns=["opened_at", "closed_at"])
+    frame["opened_at"] = pd.to_datetime(frame["opened_at"], utc=True)
+    frame["closed_at"] = pd.to_datetime(frame["closed_at"], utc=True)
     return frame

@@ -20,6 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 # The derived air rows follow ORM writes of readings, stations and alerts (listeners on Session).
 import dashboard.store.air_daily  # noqa: E402,F401  isort: skip
+# And the compliance rows follow ORM writes of inspections, their results and sites.
+import dashboard.store.compliance_daily  # noqa: E402,F401  isort: skip
+# And the ledger's data version follows writes of the ledger, meetings and units.
+import dashboard.store.ledger_version  # noqa: E402,F401  isort: skip
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

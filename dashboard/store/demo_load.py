@@ -73,6 +73,8 @@ _DELETE_ORDER: tuple[type[M.Base], ...] = (
     M.ChecklistVersion,
     M.Reading,
     M.AirDaily,
+    M.ComplianceDaily,
+    M.ComplianceDailyItem,
     M.StationVersion,
     M.Station,
     M.Alert,
@@ -179,4 +181,7 @@ def load_demo(session: Session, district: DemoDistrict) -> dict[str, int]:
     from dashboard.analytics.air_daily import rebuild
 
     counts["air_daily"] = rebuild(session)
+    from dashboard.analytics import compliance_daily
+
+    counts["compliance_daily"] = compliance_daily.rebuild(session)
     return counts

@@ -227,6 +227,8 @@ class Inspection(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'submitted')", name="status"),
         Index("ix_inspections_site_time", "site_id", "inspected_at"),
+        # Every period view bounds by time first (a week or a quarter of years of inspections).
+        Index("ix_inspections_time", "inspected_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -703,3 +705,42 @@ class AirDailyPending(Base):
 
     station_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+
+
+class ComplianceDaily(Base):
+    """The checks of one township's sites on one Beijing day (``domain.compliance``'s counts:
+    passed, failed and not-applicable items; inspections, those that failed an item or found work
+    during a stop order, and those that found work during a stop order). Only submitted
+    inspections count, each under its site's township as it is now. ``week`` is the day's Monday,
+    so weekly figures are one GROUP BY. Written by ``analytics.compliance_daily`` in the
+    transaction that changes inspections or sites; ``python -m dashboard db check`` recomputes
+    them from the inspections."""
+
+    __tablename__ = "compliance_daily"
+
+    township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    week: Mapped[dt.date] = mapped_column(Date)
+    inspections: Mapped[int] = mapped_column(Integer, default=0)
+    failed_inspections: Mapped[int] = mapped_column(Integer, default=0)
+    working_during_stop: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    na: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_compliance_daily_date", "date"), Index("ix_compliance_daily_week", "week"))
+
+
+class ComplianceDailyItem(Base):
+    """The same day's checks per checklist item key (passed, failed, not applicable)."""
+
+    __tablename__ = "compliance_daily_items"
+
+    township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    item_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    na: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_compliance_daily_items_date", "date"),)

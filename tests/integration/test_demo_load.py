@@ -22,6 +22,7 @@ MODELS = {
     "action_items": M.ActionItem, "action_item_changes": M.ActionItemChange, "stations": M.Station,
     "station_versions": M.StationVersion, "readings": M.Reading, "app_settings": M.AppSetting,
     "dust_monitors": M.DustMonitor, "dust_readings": M.DustReading, "air_daily": M.AirDaily,
+    "compliance_daily": M.ComplianceDaily,
 }
 
 

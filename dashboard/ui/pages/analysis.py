@@ -179,7 +179,15 @@ def _legend(lang: str):
 
 
 def sections(period: analytics.Period, township: int | None, measure: str, lang: str) -> list:
-    """Everything under the controls for one view."""
+    """Everything under the controls for one view, kept on the data versions (the figures of
+    past days change only with a write)."""
+    settings = app_settings()
+    with read_session() as session:
+        return analytics.cached_view(session, settings.tz, (period, township, measure, lang),
+                                     lambda: _sections(period, township, measure, lang))
+
+
+def _sections(period: analytics.Period, township: int | None, measure: str, lang: str) -> list:
     settings = app_settings()
     first, last = analytics.window(period)
     with read_session() as session:

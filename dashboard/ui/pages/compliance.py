@@ -34,7 +34,7 @@ DEFAULT_CHRONIC_MIN = 5  # ≥ 5 failed inspections in 28 days: the repeat offen
 def _load(period) -> analytics.ComplianceData:
     start, end = inputs.period(period) or (None, None)
     with read_session() as session:
-        return analytics.load(session, app_settings().tz, start, end)
+        return analytics.load(session, app_settings().tz, start, end, raw=False)
 
 
 def _names(data: analytics.ComplianceData, lang: str) -> dict[int, str]:
@@ -63,17 +63,16 @@ def _kpi(label: str, value: str, note: str, element_id: str, colour: str | None 
 
 
 def kpis(data: analytics.ComplianceData, lang: str) -> html.Div:
-    results, inspections = data.results, data.inspections
-    applicable = int(results["result"].isin(["pass", "fail"]).sum())
-    failed = int((results["result"] == "fail").sum())
+    totals = data.totals()
+    applicable, failed = totals["applicable"], totals["failed"]
     plates = analytics.plate_counts(data)
     period = t("compliance.period_text", lang, start=format_date(data.start, lang), end=format_date(data.end, lang))
     tiles = [
-        _kpi(t("compliance.kpi.rate", lang), _pct(rules.compliance_rate(results)),
+        _kpi(t("compliance.kpi.rate", lang), _pct(data.rate),
              t("compliance.kpi.rate_note", lang, applicable=applicable), "compliance-kpi-rate"),
-        _kpi(t("compliance.kpi.inspections", lang), str(len(inspections)), period, "compliance-kpi-inspections"),
+        _kpi(t("compliance.kpi.inspections", lang), str(totals["inspections"]), period, "compliance-kpi-inspections"),
         _kpi(t("compliance.kpi.failed", lang), str(failed),
-             t("compliance.kpi.stop", lang, n=int(inspections["working_during_stop"].sum())),
+             t("compliance.kpi.stop", lang, n=totals["working_during_stop"]),
              "compliance-kpi-failed", "red" if failed else None),
     ] + [
         _kpi(t(f"plate.{p}", lang), str(plates[p]), t("compliance.kpi.plate_note", lang), f"compliance-kpi-{p}",
@@ -184,7 +183,7 @@ def coverage(data: analytics.ComplianceData, days: int, lang: str):
 
 # --------------------------------------------------------------------------- layout
 def _meeting_options(data: analytics.ComplianceData, lang: str) -> list[dict]:
-    first = data.inspections["date"].min() if not data.inspections.empty else data.start
+    first = data.first_inspection or data.start
     held = data.meetings[(data.meetings["date"] < data.today) & (data.meetings["date"] > first)]
     return [{"value": str(int(r.number)),
              "label": t("compliance.meeting_option", lang, n=int(r.number), date=format_date(r.date, lang))}
@@ -202,6 +201,11 @@ def _card(title: str, children, content_id: str, controls=None):
 @when_empty("inspections", "empty.compliance", [("empty.inspections.new", "/inspections/new")], link_role="inspector")
 def layout(**_query) -> html.Div:
     lang = current_language()
+    with read_session() as session:
+        return analytics.cached_view(session, app_settings().tz, ("layout", lang), lambda: _layout(lang))
+
+
+def _layout(lang: str) -> html.Div:
     data = _load(None)
     township_options = [{"value": str(r.id), "label": r.name if lang == "zh" else r.name_en}
                         for r in data.townships.itertuples()]

@@ -8,7 +8,7 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, html
 
-from dashboard.analytics import meetings as analytics
+from dashboard.analytics import scorecard as analytics
 from dashboard.analytics import today as dashboard_today
 from dashboard.auth import current_language
 from dashboard.domain.meeting_record import MEASURES

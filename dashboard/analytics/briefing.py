@@ -26,7 +26,6 @@ from dashboard.analytics import meetings as meeting_analytics
 from dashboard.analytics.meeting_periods import MeetingPeriod
 from dashboard.analytics.targets import YearProgress, year_progress
 from dashboard.domain import compliance
-from dashboard.domain import ledger as rules
 from dashboard.store import air as air_store
 from dashboard.store import clock
 from dashboard.store import meetings as store
@@ -133,10 +132,9 @@ def _open_ledger(session: Session, briefing_for_held: Any, tz: ZoneInfo, today: 
             return pd.DataFrame(columns=cols)
         frame = frame[frame["kind"] == "carried"]
     else:
-        frame = meeting_analytics.ledger_table(session, today, tz)
+        frame = meeting_analytics.ledger_table(session, today, tz, open_only=True)
         if frame.empty:
             return pd.DataFrame(columns=cols)
-        frame = frame[~frame["status"].isin(rules.CLOSED_STATUSES)]
     return frame[cols].reset_index(drop=True)
 
 

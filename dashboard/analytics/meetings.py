@@ -92,6 +92,28 @@ def period_summary(daily: pd.DataFrame, series: str, first: dt.date, last: dt.da
         if not daily.empty
         else daily
     )
+    return _summary(rows, _composite(rows) if composite else None)
+
+
+def period_summaries(daily: pd.DataFrame, series: list[str], first: dt.date,
+                     last: dt.date) -> dict[str, dict[str, Any]]:
+    """``period_summary`` of each of ``series`` over the same days, in one pass: the 综合指数
+    of every series from one grouped statistic (the same per-group arithmetic as one at a time)."""
+    if daily.empty:
+        return {s: _summary(daily, None) for s in series}
+    rows = daily[daily["series"].isin(series) & (daily["date"] >= pd.Timestamp(first))
+                 & (daily["date"] <= pd.Timestamp(last))]
+    composites: dict[str, float | None] = {}
+    if not rows.empty:
+        stats = evaluation.span_stats(rows[["series", *evaluation.DAILY_COLUMNS]].astype(
+            {c: float for c in evaluation.DAILY_COLUMNS}), by="series")
+        index = evaluation.composite_index(stats)["composite"]
+        composites = {str(k): _num(v, 2) for k, v in zip(stats["series"], index, strict=True)}
+    groups = {str(k): g for k, g in rows.groupby("series", sort=False)}
+    return {s: _summary(groups.get(s, rows.iloc[:0]), composites.get(s)) for s in series}
+
+
+def _summary(rows: pd.DataFrame, composite: float | None) -> dict[str, Any]:
     with_aqi = rows[rows["aqi"].notna()] if not rows.empty else rows
     aqi = with_aqi["aqi"].astype(float) if not rows.empty else pd.Series(dtype=float)
     n_valid = int(len(aqi))
@@ -117,7 +139,7 @@ def period_summary(daily: pd.DataFrame, series: str, first: dt.date, last: dt.da
     return {
         "pm25": _num(rows["PM2.5"].astype(float).mean()) if not rows.empty else None,
         "pm10": _num(rows["PM10"].astype(float).mean()) if not rows.empty else None,
-        "composite": _composite(rows) if composite else None,
+        "composite": composite,
         "n_valid": n_valid,
         "n_good": n_good,
         "good_share": round(n_good / n_valid, 4) if n_valid else None,
@@ -157,12 +179,13 @@ def air_quality_record(
 ) -> dict[str, Any]:
     """The JSON figure frozen into a meeting: district and per-station summaries of ``period``
     and of ``before``, the change between them, and when it was computed."""
-    district_now = period_summary(daily, DISTRICT, *period)
-    district_before = period_summary(daily, DISTRICT, *before)
+    codes = [DISTRICT, *stations["code"].astype(str)]
+    summaries_now = period_summaries(daily, codes, *period)
+    summaries_before = period_summaries(daily, codes, *before)
+    district_now, district_before = summaries_now[DISTRICT], summaries_before[DISTRICT]
     station_rows = []
     for st in stations.sort_values("code").itertuples():
-        now = period_summary(daily, st.code, *period)
-        prev = period_summary(daily, st.code, *before)
+        now, prev = summaries_now[st.code], summaries_before[st.code]
         if not now["n_valid"] and not prev["n_valid"]:
             continue
         station_rows.append(
@@ -295,9 +318,12 @@ def _local_date(value: dt.datetime | None, tz: ZoneInfo) -> dt.date | None:
     return pd.Timestamp(value).tz_convert(tz).date()
 
 
-def ledger_table(session: Session, today: dt.date, tz: ZoneInfo, meeting_ids: list[int] | None = None) -> pd.DataFrame:
-    """The ledger now: every item with days overdue (as of ``today``) and times carried so far."""
-    items = ledger_store.items_frame(session, meeting_ids)
+def ledger_table(session: Session, today: dt.date, tz: ZoneInfo, meeting_ids: list[int] | None = None,
+                 open_only: bool = False) -> pd.DataFrame:
+    """The ledger now: every item (the open ones only if ``open_only``: the closed ones are
+    what grows with history) with days overdue (as of ``today``) and times carried so far."""
+    statuses = sorted(rules.OPEN_STATUSES) if open_only else None
+    items = ledger_store.items_frame(session, meeting_ids, statuses)
     if items.empty:
         return items.assign(
             days_overdue=pd.Series(dtype=int),
@@ -330,11 +356,14 @@ def _fallback_changes(status: str, done_at) -> list[tuple[dt.datetime, str]]:
     return []
 
 
-def meeting_ledger(session: Session, meeting: Meeting, tz: ZoneInfo, today: dt.date) -> pd.DataFrame:
+def meeting_ledger(session: Session, meeting: Meeting, tz: ZoneInfo, today: dt.date,
+                   everything: bool = False) -> pd.DataFrame:
     """The ledger as it stood at ``meeting``: its own new items and the items carried into it
     (assigned earlier, not closed when it started), with times carried and days overdue as of
-    the meeting's day, plus each item's status now."""
-    items = ledger_store.items_frame(session)
+    the meeting's day, plus each item's status now. Reads only the items that can be on it
+    (``store.ledger.items_frame(relevant_at=...)``); ``everything`` reads the whole ledger, as
+    the definition (tests compare the two)."""
+    items = ledger_store.items_frame(session, relevant_at=None if everything else meeting)
     if items.empty:
         return items
     times = store.meeting_times(session)
@@ -561,8 +590,7 @@ def draft_next_meeting(session: Session, tz: ZoneInfo, top: int = 3) -> MeetingD
     held_at = dt.datetime.combine(day, dt.time(calendar.DEFAULT_HOUR), tz)
     since_at = meeting_periods.period_at(session, held_at, tz).start_at
     results = store.results_between(session, since_at, now)
-    ledger = ledger_table(session, today, tz)
-    open_items = ledger[~ledger["status"].isin(rules.CLOSED_STATUSES)] if not ledger.empty else ledger
+    open_items = ledger_table(session, today, tz, open_only=True)
     if not open_items.empty:
         open_items = open_items.assign(
             age_days=[(today - h.astimezone(tz).date()).days for h in open_items["meeting_held_at"]]

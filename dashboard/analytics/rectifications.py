@@ -56,9 +56,10 @@ def escalated(session: Session, since: dt.datetime, today: dt.date, tz: ZoneInfo
 
     Those at ``min_level`` or above (as of ``today``) that are still open, or were closed after
     ``since`` (so the meeting sees what was put right as well as what is still late); highest
-    level first, then the most overdue.
+    level first, then the most overdue. Reads only the open ones and those closed since
+    ``since`` (the closed ones before it are what grows with history).
     """
-    frame = rectifications(session, today, tz)
+    frame = rectifications(session, today, tz, open_or_closed_since=since)
     if frame.empty:
         return frame
     keep = (frame["escalation_level"] >= min_level) & ((frame["status"] == "open") | (frame["closed_at"] >= since))

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -199,8 +200,11 @@ LEDGER_COLUMNS = [
 ]
 
 
-def items_frame(session: Session, meeting_ids: list[int] | None = None) -> pd.DataFrame:
-    """Every action item (or those of ``meeting_ids``) with its meeting and units' names."""
+def items_frame(session: Session, meeting_ids: list[int] | None = None,
+                statuses: Iterable[str] | None = None, relevant_at: Meeting | None = None) -> pd.DataFrame:
+    """Every action item (or those of ``meeting_ids``, in ``statuses``) with its meeting and
+    units' names. ``relevant_at``: only the items that can be on that meeting's ledger (see
+    ``_relevant_at``)."""
     lead = aliased(Unit)
     query = (
         select(
@@ -233,8 +237,34 @@ def items_frame(session: Session, meeting_ids: list[int] | None = None) -> pd.Da
     )
     if meeting_ids is not None:
         query = query.where(ActionItem.meeting_id.in_(meeting_ids))
+    if statuses is not None:
+        query = query.where(ActionItem.status.in_(list(statuses)))
+    if relevant_at is not None:
+        query = query.where(_relevant_at(relevant_at))
     frame = pd.DataFrame(session.execute(query).all(), columns=LEDGER_COLUMNS)
     return frame.astype({"lead_department": object, "lead_department_en": object})
+
+
+def _relevant_at(meeting: Meeting):
+    """Items that may be on ``meeting``'s ledger: its own, and those of meetings held before it
+    that are not closed now, or were closed without a date or on or after its start, or whose
+    status changed at or after its start. What it leaves out is closed now by a status change
+    before the meeting (every status move writes its change row with ``done_at``), so it was
+    closed at the meeting: the closed items of older meetings, which grow with history."""
+    changed_since = (
+        select(ActionItemChange.id)
+        .where(ActionItemChange.action_item_id == ActionItem.id, ActionItemChange.field == "status",
+               ActionItemChange.at >= meeting.held_at)
+        .exists()
+    )
+    return or_(
+        ActionItem.meeting_id == meeting.id,
+        and_(
+            Meeting.held_at < meeting.held_at,
+            or_(ActionItem.status.not_in(sorted(rules.CLOSED_STATUSES)), ActionItem.done_at.is_(None),
+                ActionItem.done_at >= meeting.held_at, changed_since),
+        ),
+    )
 
 
 def status_changes(session: Session, item_ids: list[int] | None = None) -> dict[int, list[tuple[dt.datetime, str]]]:

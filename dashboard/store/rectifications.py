@@ -166,8 +166,10 @@ def rectifications_frame(
     site_id: int | None = None,
     status: str | None = None,
     ids: Iterable[int] | None = None,
+    open_or_closed_since: dt.datetime | None = None,
 ) -> pd.DataFrame:
-    """Rectifications with site, township, item labels, the opening and closing inspections.
+    """Rectifications with site, township, item labels, the opening and closing inspections;
+    ``open_or_closed_since``: only the open ones and those closed at or after that instant.
 
     ``days_overdue`` is the lateness today for open ones and at the closing for closed ones.
     """
@@ -195,6 +197,8 @@ def rectifications_frame(
         query = query.where(Rectification.status == status)
     if ids is not None:
         query = query.where(Rectification.id.in_(list(ids)))
+    if open_or_closed_since is not None:
+        query = query.where(or_(Rectification.status == "open", Rectification.closed_at >= open_or_closed_since))
     records = []
     for row in session.execute(query).all():
         (rid, sid, code, name, tid, township, township_en, key, label, label_en, opened_at, deadline,

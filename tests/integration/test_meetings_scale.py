@@ -1,0 +1,194 @@
+"""The meeting pages' bounded reads give what the definitions give (issue 14).
+
+The meeting and briefing pages read only what they can show: a meeting's ledger reads the items
+that can be on it (not the closed items of older meetings), the next meeting's ledger the open
+items, the agenda's escalations the open rectifications and those closed since the last meeting,
+and a meeting's air summaries are computed for all stations in one pass. Each is compared here
+with its definition (the whole ledger, every rectification, one station at a time) on the demo,
+on the demo after a round of edits, on sparse data (most items and rectifications gone) and on
+an empty database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from dashboard.analytics import air as air_analytics
+from dashboard.analytics import meetings as analytics
+from dashboard.analytics import rectifications as rectification_analytics
+from dashboard.domain import ledger as rules
+from dashboard.services import ledger as ledger_service
+from dashboard.services.access import Actor
+from dashboard.store import clock
+from dashboard.store import ledger as ledger_store
+from dashboard.store import meetings as meeting_store
+from dashboard.store.db import read_scope, session_scope, upgrade
+from dashboard.store.models import ActionItem, Rectification
+from tests.conftest import copy_database, make_settings, new_database_url
+
+EDITOR = Actor(None, "editor")
+
+
+@pytest.fixture(scope="module")
+def edited(demo_settings, tmp_path_factory):
+    """The demo after a round of ledger edits: items closed, reopened and verified."""
+    tmp = tmp_path_factory.mktemp("edited")
+    settings = make_settings(tmp, copy_database(demo_settings.database_url, tmp))
+    with read_scope(settings.database_url) as session:
+        items = ledger_store.items_frame(session)
+    closed = items[items["status"] == "done"].head(3)
+    opened = items[items["status"].isin(rules.OPEN_STATUSES)].head(3)
+    for r in closed.itertuples():  # reopened: closed once, open again now
+        ledger_service.set_status(settings, EDITOR, int(r.id), "open", expected_version=int(r.version),
+                                  reason="整改不到位，重新打开")
+    for r in opened.itertuples():
+        saved = ledger_service.set_status(settings, EDITOR, int(r.id), "done", expected_version=int(r.version))
+        ledger_service.set_status(settings, EDITOR, int(r.id), "verified", expected_version=saved.version)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def sparse(demo_settings, tmp_path_factory):
+    """The demo with four in five ledger items and rectifications gone."""
+    tmp = tmp_path_factory.mktemp("sparse")
+    settings = make_settings(tmp, copy_database(demo_settings.database_url, tmp))
+    with session_scope(settings.database_url) as session:
+        for n, item in enumerate(session.scalars(select(ActionItem).order_by(ActionItem.id))):
+            if n % 5:
+                session.delete(item)
+        for n, rect in enumerate(session.scalars(select(Rectification).order_by(Rectification.id))):
+            if n % 5:
+                session.delete(rect)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def empty(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("empty")
+    settings = make_settings(tmp, new_database_url(tmp))
+    upgrade(settings.database_url)
+    return settings
+
+
+@pytest.fixture(params=["demo_settings", "edited", "sparse", "empty"])
+def db(request):
+    """(state, settings) of each database state."""
+    return request.param, request.getfixturevalue(request.param)
+
+
+def test_a_meetings_ledger_read_bounded_equals_the_whole_ledgers(db):
+    state, db = db
+    tz = db.tz
+    with read_scope(db.database_url) as session:
+        today = clock.today(session, tz)
+        meetings = analytics.all_meetings(session)
+        checked = 0
+        for meeting in meetings:
+            fast = analytics.meeting_ledger(session, meeting, tz, today)
+            whole = analytics.meeting_ledger(session, meeting, tz, today, everything=True)
+            pd.testing.assert_frame_equal(_missing_as_none(fast), _missing_as_none(whole), check_dtype=False,
+                                          obj=f"meeting {meeting.number}")
+            checked += int((whole["kind"] == "carried").sum()) if not whole.empty else 0
+    if state in ("demo_settings", "edited"):
+        assert checked > 0  # the demo's meetings carry items: the bounded read kept them
+
+
+def _missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing as None whatever the column's dtype (a column of ids holding a gap is float with
+    NaN in a frame of many rows, object with None in a frame of a few)."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def test_the_open_ledger_read_alone_equals_the_open_rows_of_the_whole_ledger(db):
+    _, db = db
+    tz = db.tz
+    with read_scope(db.database_url) as session:
+        today = clock.today(session, tz)
+        whole = analytics.ledger_table(session, today, tz)
+        fast = analytics.ledger_table(session, today, tz, open_only=True)
+    expected = whole[~whole["status"].isin(rules.CLOSED_STATUSES)].reset_index(drop=True) if not whole.empty else whole
+    pd.testing.assert_frame_equal(_missing_as_none(fast.reset_index(drop=True)), _missing_as_none(expected),
+                                  check_dtype=False)
+
+
+def test_escalations_read_bounded_equal_the_filter_over_every_rectification(db):
+    state, db = db
+    tz = db.tz
+    with read_scope(db.database_url) as session:
+        today = clock.today(session, tz)
+        every = rectification_analytics.rectifications(session, today, tz)
+        times = [m.held_at for m in meeting_store.all_meetings(session)] or [clock.now(session, tz)]
+        escalated = 0
+        for since in [times[0], times[len(times) // 2], times[-1], times[-1] + dt.timedelta(days=400)]:
+            for level in (1, 2):
+                fast = rectification_analytics.escalated(session, since, today, tz, min_level=level)
+                if every.empty:
+                    assert fast.empty
+                    continue
+                keep = (every["escalation_level"] >= level) & (
+                    (every["status"] == "open") | (every["closed_at"] >= since))
+                expected = every[keep].sort_values(["escalation_level", "days_overdue", "id"],
+                                                   ascending=[False, False, True]).reset_index(drop=True)
+                pd.testing.assert_frame_equal(_missing_as_none(fast), _missing_as_none(expected), check_dtype=False,
+                                              obj=f"since {since} level {level}")
+                escalated += len(expected)
+    if state == "demo_settings":
+        assert escalated > 0  # the demo has escalated rectifications: the bounded read kept them
+
+
+def _one_at_a_time(daily, stations, period, before):
+    """``air_quality_record``'s summaries by its definition: ``period_summary`` per series."""
+    district = (analytics.period_summary(daily, analytics.DISTRICT, *period),
+                analytics.period_summary(daily, analytics.DISTRICT, *before))
+    per_station = {st.code: (analytics.period_summary(daily, st.code, *period),
+                             analytics.period_summary(daily, st.code, *before)) for st in stations.itertuples()}
+    return district, per_station
+
+
+def _check_record(daily, stations, period, before) -> int:
+    now = dt.datetime(2025, 12, 11, tzinfo=dt.UTC)
+    record = analytics.air_quality_record(daily, stations, period, before, now)
+    district, per_station = _one_at_a_time(daily, stations, period, before)
+    assert record["district"] == district[0]
+    assert record["district_before"] == district[1]
+    shown = {s["code"]: s for s in record["stations"]}
+    for code, (a, b) in per_station.items():
+        if not a["n_valid"] and not b["n_valid"]:
+            assert code not in shown
+            continue
+        row = shown[code]
+        assert {k: row[k] for k in ("pm25", "pm10", "n_valid", "n_good", "good_share")} == \
+            {k: a[k] for k in ("pm25", "pm10", "n_valid", "n_good", "good_share")}
+        assert row["pm25_before"] == b["pm25"]
+        assert row["change"] == analytics._change(a, b)
+    return district[0]["n_valid"]
+
+
+def test_air_summaries_in_one_pass_equal_those_one_station_at_a_time(demo_settings):
+    url, tz = demo_settings.database_url, demo_settings.tz
+    rng = np.random.default_rng(14)
+    with read_scope(url) as session:
+        meetings = analytics.all_meetings(session)
+        stations = analytics.air_store.stations(session)
+        spans = [analytics.periods_for(session, m.held_at, tz) for m in meetings]
+    first = min(b[0] for _, b in spans)
+    last = max(p[1] for p, _ in spans)
+    daily, _ = air_analytics.daily_frame(url, first, last)
+    daily = daily.assign(date=pd.to_datetime(daily["date"]))
+    # Sparse: a third of the days gone, one station without a day, some values missing.
+    sparse = daily.sample(frac=0.66, random_state=14).sort_index()
+    sparse = sparse[sparse["series"] != stations["code"].iloc[0]].copy()
+    holes = rng.random(len(sparse)) < 0.2
+    sparse.loc[holes, "CO"] = np.nan
+    valid = 0
+    for period, before in spans:
+        valid += _check_record(daily, stations, period, before)
+        _check_record(sparse, stations, period, before)
+        _check_record(daily.iloc[:0], stations, period, before)
+        _check_record(pd.DataFrame(), stations, period, before)
+    assert valid > 50  # the demo's meetings have air figures to compare

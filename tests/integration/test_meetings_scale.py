@@ -192,3 +192,84 @@ def test_air_summaries_in_one_pass_equal_those_one_station_at_a_time(demo_settin
         _check_record(daily.iloc[:0], stations, period, before)
         _check_record(pd.DataFrame(), stations, period, before)
     assert valid > 50  # the demo's meetings have air figures to compare
+
+
+# --------------------------------------------------------------------------- the new meeting's form
+def _components(value, found: dict | None = None) -> dict:
+    """Every component with an id in a layout: id (dict ids as JSON text) -> its props."""
+    import json
+
+    found = {} if found is None else found
+    if isinstance(value, list):
+        for v in value:
+            _components(v, found)
+    elif isinstance(value, dict):
+        props = value.get("props") if "type" in value and "namespace" in value else None
+        if isinstance(props, dict):
+            if "id" in props:
+                key = props["id"]
+                found[json.dumps(key, sort_keys=True, ensure_ascii=False) if isinstance(key, dict) else key] = props
+            for v in props.values():
+                _components(v, found)
+        else:
+            for v in value.values():
+                _components(v, found)
+    return found
+
+
+def test_the_new_meeting_form_lists_the_most_overdue_items_and_each_rows_township_sites(demo_app, demo_settings,
+                                                                                       monkeypatch):
+    from dashboard.ui.pages import meeting_new
+    from tests.conftest import TEST_PASSWORDS
+    from tests.dash_http import csrf_header, log_in, page_layout, texts
+
+    monkeypatch.setattr(meeting_new, "PREP_SHOWN_ITEMS", 3)
+    client = demo_app.server.test_client()
+    log_in(client, "editor", TEST_PASSWORDS["editor"])
+    found = _components(page_layout(client, "/meetings/new").get_json())
+    with read_scope(demo_settings.database_url) as session:
+        draft = analytics.draft_next_meeting(session, demo_settings.tz)
+        sites = meeting_store.sites(session)
+    assert len(draft.open_items) > 3
+    body = found["prep-open-items"]["children"][1]  # thead, tbody
+    shown = texts(body)
+    assert len(body["props"]["children"]) == 3
+    for r in draft.open_items.head(3).itertuples():
+        assert r.task in shown
+    assert draft.open_items["task"].iloc[3] not in shown
+    more = " ".join(texts(found["prep-open-items-more"]))
+    assert "前3项" in more and f"全部{len(draft.open_items)}项" in more
+
+    by_township: dict[str, set[str]] = {}
+    for s in sites:
+        by_township.setdefault(str(s.township_id), set()).add(str(s.id))
+    rows = [k for k in found if '"mf-problem-row"' in k]
+    assert rows
+    for key in rows:
+        index = key.split('"index": ')[1].rstrip("}").strip('"')
+        township = found[key.replace("mf-problem-row", "mf-problem-township")]["value"]
+        site = found[key.replace("mf-problem-row", "mf-problem-site")]
+        assert township
+        assert {o["value"] for o in site["data"]} == by_township[township], index
+        assert site["value"] is None or site["value"] in by_township[township]
+
+    # Another township: its sites, and a site of the first one cleared; none: every site.
+    first, other = sorted(by_township)[:2]
+    pick = next(iter(by_township[first]))
+    key = next(k for k in demo_app.callback_map if "mf-problem-site" in k and ".data" in k)
+    for township, expect_options, expect_value in ((other, by_township[other], None),
+                                                   (first, by_township[first], pick),
+                                                   (None, {str(s.id) for s in sites}, pick)):
+        answer = client.post("/_dash-update-component", headers=csrf_header(client), json={
+            "output": key,
+            "outputs": [{"id": {"index": "p0", "type": "mf-problem-site"}, "property": "data"},
+                        {"id": {"index": "p0", "type": "mf-problem-site"}, "property": "value"}],
+            "inputs": [{"id": {"index": "p0", "type": "mf-problem-township"}, "property": "value", "value": township}],
+            "state": [{"id": {"index": "p0", "type": "mf-problem-site"}, "property": "value", "value": pick},
+                      {"id": "mf-deadline-default", "property": "data", "value": "2025-12-19"}],
+            "changedPropIds": ['{"index":"p0","type":"mf-problem-township"}.value'],
+        })
+        assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+        props = answer.get_json()["response"]['{"index":"p0","type":"mf-problem-site"}']
+        assert {o["value"] for o in props["data"]} == expect_options
+        assert props["value"] == expect_value

@@ -38,6 +38,9 @@ from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, rows
 
 DEFAULT_DEADLINE_DAYS = 7
+#: Open items listed in the preparation panel (most overdue first): years of carried items in
+#: one table were hundreds of rows and most of the page's bytes; the ledger holds them all.
+PREP_SHOWN_ITEMS = 30
 PREFILLED_TOWNSHIPS = 2
 PREFILLED_SITES = 2
 HIDDEN = {"display": "none"}
@@ -57,6 +60,12 @@ def _options(session, lang: str, on: dt.date, keep: frozenset[int] = frozenset()
     every = analytics.townships(session)
     tnames = {tw.id: unit_name(tw.name, tw.name_en, lang) for tw in every}
     townships = [tw for tw in every if tw.active or tw.id in keep]
+    sites: list[dict] = []
+    by_township: dict[str, list[dict]] = {}
+    for site in analytics.sites(session):
+        option = {"value": str(site.id), "label": f"{site.name}（{tnames.get(site.township_id, '')}）"}
+        sites.append(option)
+        by_township.setdefault(str(site.township_id), []).append(option)
     return {
         "units": groups,
         "departments": [
@@ -65,10 +74,8 @@ def _options(session, lang: str, on: dt.date, keep: frozenset[int] = frozenset()
         "townships": [{"value": str(tw.id), "label": tnames[tw.id] + ("" if tw.active else
                                                                       t("sites.retired_suffix", lang))}
                       for tw in townships],
-        "sites": [
-            {"value": str(s.id), "label": f"{s.name}（{tnames.get(s.township_id, '')}）"}
-            for s in analytics.sites(session)
-        ],
+        "sites": sites,
+        "sites_by_township": by_township,
         "items": [
             {"value": i.key, "label": i.label_en or i.label if lang == "en" else i.label}
             for i in analytics.checklist_items(session, on)
@@ -112,8 +119,10 @@ def _problem_row(index, opts: dict, lang: str, desc: str = "", township=None, si
                     style={"flex": 1},
                 ),
                 dmc.Select(
+                    # A row with its township offers that township's sites (hundreds of sites
+                    # in each of four pre-filled rows were most of the form's bytes).
                     id={"type": "mf-problem-site", "index": index},
-                    data=opts["sites"],
+                    data=_site_options(opts, township),
                     value=site,
                     placeholder=t("meetings.form.site", lang),
                     searchable=True,
@@ -138,6 +147,10 @@ def _problem_row(index, opts: dict, lang: str, desc: str = "", township=None, si
         id={"type": "mf-problem-row", "index": index},
         className="form-row",
     )
+
+
+def _site_options(opts: dict, township) -> list[dict]:
+    return opts["sites_by_township"].get(str(township), []) if township else opts["sites"]
 
 
 def _decision_row(index, lang: str, text: str = ""):
@@ -289,8 +302,9 @@ def _prep_panel(draft: analytics.MeetingDraft, lang: str, tz, labels: dict):
             str(int(r.carried)),
             t("meetings.ledger.days", lang, n=int(r.age_days)),
         ]
-        for r in draft.open_items.itertuples()
+        for r in draft.open_items.head(PREP_SHOWN_ITEMS).itertuples()
     ]
+    total = len(draft.open_items)
     head = [
         t("ledger.col.meeting", lang),
         t("ledger.col.seq", lang),
@@ -323,8 +337,11 @@ def _prep_panel(draft: analytics.MeetingDraft, lang: str, tz, labels: dict):
                 c="dimmed",
             ),
             air,
-            dmc.Text(t("meetings.prep.open_items", lang, n=len(rows)), fw=600, size="sm"),
+            dmc.Text(t("meetings.prep.open_items", lang, n=total), fw=600, size="sm"),
             simple_table(head, rows, "prep-open-items") if rows else dmc.Text(t("meetings.none", lang), c="dimmed"),
+            dmc.Text([t("meetings.prep.more", lang, shown=len(rows), n=total), " ",
+                      dcc.Link(t("meetings.prep.more_link", lang), href="/ledger")],
+                     size="xs", c="dimmed", id="prep-open-items-more") if total > len(rows) else None,
             dmc.SimpleGrid(
                 [
                     simple_table(
@@ -576,6 +593,19 @@ def register_callbacks(app: dash.Dash) -> None:
             if not n_clicks:
                 raise dash.exceptions.PreventUpdate
             return HIDDEN
+
+    @app.callback(
+        Output({"type": "mf-problem-site", "index": MATCH}, "data"),
+        Output({"type": "mf-problem-site", "index": MATCH}, "value"),
+        Input({"type": "mf-problem-township", "index": MATCH}, "value"),
+        State({"type": "mf-problem-site", "index": MATCH}, "value"),
+        State("mf-deadline-default", "data"),
+        prevent_initial_call=True,
+    )
+    def _township_sites(township, site, deadline):
+        options = _site_options(_opts(current_language(), deadline), township)
+        # A site of another township would be saved against the wrong one: it goes.
+        return options, site if any(o["value"] == site for o in options) else None
 
     def _opts(lang: str, deadline: str) -> dict:
         with read_session() as session:

@@ -273,3 +273,28 @@ def test_the_new_meeting_form_lists_the_most_overdue_items_and_each_rows_townshi
         props = answer.get_json()["response"]['{"index":"p0","type":"mf-problem-site"}']
         assert {o["value"] for o in props["data"]} == expect_options
         assert props["value"] == expect_value
+
+
+def test_a_meetings_page_lists_its_new_items_and_the_most_overdue_carried_ones(demo_app, demo_settings, monkeypatch):
+    from dashboard.ui.pages import meeting_detail
+    from tests.conftest import TEST_PASSWORDS
+    from tests.dash_http import log_in, page_layout, texts
+
+    monkeypatch.setattr(meeting_detail, "SHOWN_CARRIED", 2)
+    client = demo_app.server.test_client()
+    log_in(client, "viewer", TEST_PASSWORDS["viewer"])
+    with read_scope(demo_settings.database_url) as session:
+        meeting = analytics.get_meeting(session, 27)
+        ledger = analytics.meeting_ledger(session, meeting, demo_settings.tz, clock.today(session, demo_settings.tz))
+    new, carried = ledger[ledger["kind"] == "new"], ledger[ledger["kind"] == "carried"]
+    assert len(new) and len(carried) > 2
+    found = _components(page_layout(client, "/meetings/27").get_json())
+    body = found["meeting-ledger-table"]["children"][1]
+    shown = texts(body)
+    assert len(body["props"]["children"]) == len(new) + 2
+    most_overdue = carried.sort_values("days_overdue", ascending=False, kind="stable")
+    assert most_overdue["days_overdue"].iloc[1] >= most_overdue["days_overdue"].iloc[2]
+    for r in [*new.itertuples(), *carried.head(2).itertuples()]:
+        assert r.task in shown
+    assert list(carried["days_overdue"].head(2)) == list(most_overdue["days_overdue"].head(2))
+    assert f"结转任务共{len(carried)}项" in " ".join(texts(found["meeting-ledger-more"]))

@@ -38,6 +38,10 @@ from dashboard.ui.components.meeting_parts import (
 from dashboard.ui.data import acting_user, app_settings, read_session
 from dashboard.ui.inputs import BadInput, int_or_none
 
+#: Carried items listed on a meeting's page (most overdue then first; its new items are all
+#: listed): a district years in keeps hundreds of open items, which were most of the page's bytes.
+SHOWN_CARRIED = 40
+
 
 def _period_text(period: dict, lang: str) -> str:
     return t(
@@ -309,8 +313,11 @@ def _problems(meeting, lang: str, names: dict, sites: dict, items: dict):
 def _ledger_table(frame, lang: str, tz):
     if frame.empty:
         return dmc.Text(t("meetings.none", lang), c="dimmed")
+    carried = frame[frame["kind"] == "carried"]
+    # The frame lists the new items first, then the carried ones most overdue first.
+    shown = frame.head(len(frame) - len(carried) + SHOWN_CARRIED)
     rows = []
-    for r in frame.itertuples():
+    for r in shown.itertuples():
         kind = (
             dmc.Badge(t("meetings.ledger.new", lang), color="blue", variant="light")
             if r.kind == "new"
@@ -345,7 +352,13 @@ def _ledger_table(frame, lang: str, tz):
         t("ledger.col.carried", lang),
         t("meetings.ledger.status_now", lang),
     ]
-    return simple_table(head, rows, "meeting-ledger-table")
+    table = simple_table(head, rows, "meeting-ledger-table")
+    if len(carried) <= SHOWN_CARRIED:
+        return table
+    more = dmc.Text([t("meetings.ledger.more", lang, carried=len(carried), shown=SHOWN_CARRIED), " ",
+                     dcc.Link(t("meetings.ledger.more_link", lang), href="/ledger")],
+                    size="xs", c="dimmed", id="meeting-ledger-more")
+    return [table, more]
 
 
 def layout(number: str = "", days: str | None = None, **_query):

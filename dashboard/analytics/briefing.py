@@ -14,7 +14,10 @@ when that meeting started (its carried items and how overdue they were that day)
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,8 +30,10 @@ from dashboard.analytics.meeting_periods import MeetingPeriod
 from dashboard.analytics.targets import YearProgress, year_progress
 from dashboard.domain import compliance
 from dashboard.store import air as air_store
+from dashboard.store import air_daily as air_daily_store
 from dashboard.store import clock
 from dashboard.store import meetings as store
+from dashboard.store.versions import records_version
 
 DISTRICT = meeting_analytics.DISTRICT
 TOP_SITES = 5
@@ -267,11 +272,56 @@ class BriefingPage:
     view: analysis.Period
     timeline: analysis.Timeline
     quadrant: analysis.Quadrant
+    # What the page builds from these facts (figures, per language), kept with them: a cached
+    # page is drawn once, not on every view.
+    _drawn: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def drawn(self, key: Any, draw: Callable[[], Any]) -> Any:
+        """``draw()``, once per ``key`` for these facts."""
+        if key not in self._drawn:
+            self._drawn[key] = draw()
+        return self._drawn[key]
+
+
+#: Briefing pages kept per process, keyed by what they are computed from (``_page_key``).
+PAGE_CACHE_SIZE = 16
+_pages: OrderedDict[tuple, BriefingPage] = OrderedDict()
+_pages_lock = threading.Lock()
+
+
+def _page_key(session: Session, database_url: str, tz: ZoneInfo, number: int | None) -> tuple:
+    """Everything a briefing page is computed from, in a few indexed reads: the data versions
+    stored in the database (every write of readings, alerts and stations bumps ``air``, every
+    write of the district's records ``records``, in the writing transaction), the dashboard's
+    day, and the last meeting held by now (which periods are running, which meeting is held)."""
+    now = clock.now(session, tz)
+    held = store.previous_meeting(session, now + dt.timedelta(microseconds=1))
+    return (database_url, str(tz), number, clock.today(session, tz), held.id if held is not None else None,
+            air_daily_store.version(session), records_version(session))
 
 
 def briefing_page(session: Session, database_url: str, tz: ZoneInfo, number: int | None = None) -> BriefingPage | None:
     """The briefing page's data for meeting ``number`` (None: the next meeting); None if there is
-    no such meeting."""
+    no such meeting. A meeting's briefing is facts of its period: computed once per data version
+    and day, then served from the cache (its frames are read, never changed, by the page)."""
+    key = _page_key(session, database_url, tz, number)
+    with _pages_lock:
+        page = _pages.get(key)
+        if page is not None:
+            _pages.move_to_end(key)
+            return page
+    page = compute_briefing_page(session, database_url, tz, number)
+    if page is not None:
+        with _pages_lock:
+            _pages[key] = page
+            while len(_pages) > PAGE_CACHE_SIZE:
+                _pages.popitem(last=False)
+    return page
+
+
+def compute_briefing_page(session: Session, database_url: str, tz: ZoneInfo,
+                          number: int | None = None) -> BriefingPage | None:
+    """``briefing_page`` computed now, without the cache."""
     b = briefing(session, database_url, tz, number)
     if b is None:
         return None

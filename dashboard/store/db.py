@@ -24,6 +24,8 @@ import dashboard.store.air_daily  # noqa: E402,F401  isort: skip
 import dashboard.store.compliance_daily  # noqa: E402,F401  isort: skip
 # And the ledger's data version follows writes of the ledger, meetings and units.
 import dashboard.store.ledger_version  # noqa: E402,F401  isort: skip
+# And the records version (what the meeting pages' caches key on) follows every write of records.
+import dashboard.store.versions  # noqa: E402,F401  isort: skip
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

@@ -298,3 +298,90 @@ def test_a_meetings_page_lists_its_new_items_and_the_most_overdue_carried_ones(d
         assert r.task in shown
     assert list(carried["days_overdue"].head(2)) == list(most_overdue["days_overdue"].head(2))
     assert f"结转任务共{len(carried)}项" in " ".join(texts(found["meeting-ledger-more"]))
+
+
+# --------------------------------------------------------------------------- the records version and the cache
+def test_writes_of_records_bump_the_records_version_in_their_transaction(demo_settings, tmp_path):
+    from dashboard.store.versions import records_version
+
+    settings = make_settings(tmp_path, copy_database(demo_settings.database_url, tmp_path))
+    url = settings.database_url
+
+    def version() -> int:
+        with read_scope(url) as session:
+            return records_version(session)
+
+    start = version()
+    with read_scope(url) as session:  # a page view writes nothing
+        analytics.ledger_table(session, clock.today(session, settings.tz), settings.tz)
+    assert version() == start
+    with read_scope(url) as session:
+        item = ledger_store.items_frame(session, statuses=["open"]).iloc[0]
+    ledger_service.set_status(settings, EDITOR, int(item["id"]), "in_progress", expected_version=int(item["version"]))
+    assert version() == start + 1  # one write, one bump
+    with pytest.raises(ledger_service.LedgerConflict):  # refused: nothing written, nothing bumped
+        ledger_service.set_status(settings, EDITOR, int(item["id"]), "done", expected_version=int(item["version"]))
+    assert version() == start + 1
+    with session_scope(url) as session:  # a bulk statement counts too
+        from sqlalchemy import update
+
+        session.execute(update(ActionItem).where(ActionItem.id == int(item["id"])).values(measures="加密巡查"))
+    assert version() == start + 2
+
+
+def test_a_cached_briefing_follows_every_write_and_equals_the_one_computed_now(demo_settings, tmp_path):
+    from dashboard.analytics import briefing as briefing_analytics
+    from dashboard.services import settings as settings_service
+
+    settings = make_settings(tmp_path, copy_database(demo_settings.database_url, tmp_path))
+    url, tz = settings.database_url, settings.tz
+
+    def pages(number):
+        with read_scope(url) as session:
+            return (briefing_analytics.briefing_page(session, url, tz, number),
+                    briefing_analytics.compute_briefing_page(session, url, tz, number))
+
+    def same(cached, now) -> None:
+        a, b = cached.briefing, now.briefing
+        assert (a.headline, a.air, a.air_before, a.period, a.previous) == (b.headline, b.air, b.air_before,
+                                                                          b.period, b.previous)
+        for name in ("categories", "townships", "worst_sites", "units", "overdue_items", "alerts"):
+            pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+        _assert_equal(cached.year, now.year, "year")
+
+    first, _ = pages(None)
+    again, now = pages(None)
+    assert again is first  # nothing written: the same page, not computed again
+    same(again, now)
+
+    # A ledger item closed: the next meeting's units change, and so does the cached page.
+    with read_scope(url) as session:
+        items = analytics.ledger_table(session, clock.today(session, tz), tz, open_only=True)
+    item = items.sort_values("days_overdue", ascending=False).iloc[0]
+    ledger_service.set_status(settings, EDITOR, int(item["id"]), "done", expected_version=int(item["version"]))
+    after, now = pages(None)
+    assert after is not first
+    same(after, now)
+    assert after.briefing.units["overdue"].sum() == first.briefing.units["overdue"].sum() - 1
+
+    # The year's targets changed: the year's progress follows.
+    held, _ = pages(27)
+    settings_service.set_targets(settings, Actor(None, "admin"), good_day_share=0.9, pm25=20)
+    moved, now = pages(27)
+    assert moved is not held
+    same(moved, now)
+
+
+def _assert_equal(a, b, where: str) -> None:
+    """Dataclasses field by field, frames and series with pandas, the rest with ==."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(a):
+        for f in dataclasses.fields(a):
+            _assert_equal(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, obj=where)
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b, obj=where)
+    else:
+        assert a == b, where

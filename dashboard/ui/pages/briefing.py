@@ -147,8 +147,8 @@ def _points(b: analytics.Briefing, year, lang: str) -> list[str]:
     return [*lines[:-1], budget_sentence(year, lang), lines[-1]]
 
 
-def _graph(graph_id: str, figure, lang: str) -> dcc.Graph:
-    height = figure.layout.height or 400
+def _graph(graph_id: str, figure: dict, lang: str) -> dcc.Graph:
+    height = figure.get("layout", {}).get("height") or 400
     return dcc.Graph(id=graph_id, figure=figure, config=graph_config(lang) | {"displayModeBar": False},
                      responsive=True, style={"height": f"{height}px", "width": "100%"})
 
@@ -157,15 +157,18 @@ def _charts(data: analytics.BriefingPage, lang: str, tz) -> list:
     """The analysis page's combined time view (district) and township quadrant for the
     briefing's period, with a link to that view there."""
     view = data.view
-    combined = analysis_figs.combined(data.timeline, lang, tz, t("analysis.district", lang),
-                                      (view.first, view.last) if view.days else None)
+    # Figures as plain dicts, drawn once per cached briefing and language.
+    combined = data.drawn(("combined", lang), lambda: analysis_figs.combined(
+        data.timeline, lang, tz, t("analysis.district", lang), (view.first, view.last) if view.days else None
+    ).to_plotly_json())
+    quadrant = data.drawn(("quadrant", lang), lambda: analysis_figs.quadrant(data.quadrant, lang).to_plotly_json())
     link = dcc.Link(t("briefing.open_analysis", lang), href=f"/analysis?period={view.key}", className="no-print")
     return [
         section(t("briefing.combined", lang), [_graph("briefing-combined", combined, lang)],
                 "briefing-combined-section", right=link),
         section(t("briefing.quadrant", lang), [
             dmc.Text(t("briefing.quadrant_note", lang), size="xs", c="dimmed"),
-            _graph("briefing-quadrant", analysis_figs.quadrant(data.quadrant, lang), lang),
+            _graph("briefing-quadrant", quadrant, lang),
         ], "briefing-quadrant-section"),
     ]
 
@@ -226,7 +229,8 @@ def layout(number: str | None = None, **_query):
                 className="briefing-pair",
             ),
             *_charts(data, lang, tz),
-            dmc.Paper(targets_panel(year, lang, "briefing-targets"), withBorder=True, p="md", radius="md"),
+            dmc.Paper(data.drawn(("targets", lang), lambda: targets_panel(year, lang, "briefing-targets")),
+                      withBorder=True, p="md", radius="md"),
             section(t("briefing.townships", lang), _township_table(b, lang), "briefing-townships"),
             section(t("briefing.sites", lang), _sites_table(b, lang, labels), "briefing-sites"),
             section(t("briefing.units", lang), _ledger(b, lang), "briefing-ledger"),

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -257,6 +259,30 @@ def compute_air_quality(session: Session, held_at: dt.datetime, tz: ZoneInfo, no
     period, before = periods_for(session, held_at, tz)
     daily, stations = _load_daily(session, before[0], period[1])
     return air_quality_record(daily, stations, period, before, now)
+
+
+_AIR_CACHE_SIZE = 16
+_air_records: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+_air_lock = threading.Lock()
+
+
+def draft_air_quality(session: Session, held_at: dt.datetime, tz: ZoneInfo, now: dt.datetime) -> dict[str, Any]:
+    """``compute_air_quality`` for a page view, cached per process on the air data version stored
+    in the database (every write of readings, stations or alerts bumps it) and the two periods."""
+    period, before = periods_for(session, held_at, tz)
+    key = (str(session.get_bind().url), air_daily_store.version(session), period, before)
+    with _air_lock:
+        record = _air_records.get(key)
+        if record is not None:
+            _air_records.move_to_end(key)
+    if record is None:
+        daily, stations = _load_daily(session, before[0], period[1])
+        record = air_quality_record(daily, stations, period, before, now)
+        with _air_lock:
+            _air_records[key] = record
+            while len(_air_records) > _AIR_CACHE_SIZE:
+                _air_records.popitem(last=False)
+    return {**record, "computed_at": now.astimezone(dt.UTC).isoformat()}
 
 
 @dataclass(frozen=True)
@@ -609,7 +635,7 @@ def draft_next_meeting(session: Session, tz: ZoneInfo, top: int = 3) -> MeetingD
         attendees=list(last.attendees) if last else [],
         last_number=last.number if last else None,
         since=last.held_at if last else None,
-        air=compute_air_quality(session, held_at, tz, now),
+        air=draft_air_quality(session, held_at, tz, now),
         open_items=open_items,
         worst_townships=worst_townships(results, store.township_names(session)).head(top),
         worst_sites=worst_sites(results).head(top),

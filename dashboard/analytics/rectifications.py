@@ -25,7 +25,9 @@ def with_levels_of_the_day(session: Session, frame: pd.DataFrame, today: dt.date
     if frame.empty:
         return frame
     rules = store.load_rules(session)
-    failures = store.failures_at(session, set(frame["site_id"]))
+    # Failures count from the repeat window before each opening: older ones never do.
+    since = pd.Timestamp(frame["opened_at"].min()).to_pydatetime() - dt.timedelta(days=rules.repeat_window_days)
+    failures = store.failures_at(session, set(frame["site_id"]), since)
     out = frame.copy()
     out["escalation_level"] = [
         level_as_of(int(r.opened_by_result), r.opened_at, r.deadline, None if pd.isna(r.closed_at) else r.closed_at,

@@ -110,9 +110,11 @@ def open_rectifications(session: Session) -> list[Rectification]:
     return list(session.scalars(select(Rectification).where(Rectification.status == "open")))
 
 
-def failures_at(session: Session, site_ids: Iterable[int]) -> dict[Pair, list[tuple[int, dt.datetime]]]:
-    """Submitted failures (result id, time) of these sites, by (site, item)."""
-    rows = session.execute(
+def failures_at(session: Session, site_ids: Iterable[int],
+                since: dt.datetime | None = None) -> dict[Pair, list[tuple[int, dt.datetime]]]:
+    """Submitted failures (result id, time) of these sites (inspected at or after ``since``),
+    by (site, item)."""
+    query = (
         select(InspectionResult.id, Inspection.inspected_at, Inspection.site_id, ChecklistItem.key)
         .join(Inspection, Inspection.id == InspectionResult.inspection_id)
         .join(ChecklistItem, ChecklistItem.id == InspectionResult.item_id)
@@ -121,7 +123,10 @@ def failures_at(session: Session, site_ids: Iterable[int]) -> dict[Pair, list[tu
             InspectionResult.result == "fail",
             Inspection.site_id.in_(set(site_ids)),
         )
-    ).all()
+    )
+    if since is not None:
+        query = query.where(Inspection.inspected_at >= since)
+    rows = session.execute(query).all()
     failures: dict[Pair, list[tuple[int, dt.datetime]]] = defaultdict(list)
     for rid, at, site_id, key in rows:
         failures[(site_id, key)].append((rid, at))

@@ -385,3 +385,53 @@ def _assert_equal(a, b, where: str) -> None:
         pd.testing.assert_series_equal(a, b, obj=where)
     else:
         assert a == b, where
+
+
+def test_the_new_meetings_air_cached_on_the_air_version_follows_a_correction_of_readings(demo_settings, tmp_path):
+    from dashboard.store.models import Reading
+
+    settings = make_settings(tmp_path, copy_database(demo_settings.database_url, tmp_path))
+    url, tz = settings.database_url, settings.tz
+
+    def drafted():
+        with read_scope(url) as session:
+            draft = analytics.draft_next_meeting(session, tz)
+            now = clock.now(session, tz)
+            return draft, analytics.compute_air_quality(session, draft.held_at, tz, now), now
+
+    draft, expected, now = drafted()
+    assert draft.air == expected
+    assert draft.air["district"]["n_valid"] > 0
+    again, _, _ = drafted()
+    assert again.air == expected
+    # PM2.5 of the period doubled (a correction): the draft shows the corrected figures.
+    first = dt.date.fromisoformat(expected["period"]["start"])
+    start = dt.datetime.combine(first, dt.time(), tz)
+    with session_scope(url) as session:
+        for reading in session.scalars(select(Reading).where(Reading.pollutant == "PM2.5", Reading.time > start)):
+            reading.value *= 2
+    corrected, expected_now, _ = drafted()
+    assert corrected.air == expected_now
+    assert corrected.air["district"]["pm25"] > 1.5 * expected["district"]["pm25"]
+
+
+def test_levels_of_the_day_from_the_failures_in_their_window_equal_those_from_every_failure(db):
+    from dashboard.domain.rectification import level_as_of
+    from dashboard.store import rectifications as rect_store
+
+    _, db = db
+    tz = db.tz
+    with read_scope(db.database_url) as session:
+        today = clock.today(session, tz)
+        frame = rect_store.rectifications_frame(session, today, tz=tz)
+        fast = rectification_analytics.with_levels_of_the_day(session, frame, today, tz)
+        if frame.empty:
+            assert fast.empty
+            return
+        rules_now = rect_store.load_rules(session)
+        every = rect_store.failures_at(session, set(frame["site_id"]))
+    expected = [level_as_of(int(r.opened_by_result), r.opened_at, r.deadline,
+                            None if pd.isna(r.closed_at) else r.closed_at, every.get((r.site_id, r.item_key), []),
+                            today, tz, rules_now) for r in frame.itertuples()]
+    assert list(fast["escalation_level"]) == expected
+    assert max(expected) >= 1

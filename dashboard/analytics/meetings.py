@@ -267,9 +267,16 @@ _air_lock = threading.Lock()
 
 
 def draft_air_quality(session: Session, held_at: dt.datetime, tz: ZoneInfo, now: dt.datetime) -> dict[str, Any]:
-    """``compute_air_quality`` for a page view, cached per process on the air data version stored
-    in the database (every write of readings, stations or alerts bumps it) and the two periods."""
+    """``compute_air_quality`` for a page view, cached (``_air_record``)."""
     period, before = periods_for(session, held_at, tz)
+    return _air_record(session, period, before, now)
+
+
+def _air_record(session: Session, period: tuple[dt.date, dt.date], before: tuple[dt.date, dt.date],
+                now: dt.datetime) -> dict[str, Any]:
+    """``air_quality_record`` of ``period`` and ``before`` computed at ``now``, cached per process
+    on the air data version stored in the database (every write of readings, stations or alerts
+    bumps it) and the two periods."""
     key = (str(session.get_bind().url), air_daily_store.version(session), period, before)
     with _air_lock:
         record = _air_records.get(key)
@@ -296,8 +303,7 @@ def meeting_air_quality(session: Session, database_url: str, meeting: Meeting, t
     if meeting.air_quality:
         return MeetingAir(meeting.air_quality, True)
     period, before = periods_for(session, meeting.held_at, tz)
-    daily, stations = cached_daily(session, database_url, before[0], period[1])
-    return MeetingAir(air_quality_record(daily, stations, period, before, clock.now(session, tz)), False)
+    return MeetingAir(_air_record(session, period, before, clock.now(session, tz)), False)
 
 
 def air_summaries(

@@ -670,6 +670,11 @@ def all_meetings(session: Session) -> list[Meeting]:
     return store.all_meetings(session)
 
 
+def meeting_dates(session: Session) -> list[tuple[int, dt.datetime]]:
+    """(number, held_at) of every meeting, newest first."""
+    return store.meeting_dates(session)
+
+
 def townships(session: Session):
     return store.townships(session)
 

@@ -43,6 +43,13 @@ def all_meetings(session: Session) -> list[Meeting]:
     return list(session.scalars(select(Meeting).order_by(Meeting.number)))
 
 
+def meeting_dates(session: Session) -> list[tuple[int, dt.datetime]]:
+    """(number, held_at) of every meeting, newest first: a list to choose from, without each
+    meeting's record."""
+    return [(n, at) for n, at in session.execute(select(Meeting.number, Meeting.held_at)
+                                                 .order_by(Meeting.number.desc()))]
+
+
 def get_meeting(session: Session, number: int) -> Meeting | None:
     return session.scalar(
         select(Meeting)

@@ -175,10 +175,10 @@ def _charts(data: analytics.BriefingPage, lang: str, tz) -> list:
 
 def _meeting_options(meetings, next_number: int, lang: str, tz) -> list[dict]:
     options = [{"value": NEXT, "label": t("briefing.next_option", lang, number=next_number)}]
-    options += [{"value": str(m.number),
-                 "label": t("briefing.meeting_option", lang, number=m.number,
-                            date=format_date(m.held_at.astimezone(tz).date(), lang))}
-                for m in sorted(meetings, key=lambda m: m.number, reverse=True)]
+    options += [{"value": str(number),
+                 "label": t("briefing.meeting_option", lang, number=number,
+                            date=format_date(held_at.astimezone(tz).date(), lang))}
+                for number, held_at in meetings]
     return options
 
 
@@ -195,7 +195,7 @@ def layout(number: str | None = None, **_query):
     with read_session() as session:
         data = analytics.briefing_page(session, settings.database_url, tz, wanted) if wanted != -1 else None
         upcoming = analytics.briefing_number(session, tz)
-        meetings = meeting_analytics.all_meetings(session)
+        meetings = meeting_analytics.meeting_dates(session)
         labels = meeting_analytics.item_labels(session)
     if data is None:
         return html.Div([dmc.Title(t("briefing.not_found", lang, number=number), order=2),

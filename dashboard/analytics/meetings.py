@@ -21,6 +21,7 @@ import datetime as dt
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -44,6 +45,7 @@ from dashboard.store import clock
 from dashboard.store import ledger as ledger_store
 from dashboard.store import meetings as store
 from dashboard.store.models import Meeting
+from dashboard.store.versions import records_version
 
 DISTRICT = air_analytics.DISTRICT
 WORST_DAYS = 3
@@ -261,9 +263,32 @@ def compute_air_quality(session: Session, held_at: dt.datetime, tz: ZoneInfo, no
     return air_quality_record(daily, stations, period, before, now)
 
 
-_AIR_CACHE_SIZE = 16
-_air_records: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
-_air_lock = threading.Lock()
+class VersionedCache:
+    """A small LRU of computed values kept per process. Keys carry the data versions stored in
+    the database (``store.air_daily.version``, ``store.versions.records_version``), which the
+    writes bump in their own transactions: a worker never serves what another worker's write
+    changed, and nothing is kept that the database does not name."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._values: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = compute()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        return value
+
+
+_air_records = VersionedCache()
+_escalations = VersionedCache()
 
 
 def draft_air_quality(session: Session, held_at: dt.datetime, tz: ZoneInfo, now: dt.datetime) -> dict[str, Any]:
@@ -278,18 +303,12 @@ def _air_record(session: Session, period: tuple[dt.date, dt.date], before: tuple
     on the air data version stored in the database (every write of readings, stations or alerts
     bumps it) and the two periods."""
     key = (str(session.get_bind().url), air_daily_store.version(session), period, before)
-    with _air_lock:
-        record = _air_records.get(key)
-        if record is not None:
-            _air_records.move_to_end(key)
-    if record is None:
+
+    def compute() -> dict[str, Any]:
         daily, stations = _load_daily(session, before[0], period[1])
-        record = air_quality_record(daily, stations, period, before, now)
-        with _air_lock:
-            _air_records[key] = record
-            while len(_air_records) > _AIR_CACHE_SIZE:
-                _air_records.popitem(last=False)
-    return {**record, "computed_at": now.astimezone(dt.UTC).isoformat()}
+        return air_quality_record(daily, stations, period, before, now)
+
+    return {**_air_records.get(key, compute), "computed_at": now.astimezone(dt.UTC).isoformat()}
 
 
 @dataclass(frozen=True)
@@ -544,7 +563,12 @@ def findings(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def escalations(session: Session, since_at: dt.datetime, today: dt.date, tz: ZoneInfo) -> pd.DataFrame:
-    return rectification_analytics.escalated(session, since_at, today, tz, min_level=ESCALATION_LEVEL)
+    """Rectifications escalated to ESCALATION_LEVEL or above (``analytics.rectifications.escalated``),
+    cached per process on the records version (inspections, rectifications and their rules are
+    records) and the day. The frame is shared: read it, do not change it."""
+    key = (str(session.get_bind().url), records_version(session), str(tz), since_at, today)
+    return _escalations.get(key, lambda: rectification_analytics.escalated(
+        session, since_at, today, tz, min_level=ESCALATION_LEVEL))
 
 
 def since(session: Session, database_url: str, meeting: Meeting, tz: ZoneInfo) -> SinceReport:

@@ -454,3 +454,28 @@ def test_an_unfrozen_meetings_air_from_the_cache_equals_the_one_computed_now(dem
             assert again.record == shown.record
             checked += expected["district"]["n_valid"] > 0
     assert checked >= 5
+
+
+def test_the_agendas_escalations_cached_on_the_records_version_follow_a_write(demo_settings, tmp_path):
+    settings = make_settings(tmp_path, copy_database(demo_settings.database_url, tmp_path))
+    url, tz = settings.database_url, settings.tz
+
+    def both(since):
+        with read_scope(url) as session:
+            today = clock.today(session, tz)
+            return (analytics.escalations(session, since, today, tz),
+                    rectification_analytics.escalated(session, since, today, tz, min_level=analytics.ESCALATION_LEVEL))
+
+    with read_scope(url) as session:
+        since = meeting_store.latest_meeting(session).held_at
+    cached, now = both(since)
+    assert len(now) >= 2
+    pd.testing.assert_frame_equal(cached, now)
+    assert both(since)[0] is cached  # nothing written: not computed again
+    # One of them deleted (as an inspection corrected away would): the agenda no longer counts it.
+    gone = int(now["id"].iloc[0])
+    with session_scope(url) as session:
+        session.delete(session.get(Rectification, gone))
+    cached, now = both(since)
+    pd.testing.assert_frame_equal(cached, now)
+    assert gone not in set(cached["id"])

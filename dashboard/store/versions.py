@@ -35,10 +35,11 @@ def records_version(session: Session) -> int:
 def _note_flushed(session: Session, _context) -> None:
     if session.info.get(_NOTED):
         return
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if getattr(obj, "__tablename__", None) in WATCHED:
-            session.info[_NOTED] = True
-            return
+    # At after_flush the attributes still hold their history: an object set to the values it
+    # had (an import that finds nothing to change) wrote nothing and bumps nothing.
+    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+    if any(getattr(obj, "__tablename__", None) in WATCHED for obj in changed):
+        session.info[_NOTED] = True
 
 
 @event.listens_for(Session, "do_orm_execute")

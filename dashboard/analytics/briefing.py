@@ -14,8 +14,6 @@ when that meeting started (its carried items and how overdue they were that day)
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +26,7 @@ from dashboard.analytics import analysis, meeting_periods
 from dashboard.analytics import meetings as meeting_analytics
 from dashboard.analytics.meeting_periods import MeetingPeriod
 from dashboard.analytics.targets import YearProgress, year_progress
+from dashboard.analytics.versioned import VersionedCache
 from dashboard.domain import compliance
 from dashboard.store import air as air_store
 from dashboard.store import air_daily as air_daily_store
@@ -284,9 +283,7 @@ class BriefingPage:
 
 
 #: Briefing pages kept per process, keyed by what they are computed from (``_page_key``).
-PAGE_CACHE_SIZE = 16
-_pages: OrderedDict[tuple, BriefingPage] = OrderedDict()
-_pages_lock = threading.Lock()
+_pages = VersionedCache(16)
 
 
 def _page_key(session: Session, database_url: str, tz: ZoneInfo, number: int | None) -> tuple:
@@ -304,19 +301,8 @@ def briefing_page(session: Session, database_url: str, tz: ZoneInfo, number: int
     """The briefing page's data for meeting ``number`` (None: the next meeting); None if there is
     no such meeting. A meeting's briefing is facts of its period: computed once per data version
     and day, then served from the cache (its frames are read, never changed, by the page)."""
-    key = _page_key(session, database_url, tz, number)
-    with _pages_lock:
-        page = _pages.get(key)
-        if page is not None:
-            _pages.move_to_end(key)
-            return page
-    page = compute_briefing_page(session, database_url, tz, number)
-    if page is not None:
-        with _pages_lock:
-            _pages[key] = page
-            while len(_pages) > PAGE_CACHE_SIZE:
-                _pages.popitem(last=False)
-    return page
+    return _pages.get_key(_page_key(session, database_url, tz, number),
+                          lambda: compute_briefing_page(session, database_url, tz, number))
 
 
 def compute_briefing_page(session: Session, database_url: str, tz: ZoneInfo,

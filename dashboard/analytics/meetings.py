@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -34,6 +31,7 @@ from dashboard.analytics import air as air_analytics
 from dashboard.analytics import meeting_periods
 from dashboard.analytics import rectifications as rectification_analytics
 from dashboard.analytics.overview import wide_hourly
+from dashboard.analytics.versioned import VersionedCache
 from dashboard.domain import compliance, evaluation
 from dashboard.domain import ledger as rules
 from dashboard.domain import meetings as calendar
@@ -263,32 +261,8 @@ def compute_air_quality(session: Session, held_at: dt.datetime, tz: ZoneInfo, no
     return air_quality_record(daily, stations, period, before, now)
 
 
-class VersionedCache:
-    """A small LRU of computed values kept per process. Keys carry the data versions stored in
-    the database (``store.air_daily.version``, ``store.versions.records_version``), which the
-    writes bump in their own transactions: a worker never serves what another worker's write
-    changed, and nothing is kept that the database does not name."""
-
-    def __init__(self, size: int = 16) -> None:
-        self.size = size
-        self._values: OrderedDict[tuple, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
-        value = compute()
-        with self._lock:
-            self._values[key] = value
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
-        return value
-
-
-_air_records = VersionedCache()
-_escalations = VersionedCache()
+_air_records = VersionedCache(16)
+_escalations = VersionedCache(16)
 
 
 def draft_air_quality(session: Session, held_at: dt.datetime, tz: ZoneInfo, now: dt.datetime) -> dict[str, Any]:
@@ -308,7 +282,7 @@ def _air_record(session: Session, period: tuple[dt.date, dt.date], before: tuple
         daily, stations = _load_daily(session, before[0], period[1])
         return air_quality_record(daily, stations, period, before, now)
 
-    return {**_air_records.get(key, compute), "computed_at": now.astimezone(dt.UTC).isoformat()}
+    return {**_air_records.get_key(key, compute), "computed_at": now.astimezone(dt.UTC).isoformat()}
 
 
 @dataclass(frozen=True)
@@ -396,6 +370,16 @@ def ledger_table(session: Session, today: dt.date, tz: ZoneInfo, meeting_ids: li
     ]
     items["done_on"] = [_local_date(v, tz) for v in items["done_at"]]
     return items
+
+
+_ledgers = VersionedCache(4)
+
+
+def ledger_now(session: Session, today: dt.date, tz: ZoneInfo) -> pd.DataFrame:
+    """``ledger_table`` of every item, kept until a write to the ledger or the district's records
+    (their data versions) or another day: the ledger page asks for it once per block of rows it
+    shows. Callers read the frame, never change it."""
+    return _ledgers.get(session, ("ledger", "records"), (today, str(tz)), lambda: ledger_table(session, today, tz))
 
 
 def _fallback_changes(status: str, done_at) -> list[tuple[dt.datetime, str]]:
@@ -567,7 +551,7 @@ def escalations(session: Session, since_at: dt.datetime, today: dt.date, tz: Zon
     cached per process on the records version (inspections, rectifications and their rules are
     records) and the day. The frame is shared: read it, do not change it."""
     key = (str(session.get_bind().url), records_version(session), str(tz), since_at, today)
-    return _escalations.get(key, lambda: rectification_analytics.escalated(
+    return _escalations.get_key(key, lambda: rectification_analytics.escalated(
         session, since_at, today, tz, min_level=ESCALATION_LEVEL))
 
 

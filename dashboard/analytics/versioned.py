@@ -38,6 +38,11 @@ class VersionedCache:
         """The value for ``args`` at the current versions of ``names``, computed on a miss."""
         key = (str(session.get_bind().url),
                tuple(versions.version(session, n) for n in names), args)
+        return self.get_key(key, compute)
+
+    def get_key(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value for ``key``, computed on a miss; the key must name the data versions it
+        derives from (as ``get`` makes it)."""
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)

@@ -479,3 +479,24 @@ def test_the_agendas_escalations_cached_on_the_records_version_follow_a_write(de
     cached, now = both(since)
     pd.testing.assert_frame_equal(cached, now)
     assert gone not in set(cached["id"])
+
+
+def test_the_ledger_page_kept_between_blocks_follows_a_status_change(demo_settings, tmp_path):
+    """The ledger page's table is kept while nothing changes (each block of rows the grid asks
+    for reads it again), and a status saved through the ledger shows on the next block."""
+    settings = make_settings(tmp_path, copy_database(demo_settings.database_url, tmp_path))
+    url, tz = settings.database_url, settings.tz
+
+    def now():
+        with read_scope(url) as session:
+            today = clock.today(session, tz)
+            return analytics.ledger_now(session, today, tz), analytics.ledger_table(session, today, tz)
+
+    kept, fresh = now()
+    pd.testing.assert_frame_equal(kept, fresh)
+    assert now()[0] is kept  # nothing written: not computed again
+    item = kept[kept["status"] == "open"].iloc[0]
+    ledger_service.set_status(settings, EDITOR, int(item["id"]), "in_progress", expected_version=int(item["version"]))
+    kept, fresh = now()
+    pd.testing.assert_frame_equal(kept, fresh)
+    assert kept.set_index("id").loc[int(item["id"]), "status"] == "in_progress"

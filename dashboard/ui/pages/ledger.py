@@ -64,7 +64,7 @@ def _rows(frame, lang: str) -> list[dict]:
 def _ledger(session, lang: str, unit=None, status=None, meeting=None, overdue_only=False) -> list[dict]:
     tz = app_settings().tz
     frame = analytics.filter_ledger(
-        analytics.ledger_table(session, dashboard_today(session, tz), tz), unit, status, meeting, overdue_only
+        analytics.ledger_now(session, dashboard_today(session, tz), tz), unit, status, meeting, overdue_only
     )
     if frame.empty:
         return []

@@ -43,7 +43,7 @@ from dashboard.store import clock
 from dashboard.store import ledger as ledger_store
 from dashboard.store import meetings as store
 from dashboard.store.models import Meeting
-from dashboard.store.versions import records_version
+from dashboard.store.versions import LEDGER, RECORDS, records_version
 
 DISTRICT = air_analytics.DISTRICT
 WORST_DAYS = 3
@@ -379,7 +379,7 @@ def ledger_now(session: Session, today: dt.date, tz: ZoneInfo) -> pd.DataFrame:
     """``ledger_table`` of every item, kept until a write to the ledger or the district's records
     (their data versions) or another day: the ledger page asks for it once per block of rows it
     shows. Callers read the frame, never change it."""
-    return _ledgers.get(session, ("ledger", "records"), (today, str(tz)), lambda: ledger_table(session, today, tz))
+    return _ledgers.get(session, (LEDGER, RECORDS), (today, str(tz)), lambda: ledger_table(session, today, tz))
 
 
 def _fallback_changes(status: str, done_at) -> list[tuple[dt.datetime, str]]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.analytics import meetings
 from dashboard.analytics.versioned import VersionedCache
-from dashboard.store.ledger_version import LEDGER
+from dashboard.store.versions import LEDGER
 
 _CACHE = VersionedCache(4)
 

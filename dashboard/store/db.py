@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 import dashboard.store.air_daily  # noqa: E402,F401  isort: skip
 # And the compliance rows follow ORM writes of inspections, their results and sites.
 import dashboard.store.compliance_daily  # noqa: E402,F401  isort: skip
-# And the ledger's data version follows writes of the ledger, meetings and units.
-import dashboard.store.ledger_version  # noqa: E402,F401  isort: skip
-# And the records version (what the meeting pages' caches key on) follows every write of records.
+# And the records and ledger versions (what the meeting, briefing, scorecard and ledger pages'
+# caches key on) follow every write of their tables.
 import dashboard.store.versions  # noqa: E402,F401  isort: skip
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

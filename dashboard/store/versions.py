@@ -1,13 +1,16 @@
-"""The ``records`` data version: a counter in ``data_versions`` bumped by every transaction that
-writes the district's records (townships, units, sites, checklists, inspections and their
-results, rectifications, meetings and their parts, the ledger, app settings), in that
-transaction. Caches of figures computed from them key on it (with ``air_daily.AIR`` for the air
-data), so every worker sees the same truth.
+"""Data versions kept by listeners: a counter in ``data_versions`` bumped once by every
+transaction that writes one of its tables, in that transaction, whichever path makes the write
+(ORM objects noted at each flush, bulk statements when they run). Caches of figures computed from
+those tables key on the counter, so every worker sees the same truth.
 
-Kept by listeners on every Session, as the air rows are (``store.air_daily``): an ORM write of a
-watched table is noted at its flush, a bulk statement on one when it runs, and the counter is
-bumped once before the commit. Users, sessions, the audit log, readings (the air version) and
-the site dust monitors (hundreds of frames a second) are not watched.
+- ``records``: the district's records (townships, units, sites, checklists, inspections and their
+  results, rectifications, meetings and their parts, the ledger, app settings); what the meeting
+  and briefing pages' caches key on (with ``air_daily.AIR`` for the air data).
+- ``ledger``: the ledger, the meetings, the accountability records and the responsible units;
+  what the scorecard and the ledger page key on.
+
+Users, sessions, the audit log, readings (the air version) and the site dust monitors (hundreds
+of frames a second) are not watched.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from sqlalchemy.orm import Session
 from dashboard.store.air_daily import bump, version
 
 RECORDS = "records"
+LEDGER = "ledger"
 WATCHED = frozenset({
     "townships", "units", "sites", "plate_changes", "checklist_versions", "checklist_items", "inspections",
     "inspection_results", "rectifications", "meetings", "meeting_problems", "meeting_decisions",
     "accountability_records", "action_items", "action_item_changes", "app_settings", "township_stations",
 })
-_NOTED = "records_written"
+LEDGER_TABLES = frozenset({"action_items", "action_item_changes", "meetings", "accountability_records", "units"})
 
 
 def records_version(session: Session) -> int:
@@ -31,32 +35,38 @@ def records_version(session: Session) -> int:
     return version(session, RECORDS)
 
 
-@event.listens_for(Session, "after_flush")
-def _note_flushed(session: Session, _context) -> None:
-    if session.info.get(_NOTED):
-        return
-    # At after_flush the attributes still hold their history: an object set to the values it
-    # had (an import that finds nothing to change) wrote nothing and bumps nothing.
-    changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
-    if any(getattr(obj, "__tablename__", None) in WATCHED for obj in changed):
-        session.info[_NOTED] = True
+def keep_version(name: str, tables: frozenset[str]) -> None:
+    """Bump data version ``name`` once in each transaction that writes one of ``tables``."""
+    noted = f"{name}_version_written"
+
+    def note_flushed(session: Session, _context) -> None:
+        if session.info.get(noted):
+            return
+        # At after_flush the attributes still hold their history: an object set to the values it
+        # had (an import that finds nothing to change) wrote nothing and bumps nothing.
+        changed = [*session.new, *session.deleted, *(o for o in session.dirty if session.is_modified(o))]
+        if any(getattr(obj, "__tablename__", None) in tables for obj in changed):
+            session.info[noted] = True
+
+    def note_bulk(state) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            table = getattr(state.statement, "table", None)
+            if getattr(table, "name", None) in tables:
+                state.session.info[noted] = True
+
+    def bump_noted(session: Session) -> None:
+        session.flush()
+        if session.info.pop(noted, False):
+            bump(session, name)
+
+    def forget_noted(session: Session) -> None:
+        session.info.pop(noted, None)
+
+    event.listen(Session, "after_flush", note_flushed)
+    event.listen(Session, "do_orm_execute", note_bulk)
+    event.listen(Session, "before_commit", bump_noted)
+    event.listen(Session, "after_rollback", forget_noted)
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk(state) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in WATCHED:
-            state.session.info[_NOTED] = True
-
-
-@event.listens_for(Session, "before_commit")
-def _bump_noted(session: Session) -> None:
-    session.flush()
-    if session.info.pop(_NOTED, False):
-        bump(session, RECORDS)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_noted(session: Session) -> None:
-    session.info.pop(_NOTED, None)
+keep_version(RECORDS, WATCHED)
+keep_version(LEDGER, LEDGER_TABLES)

@@ -232,7 +232,7 @@ def rolling_rate_of_counts(counts: pd.DataFrame | None, first: dt.date, last: dt
     """``rolling_rate`` from checks counted per township and day."""
     daily = daily_checks_of_counts(counts, first - dt.timedelta(days=days - 1), last).set_index("date")
     summed = daily[["passed", "applicable"]].rolling(days, min_periods=1).sum().astype("int64")
-    summed["rate"] = summed["passed"] / summed["applicable"].where(summed["applicable"] > 0)
+    summed["rate"] = measures.pass_rate(summed["passed"], summed["applicable"])
     return summed.loc[pd.Timestamp(first):].reset_index()
 
 
@@ -255,7 +255,7 @@ def weekly_rate_of_counts(counts: pd.DataFrame | None, first: dt.date, last: dt.
     part = part.assign(week=measures.week_start(pd.to_datetime(part["date"]).astype("datetime64[ns]")))
     out = part.groupby("week", sort=True)[["passed", "failed", "na"]].sum().astype("int64").reset_index()
     out["applicable"] = out["passed"] + out["failed"]
-    out["rate"] = (out["passed"] / out["applicable"].where(out["applicable"] > 0)).astype("float64")
+    out["rate"] = measures.pass_rate(out["passed"], out["applicable"])
     out["partial"] = partial_weeks(out["week"], first, last)
     return out
 

@@ -127,7 +127,7 @@ def _rated(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     out = frame.groupby(by, sort=True)[["passed", "failed", "na"]].sum().reset_index()
     out[["passed", "failed", "na"]] = out[["passed", "failed", "na"]].astype("int64")
     out["applicable"] = out["passed"] + out["failed"]
-    out["rate"] = (out["passed"] / out["applicable"].where(out["applicable"] > 0)).astype("float64")
+    out["rate"] = measures.pass_rate(out["passed"], out["applicable"])
     return out
 
 

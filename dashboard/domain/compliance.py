@@ -39,6 +39,11 @@ RANKING_WINDOW_DAYS = 28  # township ranking: rate over the 28 days ending at th
 
 
 # --------------------------------------------------------------------------- rates
+def pass_rate(passed: pd.Series, applicable: pd.Series) -> pd.Series:
+    """Passed / applicable checks, element-wise; NaN where no check applied."""
+    return (passed / applicable.where(applicable > 0)).astype("float64")
+
+
 def _counts(results: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     flags = pd.DataFrame({
         "passed": (results["result"] == "pass").astype("int64"),
@@ -51,8 +56,7 @@ def _counts(results: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     else:
         out = flags.sum().to_frame().T
     out["applicable"] = out["passed"] + out["failed"]
-    applicable = out["applicable"].where(out["applicable"] > 0)
-    out["rate"] = (out["passed"] / applicable).astype("float64")
+    out["rate"] = pass_rate(out["passed"], out["applicable"])
     return out
 
 
@@ -116,7 +120,7 @@ def township_ranking_of_counts(counts: pd.DataFrame, day: dt.date, window_days: 
     part = part[(part["passed"] + part["failed"] + part["na"]) > 0]
     rates = part.groupby("township_id", sort=True)[["passed", "failed", "na"]].sum().reset_index()
     rates["applicable"] = rates["passed"] + rates["failed"]
-    rates["rate"] = (rates["passed"] / rates["applicable"].where(rates["applicable"] > 0)).astype("float64")
+    rates["rate"] = pass_rate(rates["passed"], rates["applicable"])
     rates = rates[["township_id", "applicable", "rate"]]
     if townships is not None:
         ids = pd.Series(list(townships), dtype="int64")

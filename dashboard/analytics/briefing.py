@@ -301,7 +301,7 @@ def briefing_page(session: Session, database_url: str, tz: ZoneInfo, number: int
     """The briefing page's data for meeting ``number`` (None: the next meeting); None if there is
     no such meeting. A meeting's briefing is facts of its period: computed once per data version
     and day, then served from the cache (its frames are read, never changed, by the page)."""
-    return _pages.get_key(_page_key(session, database_url, tz, number),
+    return _pages.get_key(session, _page_key(session, database_url, tz, number),
                           lambda: compute_briefing_page(session, database_url, tz, number))
 
 

@@ -282,7 +282,7 @@ def _air_record(session: Session, period: tuple[dt.date, dt.date], before: tuple
         daily, stations = _load_daily(session, before[0], period[1])
         return air_quality_record(daily, stations, period, before, now)
 
-    return {**_air_records.get_key(key, compute), "computed_at": now.astimezone(dt.UTC).isoformat()}
+    return {**_air_records.get_key(session, key, compute), "computed_at": now.astimezone(dt.UTC).isoformat()}
 
 
 @dataclass(frozen=True)
@@ -551,7 +551,7 @@ def escalations(session: Session, since_at: dt.datetime, today: dt.date, tz: Zon
     cached per process on the records version (inspections, rectifications and their rules are
     records) and the day. The frame is shared: read it, do not change it."""
     key = (str(session.get_bind().url), records_version(session), str(tz), since_at, today)
-    return _escalations.get_key(key, lambda: rectification_analytics.escalated(
+    return _escalations.get_key(session, key, lambda: rectification_analytics.escalated(
         session, since_at, today, tz, min_level=ESCALATION_LEVEL))
 
 

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from dashboard.analytics.versioned import VersionedCache
 from dashboard.domain.rectification import level_as_of
 from dashboard.store import rectifications as store
+from dashboard.store.versions import RECORDS
 
 FRAME_COLUMNS = store.FRAME_COLUMNS
 STATUS_FILTERS = ("open", "overdue", "escalated", "closed", "all")
@@ -27,7 +29,7 @@ def with_levels_of_the_day(session: Session, frame: pd.DataFrame, today: dt.date
     rules = store.load_rules(session)
     # Failures count from the repeat window before each opening: older ones never do.
     since = pd.Timestamp(frame["opened_at"].min()).to_pydatetime() - dt.timedelta(days=rules.repeat_window_days)
-    failures = store.failures_at(session, set(frame["site_id"]), since)
+    failures = store.failures_at(session, zip(frame["site_id"], frame["item_key"]), since)
     out = frame.copy()
     out["escalation_level"] = [
         level_as_of(int(r.opened_by_result), r.opened_at, r.deadline, None if pd.isna(r.closed_at) else r.closed_at,
@@ -37,9 +39,18 @@ def with_levels_of_the_day(session: Session, frame: pd.DataFrame, today: dt.date
     return out
 
 
+_frames = VersionedCache(16)
+
+
 def rectifications(session: Session, today: dt.date, tz: ZoneInfo, **filters) -> pd.DataFrame:
-    """Rectifications (``store.rectifications_frame`` filters) with the levels of the day."""
-    return with_levels_of_the_day(session, store.rectifications_frame(session, today, tz=tz, **filters), today, tz)
+    """Rectifications (``store.rectifications_frame`` filters) with the levels of the day, kept
+    until a write to the district's records (their data version) or another day: the list page
+    asks for the same frame for its counts, its grid's blocks and its phone cards. Callers read
+    the frame, never change it."""
+    args = (today, tz.key, tuple(sorted(
+        (name, tuple(value) if name == "ids" and value is not None else value) for name, value in filters.items())))
+    return _frames.get(session, (RECORDS,), args, lambda: with_levels_of_the_day(
+        session, store.rectifications_frame(session, today, tz=tz, **filters), today, tz))
 
 
 def open_for_site(session: Session, site_id: int, today: dt.date, tz: ZoneInfo) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from dashboard.store import air_daily as versions
 from dashboard.store import clock
 from dashboard.store.compliance import meetings_held
+from dashboard.store.versions import wrote_uncommitted
 
 #: What the compliance and analysis pages draw derives from the readings and alerts (``air``),
 #: the inspections, sites, townships and their stations (``compliance``) and the meetings and
@@ -38,11 +39,14 @@ class VersionedCache:
         """The value for ``args`` at the current versions of ``names``, computed on a miss."""
         key = (str(session.get_bind().url),
                tuple(versions.version(session, n) for n in names), args)
-        return self.get_key(key, compute)
+        return self.get_key(session, key, compute)
 
-    def get_key(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get_key(self, session: Session, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The value for ``key``, computed on a miss; the key must name the data versions it
-        derives from (as ``get`` makes it)."""
+        derives from (as ``get`` makes it). A session that has written and not committed
+        computes without the cache: what it reads is not what the versions name yet."""
+        if wrote_uncommitted(session):
+            return compute()
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)

@@ -138,7 +138,7 @@ def escalate_open(session: Session, today: dt.date, tz: ZoneInfo) -> list[tuple[
     open_rects = store.open_rectifications(session)
     if not open_rects:
         return []
-    failures = store.failures_at(session, {r.site_id for r in open_rects})
+    failures = store.failures_at(session, {(r.site_id, r.item_key) for r in open_rects})
     changed = []
     for rect in open_rects:
         old = rect.escalation_level

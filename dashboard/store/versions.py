@@ -70,3 +70,29 @@ def keep_version(name: str, tables: frozenset[str]) -> None:
 
 keep_version(RECORDS, WATCHED)
 keep_version(LEDGER, LEDGER_TABLES)
+
+_WROTE = "wrote_uncommitted"
+
+
+def wrote_uncommitted(session: Session) -> bool:
+    """Whether this session's open transaction has written anything: what it reads is not yet
+    what its data versions name (they are bumped at the commit, and a rollback reuses them)."""
+    return bool(session.info.get(_WROTE))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context) -> None:
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_writes(session: Session) -> None:
+    session.info.pop(_WROTE, None)

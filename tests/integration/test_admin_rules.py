@@ -317,7 +317,8 @@ def test_a_rectification_rule_change_keeps_given_deadlines_and_recomputes_open_l
         rules = rect_store.load_rules(session)
         assert rules == RectificationRules(deadline_days=5, late_thresholds=(0, 14), max_level=1)
         assert dict(session.execute(select(Rectification.id, Rectification.deadline)).all()) == deadlines
-        failures = rect_store.failures_at(session, {r.site_id for r in rect_store.open_rectifications(session)})
+        failures = rect_store.failures_at(session, {(r.site_id, r.item_key)
+                                                     for r in rect_store.open_rectifications(session)})
         for rect in rect_store.open_rectifications(session):
             expected = rect_rules.level_as_of(rect.opened_by_id, rect.opened_at, rect.deadline, None,
                                               failures.get((rect.site_id, rect.item_key), []), TODAY, TZ, rules)

@@ -337,3 +337,26 @@ def test_opening_the_rectifications_page_shows_the_level_of_the_day_and_writes_n
     assert shown["level"] == level
     with session_scope(demo_url) as s:
         assert s.get(Rectification, rect_id).escalation_level == 0  # nothing written by the view
+
+
+def test_the_rectification_list_follows_each_committed_write_and_never_keeps_an_uncommitted_one(demo_url):
+    """The list's frame is cached on the records version: a committed failure shows at once, and a
+    read inside a write that is rolled back is neither served to others nor kept."""
+    from dashboard.store.db import read_scope
+
+    def open_ids() -> set[int]:
+        with read_scope(demo_url) as r:
+            return set(rectification_analytics.rectifications(r, TODAY, TZ, status="open")["id"])
+
+    before = open_ids()
+    assert open_ids() == before  # served from the cache
+    with pytest.raises(RuntimeError):
+        with session_scope(demo_url) as s:
+            dropped = save(s, data(s, quiet_site(s), at(11, 18), {"cover": "裸土未覆盖"})).outcome.opened[0]
+            inside = set(rectification_analytics.rectifications(s, TODAY, TZ, status="open")["id"])
+            assert inside == before | {dropped}  # the writer sees its own change
+            raise RuntimeError("roll back")
+    assert open_ids() == before
+    with session_scope(demo_url) as s:
+        kept = save(s, data(s, quiet_site(s), at(11, 18), {"cover": "裸土未覆盖"})).outcome.opened[0]
+    assert open_ids() == before | {kept}

@@ -429,7 +429,7 @@ def test_levels_of_the_day_from_the_failures_in_their_window_equal_those_from_ev
             assert fast.empty
             return
         rules_now = rect_store.load_rules(session)
-        every = rect_store.failures_at(session, set(frame["site_id"]))
+        every = rect_store.failures_at(session, zip(frame["site_id"], frame["item_key"]))
     expected = [level_as_of(int(r.opened_by_result), r.opened_at, r.deadline,
                             None if pd.isna(r.closed_at) else r.closed_at, every.get((r.site_id, r.item_key), []),
                             today, tz, rules_now) for r in frame.itertuples()]

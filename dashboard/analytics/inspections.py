@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from dashboard.store.compliance import last_inspection_dates
+from dashboard.store.compliance import newest_inspection_date
 from dashboard.store.inspections import (
     RESULT_FILTERS,
     ChecklistView,
@@ -30,5 +30,4 @@ __all__ = [
 
 def newest_inspection_day(session: Session, tz: ZoneInfo) -> dt.date | None:
     """The Beijing day of the newest submitted inspection, or None."""
-    last = last_inspection_dates(session, tz)
-    return max(last) if not last.empty else None
+    return newest_inspection_date(session, tz)

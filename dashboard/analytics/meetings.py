@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -678,6 +679,15 @@ def all_meetings(session: Session) -> list[Meeting]:
     return store.all_meetings(session)
 
 
+def meetings_page(session: Session, page: int, size: int) -> tuple[list[Meeting], Meeting | None, int]:
+    """Page ``page`` (1-based, clamped) of the meetings, newest first; the meeting just before its
+    oldest (a review period starts after the previous meeting), and how many there are."""
+    count = store.meeting_count(session)
+    page = min(max(page, 1), max(1, -(-count // size)))
+    rows = store.meetings_newest_first(session, (page - 1) * size, size + 1)
+    return rows[:size], (rows[size] if len(rows) > size else None), count
+
+
 def meeting_dates(session: Session) -> list[tuple[int, dt.datetime]]:
     """(number, held_at) of every meeting, newest first."""
     return store.meeting_dates(session)
@@ -745,6 +755,7 @@ def _as_int(value: object) -> int | None:
         return None
 
 
-def meeting_counts(session: Session) -> pd.DataFrame:
-    """Per meeting number: problems, decisions, accountability records and action items."""
-    return store.meeting_counts(session)
+def meeting_counts(session: Session, meeting_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    """Per meeting number (these meetings, or all): problems, decisions, accountability records
+    and action items."""
+    return store.meeting_counts(session, meeting_ids)

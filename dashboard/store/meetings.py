@@ -12,10 +12,11 @@ definition (passed / applicable checks).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -41,6 +42,15 @@ from dashboard.store.models import (
 # --------------------------------------------------------------------------- meetings
 def all_meetings(session: Session) -> list[Meeting]:
     return list(session.scalars(select(Meeting).order_by(Meeting.number)))
+
+
+def meetings_newest_first(session: Session, offset: int, limit: int) -> list[Meeting]:
+    """``limit`` meetings from the ``offset``-th newest (by number): one page of the list."""
+    return list(session.scalars(select(Meeting).order_by(Meeting.number.desc()).offset(offset).limit(limit)))
+
+
+def meeting_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Meeting)) or 0)
 
 
 def meeting_dates(session: Session) -> list[tuple[int, dt.datetime]]:
@@ -82,11 +92,15 @@ def next_number(session: Session) -> int:
     return (session.scalar(select(func.max(Meeting.number))) or 0) + 1
 
 
-def meeting_counts(session: Session) -> pd.DataFrame:
-    """Per meeting: problems, decisions, accountability records and action items."""
+def meeting_counts(session: Session, meeting_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    """Per meeting (these, or all): problems, decisions, accountability records and action items."""
+    ids = None if meeting_ids is None else list(meeting_ids)
 
     def counts(model, name):
-        return (select(model.meeting_id, func.count().label(name)).group_by(model.meeting_id)).subquery()
+        query = select(model.meeting_id, func.count().label(name)).group_by(model.meeting_id)
+        if ids is not None:
+            query = query.where(model.meeting_id.in_(ids))
+        return query.subquery()
 
     p, d, a, i = (
         counts(MeetingProblem, "problems"),
@@ -100,6 +114,7 @@ def meeting_counts(session: Session) -> pd.DataFrame:
         .outerjoin(d, d.c.meeting_id == Meeting.id)
         .outerjoin(a, a.c.meeting_id == Meeting.id)
         .outerjoin(i, i.c.meeting_id == Meeting.id)
+        .where(Meeting.id.in_(ids) if ids is not None else true())
     ).all()
     frame = pd.DataFrame(rows, columns=["meeting_id", "number", "problems", "decisions", "accountability", "actions"])
     for col in ("problems", "decisions", "accountability", "actions"):

@@ -318,3 +318,20 @@ def test_meetings_list_shows_a_page_of_meetings_newest_first(demo):
     assert f"meeting-link-{newest - PAGE_SIZE}" in second and f"meeting-link-{newest}\"" not in second
     by_url = page_layout(client, "/meetings", "?page=2").get_data(as_text=True)
     assert f"meeting-link-{newest - PAGE_SIZE}" in by_url
+    # Past the last page: the last one, whose oldest meeting has none before it.
+    last = call(client, app, "meetings-rows.children", {"meetings-pages.value": 999}).get_data(as_text=True)
+    assert "meeting-link-1\"" in last and "出错" not in last
+
+
+def test_a_page_of_meetings_reads_its_own_counts_as_the_whole_list_has_them(demo):
+    from dashboard.analytics import meetings as analytics
+
+    _app, _client, settings = demo
+    with session_scope(settings.database_url) as session:
+        every = analytics.meeting_counts(session).set_index("number").sort_index()
+        shown, before, count = analytics.meetings_page(session, 2, 5)
+        assert count == len(every) and [m.number for m in shown] == list(every.index[::-1][5:10])
+        assert before is not None and before.number == shown[-1].number - 1
+        page = analytics.meeting_counts(session, [m.id for m in shown]).set_index("number").sort_index()
+    assert page.equals(every.loc[page.index]) and len(page) == 5
+    assert (page[["problems", "decisions", "actions"]].to_numpy().sum()) > 0

@@ -155,15 +155,12 @@ def layout(**_query):
     can_write, is_editor = actor.at_least("inspector"), actor.at_least("editor")
     with read_session() as session:
         units = analytics.units(session)
-        meetings = analytics.all_meetings(session)
+        meetings = analytics.meeting_dates(session)
     unit_options = [{"value": str(u.id), "label": unit_name(u.name, u.name_en, lang)} for u in units]
     status_options = [{"value": "not_closed", "label": t("ledger.filter.not_closed", lang)}] + [
         {"value": s, "label": status_label(s, lang)} for s in rules.STATUSES
     ]
-    meeting_options = [
-        {"value": str(m.number), "label": meeting_name(m.number, lang)}
-        for m in sorted(meetings, key=lambda m: -m.number)
-    ]
+    meeting_options = [{"value": str(number), "label": meeting_name(number, lang)} for number, _at in meetings]
     return html.Div(
         [
             dcc.Store(id="ledger-pending"),

@@ -41,16 +41,13 @@ def _table(page: int, lang: str) -> tuple[Any, int]:
     settings = app_settings()
     tz = settings.tz
     with read_session() as session:
-        meetings = sorted(analytics.all_meetings(session), key=lambda m: m.number, reverse=True)
-        if not meetings:
+        shown, before, count = analytics.meetings_page(session, page, PAGE_SIZE)
+        if not shown:
             return dmc.Text(t("meetings.none", lang), c="dimmed"), 0
-        page = min(max(page, 1), _pages(len(meetings)))
-        shown = meetings[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
-        counts = analytics.meeting_counts(session).set_index("number")
+        counts = analytics.meeting_counts(session, [m.id for m in shown]).set_index("number")
         # The meeting before the page's oldest comes along: a review period starts after the
         # previous meeting, which the summaries find among the meetings they are given.
-        before = meetings[page * PAGE_SIZE:page * PAGE_SIZE + 1]
-        air = analytics.air_summaries(session, settings.database_url, shown + before, tz)
+        air = analytics.air_summaries(session, settings.database_url, shown + ([before] if before else []), tz)
     rows = []
     for m in shown:
         c = counts.loc[m.number] if m.number in counts.index else None
@@ -76,7 +73,7 @@ def _table(page: int, lang: str) -> tuple[Any, int]:
         t("meetings.list.actions", lang),
         t("meetings.list.air", lang),
     ]
-    return simple_table(head, rows, "meetings-table"), len(meetings)
+    return simple_table(head, rows, "meetings-table"), count
 
 
 def _pages(count: int) -> int:

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.services.access import Actor, require
 from dashboard.settings import Settings
+from dashboard.store import air_daily as versions
 from dashboard.store import backup as store
 from dashboard.store.backup import BackupError
 from dashboard.store.copy import copy_database
@@ -28,10 +30,23 @@ def restore(settings: Settings, actor: Actor, file: Path) -> None:
     """Replace the database with a backup; the schema is then brought up to date and the
     restore recorded in the restored audit log."""
     require(actor, "admin")
+    seen = _versions_now(settings.database_url)
     store.restore(settings.database_url, file)
     ensure_schema(settings.database_url)
     with session_scope(settings.database_url) as session:
+        # Running workers keep values cached under the replaced database's versions: the restored
+        # data gets numbers none of them has seen.
+        versions.advance_versions(session, seen)
         audit(session, actor.user_id, "restore", "database", None, {"file": str(file)})
+
+
+def _versions_now(database_url: str) -> dict[str, int]:
+    """The data versions of the database about to be replaced ({} if it has none yet)."""
+    try:
+        with session_scope(database_url) as session:
+            return versions.all_versions(session)
+    except SQLAlchemyError:  # no database yet, or one from before the versions
+        return {}
 
 
 def copy_into(settings: Settings, actor: Actor, source_url: str,

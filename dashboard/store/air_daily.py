@@ -44,6 +44,24 @@ def bump(session: Session, name: str = AIR) -> None:
         session.flush()
 
 
+def all_versions(session: Session) -> dict[str, int]:
+    """Every data version's counter, by name."""
+    return {name: int(v) for name, v in session.execute(select(DataVersion.name, DataVersion.version))}
+
+
+def advance_versions(session: Session, seen: dict[str, int]) -> None:
+    """Set every counter past both its value and ``seen`` (the values of a database this one
+    replaced): no version number can name two different states of the data."""
+    now = all_versions(session)
+    for name in sorted(now.keys() | seen.keys()):
+        value = max(now.get(name, 0), seen.get(name, 0)) + 1
+        if name in now:
+            session.execute(update(DataVersion).where(DataVersion.name == name).values(version=value))
+        else:
+            session.add(DataVersion(name=name, version=value))
+    session.flush()
+
+
 # --------------------------------------------------------------------------- air_daily
 def _date_column(session: Session):
     # SQLite hands back ISO text; converting it in pandas at once beats the per-row Date processor.

@@ -16,8 +16,15 @@ from tests import db_state
 
 
 def data_hash(url: str) -> str:
-    """Every row of every table but the audit log."""
-    return db_state.data_hash(url, skip=("audit_log",))
+    """Every row of every table but the audit log and the data versions (cache counters)."""
+    return db_state.data_hash(url, skip=("audit_log", "data_versions"))
+
+
+def versions(url: str) -> dict[str, int]:
+    from dashboard.store.air_daily import all_versions
+
+    with session_scope(url) as s:
+        return all_versions(s)
 
 
 def small_district(url: str) -> None:
@@ -50,9 +57,14 @@ def round_trip(monkeypatch, url: str, tmp_path: Path) -> None:
         s.add(Site(code="GD-0002", name="新工地", township_id=1, site_type="road", area_m2=100,
                    coord_system="WGS84", status="active", plate="green"))
     assert data_hash(url) != before
+    replaced = versions(url)
+    assert replaced["records"] >= 2
     result = cli(monkeypatch, url, tmp_path, "restore", str(out), "--yes")
     assert result.exit_code == 0, result.output
     assert data_hash(url) == before  # ... is undone, exactly
+    # A worker's cache keyed on the replaced database's versions never answers for the restored one.
+    restored = versions(url)
+    assert all(restored[name] > value for name, value in replaced.items())
     with session_scope(url) as s:
         assert s.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc()).limit(1)) == "restore"
 

@@ -117,6 +117,8 @@ def _as_float(values) -> np.ndarray:
     if np.ndim(values) == 0:
         values = [values]
     s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if s.dtype == np.float64:  # NaN already marks the blanks: no copy (callers never write to it)
+        return s.to_numpy()
     if s.dtype.kind not in "biuf":
         s = pd.to_numeric(s, errors="coerce")
     return s.to_numpy(dtype="float64", na_value=np.nan)
@@ -227,7 +229,7 @@ def _iaqi_fast(ind: str, c: np.ndarray, ok: np.ndarray, std: str) -> tuple[np.nd
         xi = np.rint(x)
         on_grid = ok & (np.abs(x - xi) <= 1e-9 * np.maximum(xi, 1.0)) & (xi < len(table))
     idx = np.where(on_grid, xi, 0).astype(np.intp)
-    val = table[idx].astype(np.int64)
+    val = table[idx]  # int16 (IAQIs fit it) until the output's nullable int64
     valid = table_ok[idx] & on_grid
     rest = ok & ~on_grid
     if rest.any():
@@ -263,7 +265,7 @@ def _iaqi_np(ind: str, conc, codes: np.ndarray | _Standards) -> tuple[np.ndarray
     c = np.minimum(np.where(ok, c, 0.0), _CLIP)
     has, any12 = std.has, std.any
     if not any(any12):
-        return np.zeros(len(c), dtype=np.int64), np.zeros(len(c), dtype=bool)
+        return np.zeros(len(c), dtype=np.int16), np.zeros(len(c), dtype=bool)
     if any12[0] and any12[1] and not _same_rule(ind) and std.split is not None:
         k = std.split
         v1, o1 = _iaqi_fast(ind, c[:k], ok[:k], STANDARD_2012)
@@ -271,7 +273,7 @@ def _iaqi_np(ind: str, conc, codes: np.ndarray | _Standards) -> tuple[np.ndarray
         return np.concatenate([v1, v2]), np.concatenate([o1, o2])
     if any12[0] and any12[1] and not _same_rule(ind):
         # Each row under its own standard only: half the work of both on every row.
-        val = np.zeros(len(c), dtype=np.int64)
+        val = np.zeros(len(c), dtype=np.int16)
         valid = np.zeros(len(c), dtype=bool)
         for rows, standard in ((has[0], STANDARD_2012), (has[1], STANDARD_2026)):
             val[rows], valid[rows] = _iaqi_fast(ind, c[rows], ok[rows], standard)
@@ -281,7 +283,10 @@ def _iaqi_np(ind: str, conc, codes: np.ndarray | _Standards) -> tuple[np.ndarray
 
 
 def _to_int64_array(val: np.ndarray, valid: np.ndarray) -> pd.arrays.IntegerArray:
-    return pd.arrays.IntegerArray(np.where(valid, val, 0).astype(np.int64, copy=False), ~valid)
+    invalid = ~valid
+    out = val.astype(np.int64)  # a fresh array: the blanks' values can be zeroed in place
+    out[invalid] = 0
+    return pd.arrays.IntegerArray(out, invalid)
 
 
 # --------------------------------------------------------------------------- public API
@@ -355,7 +360,7 @@ def _combine(index, columns: dict[str, tuple[np.ndarray, np.ndarray]], codes: np
     """IAQI columns keyed by pollutant label -> AQI, primary / over-standard, category, standard."""
     n = len(codes)
     # small integer types throughout: IAQIs fit int16, the six pollutant bits fit uint8
-    masked = {lab: np.where(ok, val, -1).astype(np.int16) for lab, (val, ok) in columns.items()}
+    masked = {lab: np.where(ok, val, -1).astype(np.int16, copy=False) for lab, (val, ok) in columns.items()}
     aqi = np.full(n, -1, dtype=np.int16)
     for v in masked.values():
         np.maximum(aqi, v, out=aqi)
@@ -372,7 +377,7 @@ def _combine(index, columns: dict[str, tuple[np.ndarray, np.ndarray]], codes: np
         over |= ((v > 100) & over_on).view(np.uint8) * bit
 
     out = {f"iaqi_{_COLUMN_KEY[lab]}": _to_int64_array(*columns[lab]) for lab in columns}
-    out["aqi"] = _to_int64_array(aqi.astype(np.int64), has_aqi)
+    out["aqi"] = _to_int64_array(aqi, has_aqi)
     out["n_iaqi"] = n_iaqi.astype(np.int64)
     out["primary_pollutants"] = _labels(primary)
     out["over_standard"] = _labels(over)

@@ -607,6 +607,9 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=7)
     p.add_argument("--database-url", default=None, help="the five-year database (default: the cached SQLite)")
+    p.add_argument("--demo-database-url", default=None,
+                   help="the demo database (default: the cached SQLite), e.g. a PostgreSQL copy of it made with"
+                        " `python -m dashboard db copy`, so that both sides of the ratio run on the same database")
     p.add_argument("--cache-dir", type=Path, default=None)
     p.add_argument("--pages", default=None, help="comma-separated page names (default: every page)")
     p.add_argument("--first-view", choices=("fresh", "none"), default="fresh")
@@ -628,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
             small = earlier["demo"]
             print(f"-- demo: figures of {earlier['when']} ({args.demo_from})")
         else:
-            demo_url = working_copy(cached_demo(cache, args.rebuild), tmp / "demo")
+            demo_url = args.demo_database_url or working_copy(cached_demo(cache, args.rebuild), tmp / "demo")
             demo_pages = [s for s in scenarios(demo_url) if wanted is None or s.name in wanted]
             small = summarise("demo", demo_url, tmp / "demo", demo_pages, args.runs, first)
             _dispose(demo_url)

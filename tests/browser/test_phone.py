@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 PHONES = {"390x844": (390, 844), "360x740": (360, 740)}
 # Pages reached from a link rather than the navigation.
 EXTRA_PATHS = ["/sites/1", "/inspections/new", "/meetings/27", "/meetings/new", "/briefing/27"]
+SCROLLED_TABLES = {"prep-open-items": 640, "meeting-ledger-table": 640, "meetings-table": 720}
 
 
 def as_phone(duo, width: int, height: int) -> None:
@@ -63,6 +64,11 @@ def test_no_page_scrolls_sideways_on_a_phone(browser_ready, dash_duo, demo_app, 
         found = overflow(dash_duo)
         if found:
             wide[href] = found
+        # Wide tables scroll inside their box instead of squeezing their columns a character wide.
+        for table, least in SCROLLED_TABLES.items():
+            width = dash_duo.driver.execute_script(
+                f"const t = document.getElementById('{table}'); return t ? t.offsetWidth : null;")
+            assert width is None or width >= least, (href, table, width)
         header = dash_duo.driver.execute_script(
             "const h = document.querySelector('.mantine-AppShell-header');"
             "return [h.scrollHeight, h.clientHeight, h.scrollWidth, h.clientWidth];")

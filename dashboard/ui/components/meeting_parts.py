@@ -88,10 +88,12 @@ def fmt_iso_date(value: str | dt.date | None, lang: str) -> str:
     return format_date(day, lang)
 
 
-def simple_table(head: list[Any], rows: list[list[Any]], table_id: str | None = None, **props) -> dmc.Table:
-    """A striped Mantine table from header cells and row cells."""
+def simple_table(head: list[Any], rows: list[list[Any]], table_id: str | None = None, min_width: int | None = None,
+                 **props) -> Any:
+    """A striped Mantine table from header cells and row cells; with ``min_width`` (px) a narrower
+    screen scrolls it sideways instead of squeezing its columns a character wide (a phone)."""
     extra = {"id": table_id} if table_id else {}
-    return dmc.Table(
+    table = dmc.Table(
         [
             html.Thead(html.Tr([html.Th(h) for h in head])),
             html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows]),
@@ -104,6 +106,7 @@ def simple_table(head: list[Any], rows: list[list[Any]], table_id: str | None = 
         **extra,
         **props,
     )
+    return dmc.TableScrollContainer(table, minWidth=min_width, type="native") if min_width else table
 
 
 def section(title: str, children, section_id: str | None = None, right=None) -> dmc.Paper:

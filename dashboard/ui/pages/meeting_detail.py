@@ -352,7 +352,7 @@ def _ledger_table(frame, lang: str, tz):
         t("ledger.col.carried", lang),
         t("meetings.ledger.status_now", lang),
     ]
-    table = simple_table(head, rows, "meeting-ledger-table")
+    table = simple_table(head, rows, "meeting-ledger-table", min_width=640)
     if len(carried) <= SHOWN_CARRIED:
         return table
     more = dmc.Text([t("meetings.ledger.more", lang, carried=len(carried), shown=SHOWN_CARRIED), " ",

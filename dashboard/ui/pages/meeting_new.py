@@ -338,7 +338,8 @@ def _prep_panel(draft: analytics.MeetingDraft, lang: str, tz, labels: dict):
             ),
             air,
             dmc.Text(t("meetings.prep.open_items", lang, n=total), fw=600, size="sm"),
-            simple_table(head, rows, "prep-open-items") if rows else dmc.Text(t("meetings.none", lang), c="dimmed"),
+            (simple_table(head, rows, "prep-open-items", min_width=640) if rows
+             else dmc.Text(t("meetings.none", lang), c="dimmed")),
             dmc.Text([t("meetings.prep.more", lang, shown=len(rows), n=total), " ",
                       dcc.Link(t("meetings.prep.more_link", lang), href="/ledger")],
                      size="xs", c="dimmed", id="prep-open-items-more") if total > len(rows) else None,

@@ -73,7 +73,7 @@ def _table(page: int, lang: str) -> tuple[Any, int]:
         t("meetings.list.actions", lang),
         t("meetings.list.air", lang),
     ]
-    return simple_table(head, rows, "meetings-table"), count
+    return simple_table(head, rows, "meetings-table", min_width=720), count
 
 
 def _pages(count: int) -> int:

@@ -47,8 +47,9 @@ def rectifications(session: Session, today: dt.date, tz: ZoneInfo, **filters) ->
     until a write to the district's records (their data version) or another day: the list page
     asks for the same frame for its counts, its grid's blocks and its phone cards. Callers read
     the frame, never change it."""
-    args = (today, tz.key, tuple(sorted(
-        (name, tuple(value) if name == "ids" and value is not None else value) for name, value in filters.items())))
+    # A filter left at None filters nothing: the same frame whether it is passed or not.
+    args = (today, tz.key, tuple(sorted((name, tuple(value) if name == "ids" else value)
+                                        for name, value in filters.items() if value is not None)))
     return _frames.get(session, (RECORDS,), args, lambda: with_levels_of_the_day(
         session, store.rectifications_frame(session, today, tz=tz, **filters), today, tz))
 

@@ -367,9 +367,10 @@ class AirData:
     monthly: pd.DataFrame
     alerts: pd.DataFrame  # overlapping the period
     # Long periods (from ``air_daily``): ``hourly`` is empty; the period's hours come from
-    # ``hourly_loader`` when a view asks, the map's from ``latest_hourly``.
+    # ``hourly_loader`` when a view asks, the map's from ``latest_loader``: only the tab that
+    # shows them reads them (the year's targets, the series and the calendar never do).
     hourly_loader: Callable[..., pd.DataFrame] | None = None
-    latest_hourly: pd.DataFrame | None = None
+    latest_loader: Callable[[], pd.DataFrame] | None = None
     newest_day: dt.date | None = None
 
     @property
@@ -395,7 +396,7 @@ class AirData:
     @property
     def recent_hourly_view(self) -> pd.DataFrame:
         """Hours enough for each station's last AQI of the period (the map)."""
-        return self.latest_hourly if self.latest_hourly is not None else self.hourly_view
+        return self.latest_loader() if self.latest_loader is not None else self.hourly_view
 
     @property
     def daily_view(self) -> pd.DataFrame:
@@ -529,10 +530,12 @@ def _latest_hours(session, stations: pd.DataFrame, lo: dt.datetime, hi: dt.datet
         return _empty_hourly()
     parts, newest = [], max(last.values())
     near = [c for c, t in last.items() if t > newest - LATEST_WINDOW]
-    parts.append(store.hourly_readings(session, newest - 2 * LATEST_WINDOW, newest, near))
+    # The pollutants named: the readings' key is (station, pollutant, time), so SQLite seeks
+    # each station's window instead of scanning the station's five years (0.35 s).
+    parts.append(store.hourly_readings(session, newest - 2 * LATEST_WINDOW, newest, near, HOURLY_POLLUTANTS))
     for code, t in last.items():  # stations that stopped reporting earlier in the period
         if code not in near:
-            parts.append(store.hourly_readings(session, t - LATEST_WINDOW, t, [code]))
+            parts.append(store.hourly_readings(session, t - LATEST_WINDOW, t, [code], HOURLY_POLLUTANTS))
     return station_hourly(pd.concat(parts, ignore_index=True))
 
 
@@ -576,7 +579,7 @@ def _from_daily(database_url: str, c: _Daily, start: dt.date, end: dt.date, vers
                    _empty_hourly(), c.daily, c.monthly, alerts.reset_index(drop=True),
                    hourly_loader=lambda codes=None, pollutants=None: _period_hours(
                        database_url, start, end, version, codes, pollutants),
-                   latest_hourly=_cached_latest(database_url, start, end, version), newest_day=c.newest_day)
+                   latest_loader=lambda: _cached_latest(database_url, start, end, version), newest_day=c.newest_day)
 
 
 def data_version(database_url: str) -> int:

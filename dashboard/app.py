@@ -65,6 +65,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
             page.register_callbacks(app)
     server.config["DASHBOARD_VERSION"] = __version__
     _transport_rules(app, settings)
+    from dashboard.figures.warm_up import warm_up
+
+    warm_up()  # plotly's one-off costs (~0.2 s) here, not in a new worker's first page
     return app
 
 

@@ -365,7 +365,7 @@ class AirData:
     district_fallback: bool
     hourly: pd.DataFrame  # whole months, stations and district (``build_air_data`` only)
     daily: pd.DataFrame  # whole months
-    monthly: pd.DataFrame
+    monthly_frame: pd.DataFrame | None  # whole months; None: ``monthly_loader`` computes them when asked
     alerts: pd.DataFrame  # overlapping the period
     # From the database (``load_air_data``): ``hourly`` is empty; the period's hours come from
     # ``hourly_loader`` when a view asks, the map's from ``latest_loader``: only the views that
@@ -373,6 +373,17 @@ class AirData:
     hourly_loader: Callable[..., pd.DataFrame] | None = None
     latest_loader: Callable[[], pd.DataFrame] | None = None
     newest_day: dt.date | None = None
+    # Only the monthly tab draws monthly statistics (the year's targets and the briefing read
+    # this data for its days): computed on the first ask, cached like the daily rows.
+    monthly_loader: Callable[[], pd.DataFrame] | None = None
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        if self.monthly_frame is not None:
+            return self.monthly_frame
+        if self.monthly_loader is not None:
+            return self.monthly_loader()
+        return monthly_statistics(self.daily)
 
     @property
     def hourly_view(self) -> pd.DataFrame:
@@ -550,7 +561,6 @@ class _Daily:
     district_codes: tuple[str, ...]
     district_fallback: bool
     daily: pd.DataFrame
-    monthly: pd.DataFrame
     alerts: pd.DataFrame
     newest_day: dt.date | None
 
@@ -564,7 +574,12 @@ def _cached_daily(database_url: str, first: dt.date, last: dt.date, version: int
         alerts = store.alerts_between(session, lo, hi)
         span = daily_store.reading_span(session, lo, hi)
     newest = None if span is None else evaluation.day_of_hour(pd.Series([pd.Timestamp(span[1])])).iloc[0].date()
-    return _Daily(stations, group, fallback, daily, monthly_statistics(daily), alerts, newest)
+    return _Daily(stations, group, fallback, daily, alerts, newest)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _cached_monthly(database_url: str, first: dt.date, last: dt.date, version: int) -> pd.DataFrame:
+    return monthly_statistics(_cached_daily(database_url, first, last, version).daily)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -574,17 +589,19 @@ def _cached_latest(database_url: str, start: dt.date, end: dt.date, version: int
         return _latest_hours(session, store.stations(session), lo, hi)
 
 
-def _from_daily(database_url: str, c: _Daily, start: dt.date, end: dt.date, version: int) -> AirData:
+def _from_daily(database_url: str, c: _Daily, first: dt.date, last: dt.date, start: dt.date, end: dt.date,
+                version: int) -> AirData:
     lo, hi = period_bounds(start, end)
     alerts = c.alerts
     if not alerts.empty:
         ends = alerts["ends_at"].fillna(pd.Timestamp(hi))
         alerts = alerts[(alerts["starts_at"] <= pd.Timestamp(hi)) & (ends >= pd.Timestamp(lo))]
     return AirData(start, end, resolution(start, end), c.stations, c.district_codes, c.district_fallback,
-                   _empty_hourly(), c.daily, c.monthly, alerts.reset_index(drop=True),
+                   _empty_hourly(), c.daily, None, alerts.reset_index(drop=True),
                    hourly_loader=lambda codes=None, pollutants=None: _period_hours(
                        database_url, start, end, version, codes, pollutants),
-                   latest_loader=lambda: _cached_latest(database_url, start, end, version), newest_day=c.newest_day)
+                   latest_loader=lambda: _cached_latest(database_url, start, end, version), newest_day=c.newest_day,
+                   monthly_loader=lambda: _cached_monthly(database_url, first, last, version))
 
 
 def data_version(database_url: str) -> int:
@@ -601,7 +618,8 @@ def load_air_data(database_url: str, start: dt.date, end: dt.date) -> AirData:
         start, end = end, start
     first, last = month_span(start, end)
     version = data_version(database_url)
-    return _from_daily(database_url, _cached_daily(database_url, first, last, version), start, end, version)
+    return _from_daily(database_url, _cached_daily(database_url, first, last, version), first, last, start, end,
+                       version)
 
 
 def daily_frame(database_url: str, first: dt.date, last: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -17,17 +17,20 @@ in-district, e.g. an import of a whole city, all non-background stations, flagge
 Aggregation: a period of up to ``HOURLY_MAX_DAYS`` days is shown hourly, a longer one as daily
 values, so a chart never ships more than a few thousand points per series.
 
-Sources: a period of up to ``HOURLY_LOAD_MAX_DAYS`` days is computed from the hourly readings
-of its whole months, as ever. A longer one reads the daily rows kept by the writes
-(``air_daily``, ``analytics.air_daily``: the same functions on the same hours, checked by
-``python -m dashboard db check``); its hourly rows are loaded only when a view needs them (the
-diurnal profiles) and the map takes each station's last day only. So a year or five cost about
-the same as a month.
+Sources (``load_air_data``): the daily and monthly figures of any period come from the daily
+rows kept by the writes (``air_daily``, ``analytics.air_daily``: the same functions on the same
+hours, checked by ``python -m dashboard db check``), read for the period's whole months. Hourly
+rows are read for the period only, and only by the views that draw hours: the series of a period
+shown hourly (up to ``HOURLY_MAX_DAYS`` days), the diurnal profiles (only the stations and the
+pollutant shown) and the map (each station's last day). So a page over five years costs about
+what a month costs, and a month never reads its hours unless a view draws them.
+``from_readings`` is the definition: everything recomputed from the hourly readings of the whole
+months (tests compare the two on the demo, an empty database and sparse data).
 
-Caching: ``load_air_data`` keys an LRU cache on (database URL, whole months loaded, data
-version); the version is a counter in the database (``data_versions``) that every write of
-readings, stations or alerts bumps in its transaction, so every worker sees the same truth and
-changing days within the same months costs only a slice.
+Caching: LRU caches keyed on (database URL, whole months or period, data version); the version
+is a counter in the database (``data_versions``) that every write of readings, stations or
+alerts bumps in its transaction, so every worker sees the same truth and changing days within
+the same months costs only a slice.
 """
 
 from __future__ import annotations
@@ -59,8 +62,6 @@ from dashboard.store.db import read_scope
 
 DISTRICT = "district"
 HOURLY_MAX_DAYS = 14
-#: Periods longer than this read daily rows (``air_daily``), not hourly readings.
-HOURLY_LOAD_MAX_DAYS = 31
 #: The map's station AQI: each station's hours in the day before its last reading.
 LATEST_WINDOW = dt.timedelta(days=1)
 #: The page's pollutant choices; "AQI" is the index itself.
@@ -362,15 +363,27 @@ class AirData:
     stations: pd.DataFrame
     district_codes: tuple[str, ...]
     district_fallback: bool
-    hourly: pd.DataFrame  # whole months, stations and district
+    hourly: pd.DataFrame  # whole months, stations and district (``build_air_data`` only)
     daily: pd.DataFrame  # whole months
-    monthly: pd.DataFrame
+    monthly_frame: pd.DataFrame | None  # whole months; None: ``monthly_loader`` computes them when asked
     alerts: pd.DataFrame  # overlapping the period
-    # Long periods (from ``air_daily``): ``hourly`` is empty; the period's hours come from
-    # ``hourly_loader`` when a view asks, the map's from ``latest_hourly``.
+    # From the database (``load_air_data``): ``hourly`` is empty; the period's hours come from
+    # ``hourly_loader`` when a view asks, the map's from ``latest_loader``: only the views that
+    # draw them read them (the year's targets, a daily series and the calendar never do).
     hourly_loader: Callable[..., pd.DataFrame] | None = None
-    latest_hourly: pd.DataFrame | None = None
+    latest_loader: Callable[[], pd.DataFrame] | None = None
     newest_day: dt.date | None = None
+    # Only the monthly tab draws monthly statistics (the year's targets and the briefing read
+    # this data for its days): computed on the first ask, cached like the daily rows.
+    monthly_loader: Callable[[], pd.DataFrame] | None = None
+
+    @property
+    def monthly(self) -> pd.DataFrame:
+        if self.monthly_frame is not None:
+            return self.monthly_frame
+        if self.monthly_loader is not None:
+            return self.monthly_loader()
+        return monthly_statistics(self.daily)
 
     @property
     def hourly_view(self) -> pd.DataFrame:
@@ -381,10 +394,11 @@ class AirData:
         return self.hourly[(t > lo) & (t <= hi)]
 
     def profile_hours(self, choice: str, series: list[str]) -> pd.DataFrame:
-        """The period's hours the profiles of ``choice`` for ``series`` need: over a long period
-        only those stations (the group's for the district) and that pollutant (all six for the
-        AQI) are read, so a year's diurnal profile reads a year of one pollutant, not of all."""
-        if self.hourly_loader is None:
+        """The period's hours the profiles of ``choice`` for ``series`` need: over a period shown
+        daily only those stations (the group's for the district) and that pollutant (all six for
+        the AQI) are read, so a year's diurnal profile reads a year of one pollutant, not of all;
+        a period shown hourly has read all its hours for the series already."""
+        if self.hourly_loader is None or self.resolution == "hourly":
             return self.hourly_view
         codes = set(series) - {DISTRICT}
         if DISTRICT in series:
@@ -395,7 +409,7 @@ class AirData:
     @property
     def recent_hourly_view(self) -> pd.DataFrame:
         """Hours enough for each station's last AQI of the period (the map)."""
-        return self.latest_hourly if self.latest_hourly is not None else self.hourly_view
+        return self.latest_loader() if self.latest_loader is not None else self.hourly_view
 
     @property
     def daily_view(self) -> pd.DataFrame:
@@ -480,14 +494,17 @@ def build_air_data(readings: pd.DataFrame, stations: pd.DataFrame, alerts: pd.Da
     return _from_computed(compute(readings, stations, alerts), start, end)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def _cached(database_url: str, first: dt.date, last: dt.date, version: int) -> _Computed:
-    lo, hi = period_bounds(first, last)
+def from_readings(database_url: str, start: dt.date, end: dt.date) -> AirData:
+    """The page's data recomputed from the hourly readings of the period's whole months (no
+    cache): the definition ``load_air_data`` must agree with."""
+    if end < start:
+        start, end = end, start
+    lo, hi = period_bounds(*month_span(start, end))
     with read_scope(database_url) as session:
         stations = store.stations(session)
         readings = store.hourly_readings(session, lo, hi)
         alerts = store.alerts_between(session, lo, hi)
-    return compute(readings, stations, alerts)
+    return build_air_data(readings, stations, alerts, start, end)
 
 
 def from_daily_rows(rows: pd.DataFrame, stations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, tuple, bool]:
@@ -513,8 +530,8 @@ def _hours(readings: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
 @lru_cache(maxsize=4)
 def _period_hours(database_url: str, start: dt.date, end: dt.date, version: int,
                   codes: tuple[str, ...] | None = None, pollutants: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """A long period's hourly frame (stations and district; of ``codes`` and ``pollutants`` only
-    when given), for the views that need hours."""
+    """A period's hourly frame (stations and district; of ``codes`` and ``pollutants`` only
+    when given), for the views that draw hours."""
     lo, hi = period_bounds(start, end)
     with read_scope(database_url) as session:
         stations = store.stations(session)
@@ -529,10 +546,12 @@ def _latest_hours(session, stations: pd.DataFrame, lo: dt.datetime, hi: dt.datet
         return _empty_hourly()
     parts, newest = [], max(last.values())
     near = [c for c, t in last.items() if t > newest - LATEST_WINDOW]
-    parts.append(store.hourly_readings(session, newest - 2 * LATEST_WINDOW, newest, near))
+    # The pollutants named: the readings' key is (station, pollutant, time), so SQLite seeks
+    # each station's window instead of scanning the station's five years (0.35 s).
+    parts.append(store.hourly_readings(session, newest - 2 * LATEST_WINDOW, newest, near, HOURLY_POLLUTANTS))
     for code, t in last.items():  # stations that stopped reporting earlier in the period
         if code not in near:
-            parts.append(store.hourly_readings(session, t - LATEST_WINDOW, t, [code]))
+            parts.append(store.hourly_readings(session, t - LATEST_WINDOW, t, [code], HOURLY_POLLUTANTS))
     return station_hourly(pd.concat(parts, ignore_index=True))
 
 
@@ -542,7 +561,6 @@ class _Daily:
     district_codes: tuple[str, ...]
     district_fallback: bool
     daily: pd.DataFrame
-    monthly: pd.DataFrame
     alerts: pd.DataFrame
     newest_day: dt.date | None
 
@@ -556,7 +574,12 @@ def _cached_daily(database_url: str, first: dt.date, last: dt.date, version: int
         alerts = store.alerts_between(session, lo, hi)
         span = daily_store.reading_span(session, lo, hi)
     newest = None if span is None else evaluation.day_of_hour(pd.Series([pd.Timestamp(span[1])])).iloc[0].date()
-    return _Daily(stations, group, fallback, daily, monthly_statistics(daily), alerts, newest)
+    return _Daily(stations, group, fallback, daily, alerts, newest)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _cached_monthly(database_url: str, first: dt.date, last: dt.date, version: int) -> pd.DataFrame:
+    return monthly_statistics(_cached_daily(database_url, first, last, version).daily)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -566,17 +589,19 @@ def _cached_latest(database_url: str, start: dt.date, end: dt.date, version: int
         return _latest_hours(session, store.stations(session), lo, hi)
 
 
-def _from_daily(database_url: str, c: _Daily, start: dt.date, end: dt.date, version: int) -> AirData:
+def _from_daily(database_url: str, c: _Daily, first: dt.date, last: dt.date, start: dt.date, end: dt.date,
+                version: int) -> AirData:
     lo, hi = period_bounds(start, end)
     alerts = c.alerts
     if not alerts.empty:
         ends = alerts["ends_at"].fillna(pd.Timestamp(hi))
         alerts = alerts[(alerts["starts_at"] <= pd.Timestamp(hi)) & (ends >= pd.Timestamp(lo))]
     return AirData(start, end, resolution(start, end), c.stations, c.district_codes, c.district_fallback,
-                   _empty_hourly(), c.daily, c.monthly, alerts.reset_index(drop=True),
+                   _empty_hourly(), c.daily, None, alerts.reset_index(drop=True),
                    hourly_loader=lambda codes=None, pollutants=None: _period_hours(
                        database_url, start, end, version, codes, pollutants),
-                   latest_hourly=_cached_latest(database_url, start, end, version), newest_day=c.newest_day)
+                   latest_loader=lambda: _cached_latest(database_url, start, end, version), newest_day=c.newest_day,
+                   monthly_loader=lambda: _cached_monthly(database_url, first, last, version))
 
 
 def data_version(database_url: str) -> int:
@@ -586,20 +611,15 @@ def data_version(database_url: str) -> int:
         return daily_store.version(session)
 
 
-def is_long(start: dt.date, end: dt.date) -> bool:
-    """Whether ``start..end`` is read from the daily rows (longer than ``HOURLY_LOAD_MAX_DAYS``)."""
-    return (end - start).days + 1 > HOURLY_LOAD_MAX_DAYS
-
-
 def load_air_data(database_url: str, start: dt.date, end: dt.date) -> AirData:
-    """The page's data for Beijing days ``start..end``, from the cache when nothing changed."""
+    """The page's data for Beijing days ``start..end`` (daily rows of its whole months, hours
+    when a view asks), from the caches when nothing changed."""
     if end < start:
         start, end = end, start
     first, last = month_span(start, end)
     version = data_version(database_url)
-    if is_long(start, end):
-        return _from_daily(database_url, _cached_daily(database_url, first, last, version), start, end, version)
-    return _from_computed(_cached(database_url, first, last, version), start, end)
+    return _from_daily(database_url, _cached_daily(database_url, first, last, version), first, last, start, end,
+                       version)
 
 
 def daily_frame(database_url: str, first: dt.date, last: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -30,10 +30,14 @@ def _title(fig: go.Figure, title: str, subtitle: str, lang: str, **layout) -> go
     return fig
 
 
-def _target(fig: go.Figure, y: float, text: str, row: int, col: int) -> None:
-    fig.add_hline(y=y, line=TARGET_LINE, row=row, col=col,
-                  annotation={"text": text, "font": {"size": 11, "color": "#c92a2a"},
-                              "bgcolor": "rgba(255,255,255,0.85)"}, annotation_position="top left")
+def _target(y: float, text: str, axis: str) -> tuple[dict, dict]:
+    """The dashed target line across subplot ``axis`` ("", "2", …) and its label: the shape and
+    annotation plotly's ``add_hline(row=, col=, annotation_position="top left")`` adds."""
+    return ({"type": "line", "x0": 0, "x1": 1, "xref": f"x{axis} domain", "y0": y, "y1": y, "yref": f"y{axis}",
+             "line": TARGET_LINE},
+            {"text": text, "font": {"size": 11, "color": "#c92a2a"}, "bgcolor": "rgba(255,255,255,0.85)",
+             "showarrow": False, "x": 0, "xanchor": "left", "xref": f"x{axis} domain", "y": y, "yanchor": "bottom",
+             "yref": f"y{axis}"})
 
 
 def year_path(path: pd.DataFrame, targets: YearTargets, year: int, lang: str,
@@ -53,16 +57,28 @@ def year_path(path: pd.DataFrame, targets: YearTargets, year: int, lang: str,
         (2, 2, path["heavy_days"], targets.heavy_days,
          t("targets.path.target_heavy", lang, value=targets.heavy_days), "%{y:d}"),
     )
+    # One update each for the traces, the target lines and the axes: plotly re-validates the
+    # figure on every add_hline / update_yaxes (the panel is drawn on every /air and briefing view).
+    traces, rows, cols, shapes, labels, axes = [], [], [], [], [], {}
     for row, col, y, target, label, fmt in panels:
-        fig.add_scatter(x=x, y=y, mode="lines", line={"color": "#1c7ed6", "width": 2,
-                                                      "shape": "hv" if (row, col) == (2, 2) else "linear"},
-                        showlegend=False, row=row, col=col,
-                        hovertemplate=f"%{{x|{DATE_FORMAT[lang]}}}<br>{fmt}<extra></extra>")
-        _target(fig, float(target), label, row, col)
+        shape_of_line = "hv" if (row, col) == (2, 2) else "linear"
+        traces.append(go.Scatter(x=x, y=y, mode="lines", showlegend=False,
+                                 line={"color": "#1c7ed6", "width": 2, "shape": shape_of_line},
+                                 hovertemplate=f"%{{x|{DATE_FORMAT[lang]}}}<br>{fmt}<extra></extra>"))
+        rows.append(row)
+        cols.append(col)
+        axis = "" if (row, col) == (1, 1) else str(2 * (row - 1) + col)
+        shape, annotation = _target(float(target), label, axis)
+        shapes.append(shape)
+        labels.append(annotation)
         top = max(float(np.nanmax(y.to_numpy(dtype=float))) if y.notna().any() else 0.0, float(target))
-        fig.update_yaxes(range=[0, max(top * 1.2, 1)], gridcolor=GRID, row=row, col=col)
-    fig.update_yaxes(range=[0, 105], row=2, col=1)
-    fig.update_xaxes(tickformat=DATE_FORMAT[lang], gridcolor=GRID)
+        axes[f"yaxis{axis}"] = {"range": [0, 105] if (row, col) == (2, 1) else [0, max(top * 1.2, 1)],
+                                "gridcolor": GRID}
+        axes[f"xaxis{axis}"] = {"tickformat": DATE_FORMAT[lang], "gridcolor": GRID}
+    fig.add_traces(traces, rows=rows, cols=cols)
+    fig.update_layout(axes)
+    fig.layout.shapes = tuple(go.layout.Shape(s) for s in shapes)
+    fig.layout.annotations = fig.layout.annotations + tuple(go.layout.Annotation(a) for a in labels)
     note = t("targets.path.note", lang, standard=" / ".join(standards or ("HJ 633-2012",)))
     return _title(fig, t("targets.path.title", lang, year=year), note, lang, height=520)
 

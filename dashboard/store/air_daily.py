@@ -166,13 +166,17 @@ def clear_pending(session: Session) -> None:
 def reading_span(session: Session, start: dt.datetime | None = None,
                  end: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime] | None:
     """First and last reading time (``start < time <= end`` when given), or None."""
-    query = select(func.min(Reading.time), func.max(Reading.time))
+    bounds = []
     if start is not None:
-        query = query.where(Reading.time > start)
+        bounds.append(Reading.time > start)
     if end is not None:
-        query = query.where(Reading.time <= end)
-    lo, hi = session.execute(query).one()
-    return None if lo is None else (lo, hi)
+        bounds.append(Reading.time <= end)
+    # Two queries: SQLite answers a lone min() or max() with one seek in the time index, but
+    # both in one query with a scan of the range (0.3 s over five years).
+    lo = session.scalar(select(func.min(Reading.time)).where(*bounds))
+    if lo is None:
+        return None
+    return lo, session.scalar(select(func.max(Reading.time)).where(*bounds))
 
 
 def last_reading_times(session: Session, start: dt.datetime, end: dt.datetime,

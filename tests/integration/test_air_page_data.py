@@ -25,7 +25,7 @@ def test_cache_follows_the_data(sqlite_url):
         for h in _hours(dt.date(2025, 12, 1), dt.date(2025, 12, 1)):
             session.add(Reading(station_id=1, pollutant="PM2.5", time=h.to_pydatetime(), value=40.0, source="manual"))
     first = air.load_air_data(sqlite_url, dt.date(2025, 12, 1), dt.date(2025, 12, 1))
-    assert air.load_air_data(sqlite_url, dt.date(2025, 12, 1), dt.date(2025, 12, 1)).hourly is first.hourly
+    assert air.load_air_data(sqlite_url, dt.date(2025, 12, 1), dt.date(2025, 12, 1)).hourly_view is first.hourly_view
     with session_scope(sqlite_url) as session:
         first_hour = _hours(dt.date(2025, 12, 1), dt.date(2025, 12, 1))[0].to_pydatetime()
         reading = session.get(Reading, (1, "PM2.5", first_hour))
@@ -33,7 +33,7 @@ def test_cache_follows_the_data(sqlite_url):
         lo, hi = air.period_bounds(dt.date(2025, 12, 1), dt.date(2025, 12, 1))
         assert store.hourly_readings(session, lo, hi)["value"].max() == 300.0
     again = air.load_air_data(sqlite_url, dt.date(2025, 12, 1), dt.date(2025, 12, 1))
-    assert again.hourly is not first.hourly and again.hourly["PM2.5"].max() == 300.0
+    assert again.hourly_view is not first.hourly_view and again.hourly_view["PM2.5"].max() == 300.0
 
 
 

@@ -182,6 +182,28 @@ def test_time_series_has_bands_limit_alert_and_standard(episode):
     assert "µg/m³" in fig.data[0].hovertemplate and "首要污染物" in fig.data[0].hovertemplate
 
 
+def test_time_series_decorations_are_plotlys_own(episode):
+    """The bands, the limit line and the alert band are set in one layout update (plotly's
+    add_hrect / add_hline / add_vrect re-validate every item already there): the same items."""
+    import plotly.graph_objects as go
+
+    frame, m = air.series_frame(episode, "PM2.5", [air.DISTRICT])
+    fig = figs.time_series(frame, m, _names(episode), "en", alerts=episode.alerts, period=(episode.start, episode.end))
+    ref = go.Figure()
+    bands = [s for s in fig.layout.shapes if s.type == "rect" and s.yref == "y"]
+    for band in bands:
+        ref.add_hrect(y0=band.y0, y1=band.y1, fillcolor=band.fillcolor, opacity=0.16, line_width=0, layer="below")
+    ref.add_hline(y=75, line={"color": "#c92a2a", "width": 1.5, "dash": "dash"},
+                  annotation={"text": "24-h grade II limit 75 µg/m³", "font": {"size": 11, "color": "#c92a2a"},
+                              "bgcolor": "rgba(255,255,255,0.85)"}, annotation_position="top left")
+    ref.add_vrect(x0=pd.Timestamp("2025-12-06 12:00"), x1=pd.Timestamp("2025-12-10 18:00"),
+                  fillcolor=figs.ALERT_COLOURS["red"], opacity=0.22, line_width=0, layer="below")
+    assert len(bands) == 6 and [s.to_plotly_json() for s in fig.layout.shapes] == \
+        [s.to_plotly_json() for s in ref.layout.shapes]
+    limit = [a.to_plotly_json() for a in fig.layout.annotations if a.xref == "x domain"]
+    assert limit == [a.to_plotly_json() for a in ref.layout.annotations]
+
+
 def test_hourly_series_for_short_periods(episode):
     short = air.AirData(**{**episode.__dict__, "start": dt.date(2025, 12, 5), "end": dt.date(2025, 12, 11),
                            "resolution": air.resolution(dt.date(2025, 12, 5), dt.date(2025, 12, 11))})

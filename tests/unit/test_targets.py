@@ -169,3 +169,35 @@ def test_a_year_without_its_own_targets_uses_the_original_two():
     fallback = targets_for_year(own, 2026, LEGACY)
     assert fallback == YearTargets(48.0, 70.0, 0.65, 10, own=False)
     assert fallback.as_dict() == {"pm25": 48.0, "pm10": 70.0, "good_day_share": 0.65, "heavy_days": 10}
+
+
+# --------------------------------------------------------------------------- the paths' figure
+def test_the_paths_figure_has_plotlys_own_target_lines_and_axes():
+    """The target lines and the axes are set in one update each (the panel is drawn on every
+    /air and briefing view): the same items and axes as plotly's add_hline and update_yaxes give."""
+    import pandas as pd
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from dashboard.figures import targets as figs
+
+    path = pd.DataFrame({"date": pd.to_datetime(["2025-01-01", "2025-01-02", "2025-01-03"]),
+                         "pm25": [80.0, 70.0, 65.0], "pm10": [100.0, 90.0, float("nan")],
+                         "good_share": [0.0, 0.5, 2 / 3], "heavy_days": [0, 0, 1], "valid_days": [1, 2, 3]})
+    targets = YearTargets(pm25=45.0, pm10=75.0, good_day_share=0.7, heavy_days=8, own=True)
+    fig = figs.year_path(path, targets, 2025, "en")
+    ref = make_subplots(rows=2, cols=2)
+    for (row, col), y, text, top in (((1, 1), 45.0, "target 45", 96.0), ((1, 2), 75.0, "target 75", 120.0),
+                                     ((2, 1), 70.0, "target 70%", None), ((2, 2), 8.0, "target 8 days", 9.6)):
+        ref.add_scatter(x=path["date"], y=[1, 2, 3], row=row, col=col)  # add_hline skips empty subplots
+        ref.add_hline(y=y, line=figs.TARGET_LINE, row=row, col=col, annotation_position="top left",
+                      annotation={"text": text, "font": {"size": 11, "color": "#c92a2a"},
+                                  "bgcolor": "rgba(255,255,255,0.85)"})
+        ref.update_yaxes(range=[0, 105] if top is None else [0, pytest.approx(top)], gridcolor=figs.GRID,
+                         row=row, col=col)
+    assert [s.to_plotly_json() for s in fig.layout.shapes] == [s.to_plotly_json() for s in ref.layout.shapes]
+    assert [a.to_plotly_json() for a in fig.layout.annotations[4:]] == \
+        [a.to_plotly_json() for a in ref.layout.annotations]
+    for axis in ("yaxis", "yaxis2", "yaxis3", "yaxis4"):
+        assert fig.layout[axis].range == ref.layout[axis].range and fig.layout[axis].gridcolor == figs.GRID
+    assert [tr.xaxis for tr in fig.data] == ["x", "x2", "x3", "x4"] and isinstance(fig.data[0], go.Scatter)

@@ -3,7 +3,7 @@ township, and the townships placed by both in a meeting period.
 
 Every number here is the one another page shows for the same days: daily air values are
 ``analytics.meetings.daily_frame``'s (HJ 663 daily values, HJ 633 AQI), a period's PM10 is
-``meetings.period_summary``'s, a compliance rate is ``domain.compliance``'s (passed ÷
+``meetings.period_summary``'s (``period_mean``), a compliance rate is ``domain.compliance``'s (passed ÷
 applicable checks), and a meeting's period is ``analytics.meeting_periods``'s.
 
 A township's air is the mean of the stations assigned to it (``analytics.township_air``); its
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.analytics import compliance_daily, meeting_periods, township_air
 from dashboard.analytics.compliance import partial_weeks
-from dashboard.analytics.meetings import DISTRICT, cached_daily, period_summary
+from dashboard.analytics.meetings import DISTRICT, cached_daily, period_mean
 from dashboard.analytics.versioned import VersionedCache, page_view
 from dashboard.domain import compliance as measures
 from dashboard.domain import meetings as calendar
@@ -371,7 +371,7 @@ def quadrant_points(counts: pd.DataFrame, township_daily: pd.DataFrame, names: p
                     period: tuple[dt.date, dt.date], before: tuple[dt.date, dt.date]) -> pd.DataFrame:
     """Per township (``names``: id, name, name_en): the compliance rate and applicable checks of
     its inspections (``counts``: checks per township and day), and its stations' mean daily PM10
-    (``meetings.period_summary``, as a meeting reports it), in ``period`` and in ``before``
+    (``meetings.period_mean``: a meeting's report's mean), in ``period`` and in ``before``
     (``QUADRANT_COLUMNS``)."""
     rows = []
     for town in names.itertuples():
@@ -383,10 +383,9 @@ def quadrant_points(counts: pd.DataFrame, township_daily: pd.DataFrame, names: p
         rows.append({
             "township_id": int(town.id), "name": town.name, "name_en": town.name_en or town.name,
             "rate": rate, "applicable": applicable,
-            "pm10": period_summary(air, str(town.id), *period, composite=False)["pm10"] if not air.empty else None,
+            "pm10": period_mean(air, str(town.id), *period, "PM10") if not air.empty else None,
             "rate_before": rate_b, "applicable_before": applicable_b,
-            "pm10_before": period_summary(air, str(town.id), *before, composite=False)["pm10"]
-            if not air.empty else None,
+            "pm10_before": period_mean(air, str(town.id), *before, "PM10") if not air.empty else None,
         })
     frame = pd.DataFrame(rows, columns=QUADRANT_COLUMNS)
     for column in ("rate", "pm10", "rate_before", "pm10_before"):
@@ -407,7 +406,7 @@ def quadrant(session: Session, database_url: str, tz: ZoneInfo, period: Period) 
         per_township, _assignment = _township_air(session, daily, start, last)
         points = quadrant_points(counts, per_township, names, (first, last), period.before)
         district_rate, _ = _rate(counts, first, last)
-        district_pm10 = period_summary(daily, DISTRICT, first, last, composite=False)["pm10"]
+        district_pm10 = period_mean(daily, DISTRICT, first, last, "PM10")
     else:
         points = pd.DataFrame(columns=QUADRANT_COLUMNS)
         district_rate, district_pm10 = float("nan"), None

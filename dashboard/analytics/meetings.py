@@ -88,14 +88,22 @@ def period_summary(daily: pd.DataFrame, series: str, first: dt.date, last: dt.da
                    composite: bool = True) -> dict[str, Any]:
     """PM2.5 / PM10 means, 综合指数 (unless ``composite`` is False: it is the dearest part), good
     days and share, days per AQI category and the worst days."""
-    rows = (
-        daily[
-            (daily["series"] == series) & (daily["date"] >= pd.Timestamp(first)) & (daily["date"] <= pd.Timestamp(last))
-        ]
-        if not daily.empty
-        else daily
-    )
+    rows = _period_rows(daily, series, first, last)
     return _summary(rows, _composite(rows) if composite else None)
+
+
+def period_mean(daily: pd.DataFrame, series: str, first: dt.date, last: dt.date, column: str) -> float | None:
+    """``period_summary``'s mean of one concentration (``column``, e.g. "PM10"), without the rest
+    of the summary (its categories and worst days cost far more than the mean)."""
+    rows = _period_rows(daily, series, first, last)
+    return _num(rows[column].astype(float).mean()) if not rows.empty else None
+
+
+def _period_rows(daily: pd.DataFrame, series: str, first: dt.date, last: dt.date) -> pd.DataFrame:
+    if daily.empty:
+        return daily
+    return daily[(daily["series"] == series) & (daily["date"] >= pd.Timestamp(first))
+                 & (daily["date"] <= pd.Timestamp(last))]
 
 
 def period_summaries(daily: pd.DataFrame, series: list[str], first: dt.date,

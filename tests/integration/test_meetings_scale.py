@@ -194,6 +194,27 @@ def test_air_summaries_in_one_pass_equal_those_one_station_at_a_time(demo_settin
     assert valid > 50  # the demo's meetings have air figures to compare
 
 
+def test_a_period_mean_is_the_mean_its_summary_reports(demo_settings):
+    """The quadrant reads PM10 means alone (``period_mean``): the same figure as a meeting's summary."""
+    url, tz = demo_settings.database_url, demo_settings.tz
+    with read_scope(url) as session:
+        stations = analytics.air_store.stations(session)
+        spans = [analytics.periods_for(session, m.held_at, tz) for m in analytics.all_meetings(session)]
+    daily, _ = air_analytics.daily_frame(url, min(b[0] for _, b in spans), max(p[1] for p, _ in spans))
+    daily = daily.assign(date=pd.to_datetime(daily["date"]))
+    sparse = daily.sample(frac=0.5, random_state=3).sort_index()
+    compared = 0
+    for frame in (daily, sparse, daily.iloc[:0], pd.DataFrame()):
+        for series in (analytics.DISTRICT, *stations["code"], "nowhere"):
+            for period, before in spans[::4]:
+                for first, last in (period, before):
+                    summary = analytics.period_summary(frame, series, first, last, composite=False)
+                    for column, key in (("PM10", "pm10"), ("PM2.5", "pm25")):
+                        assert analytics.period_mean(frame, series, first, last, column) == summary[key]
+                        compared += summary[key] is not None
+    assert compared > 100
+
+
 # --------------------------------------------------------------------------- the new meeting's form
 def _components(value, found: dict | None = None) -> dict:
     """Every component with an id in a layout: id (dict ids as JSON text) -> its props."""

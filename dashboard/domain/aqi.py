@@ -216,24 +216,27 @@ def _lookup_table(ind: str, std: str) -> tuple[np.ndarray, np.ndarray, int]:
     return _LUT_CACHE[key]
 
 
-def _iaqi_fast(ind: str, c: np.ndarray, ok: np.ndarray, std: str) -> tuple[np.ndarray, np.ndarray]:
-    """Exact IAQI for one standard: table lookup where the value is on the grid."""
+def _iaqi_fast(ind: str, c: np.ndarray, std: str) -> tuple[np.ndarray, np.ndarray]:
+    """Exact IAQI for one standard of raw concentrations (NaN, negative or infinite: no IAQI):
+    table lookup where the value is on the grid, the exact formula elsewhere."""
     table, table_ok, step = _lookup_table(ind, std)
     factor = _SCALE // step
+    # NaN fails every comparison, so blanks, negatives and infinities are all off the grid.
     if factor == 1:
         # Whole units (µg/m³): a value on the grid is a whole number, exactly, as parsed.
         xi = np.rint(c)
-        on_grid = ok & (xi == c) & (xi < len(table))
+        on_grid = (xi == c) & (c >= 0) & (xi < len(table))
     else:
         x = c * factor  # tenths of mg/m³ (CO): 0.3 * 10 is 3.0000000000000004, hence a tolerance
         xi = np.rint(x)
-        on_grid = ok & (np.abs(x - xi) <= 1e-9 * np.maximum(xi, 1.0)) & (xi < len(table))
+        with np.errstate(invalid="ignore"):  # inf - inf: NaN, off the grid like the other blanks
+            on_grid = (np.abs(x - xi) <= 1e-9 * np.maximum(xi, 1.0)) & (c >= 0) & (xi < len(table))
     idx = np.where(on_grid, xi, 0).astype(np.intp)
     val = table[idx]  # int16 (IAQIs fit it) until the output's nullable int64
     valid = table_ok[idx] & on_grid
-    rest = ok & ~on_grid
+    rest = ~on_grid
     if rest.any():
-        cm, ok_rest = _to_milli(c[rest])
+        cm, ok_rest = _to_milli(c[rest])  # blanks come back not ok
         v, o = _iaqi_one_std(ind, cm, ok_rest, std)
         val[rest] = v
         valid[rest] = o
@@ -261,24 +264,22 @@ def _iaqi_np(ind: str, conc, codes: np.ndarray | _Standards) -> tuple[np.ndarray
     std = codes if isinstance(codes, _Standards) else _Standards(codes)
     codes = std.codes
     c = _as_float(conc)
-    ok = np.isfinite(c) & (c >= 0)
-    c = np.minimum(np.where(ok, c, 0.0), _CLIP)
     has, any12 = std.has, std.any
     if not any(any12):
         return np.zeros(len(c), dtype=np.int16), np.zeros(len(c), dtype=bool)
     if any12[0] and any12[1] and not _same_rule(ind) and std.split is not None:
         k = std.split
-        v1, o1 = _iaqi_fast(ind, c[:k], ok[:k], STANDARD_2012)
-        v2, o2 = _iaqi_fast(ind, c[k:], ok[k:], STANDARD_2026)
+        v1, o1 = _iaqi_fast(ind, c[:k], STANDARD_2012)
+        v2, o2 = _iaqi_fast(ind, c[k:], STANDARD_2026)
         return np.concatenate([v1, v2]), np.concatenate([o1, o2])
     if any12[0] and any12[1] and not _same_rule(ind):
         # Each row under its own standard only: half the work of both on every row.
         val = np.zeros(len(c), dtype=np.int16)
         valid = np.zeros(len(c), dtype=bool)
         for rows, standard in ((has[0], STANDARD_2012), (has[1], STANDARD_2026)):
-            val[rows], valid[rows] = _iaqi_fast(ind, c[rows], ok[rows], standard)
+            val[rows], valid[rows] = _iaqi_fast(ind, c[rows], standard)
         return val, valid
-    val, ok = _iaqi_fast(ind, c, ok, STANDARD_2012 if any12[0] else STANDARD_2026)
+    val, ok = _iaqi_fast(ind, c, STANDARD_2012 if any12[0] else STANDARD_2026)
     return val, ok & (codes > 0)
 
 

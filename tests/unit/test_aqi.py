@@ -277,6 +277,31 @@ def test_iaqi_equals_exact_rational_formula(ind_std, milli):
         assert got == expected
 
 
+RAW_VALUES = st.one_of(
+    st.floats(min_value=-10, max_value=5000), st.integers(0, 3000).map(float),
+    st.integers(0, 400).map(lambda x: x / 10),
+    st.sampled_from([math.nan, math.inf, -math.inf, -0.0]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(INDICATOR_STANDARDS), st.lists(RAW_VALUES, min_size=1, max_size=40))
+def test_iaqi_of_a_column_is_each_value_by_the_formula(ind_std, values):
+    """The column path (table lookup for values on the grid, the formula for the rest) gives
+    every value the exact formula's IAQI; blanks, negatives and infinities give none."""
+    indicator, standard = ind_std
+    got = iaqi(indicator, values, standard)
+    for value, result in zip(values, got, strict=True):
+        if not math.isfinite(value) or value < 0:
+            assert result is pd.NA, value
+            continue
+        expected = reference_iaqi(indicator, round(round(value, 3) * 1000), standard)
+        if expected is None:
+            assert result is pd.NA or result in (200, 300, 500), value
+        else:
+            assert result == expected, value
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(INDICATOR_STANDARDS),

@@ -77,10 +77,11 @@ class PeriodChoice:
 def period_choices(session: Session, tz: ZoneInfo) -> list[PeriodChoice]:
     """"Since the last meeting", then every held meeting's period, newest first."""
     held = compliance_store.meetings(session, clock.now(session, tz))
-    out = [PeriodChoice(SINCE, None, None)]
-    for row in held.iloc[::-1].itertuples():
-        out.append(PeriodChoice(str(int(row.number)), int(row.number), row.held_at.tz_convert(tz).date()))
-    return out
+    # One conversion for the column: five years hold some 250 meetings.
+    days = held["held_at"].dt.tz_convert(tz).dt.date.tolist()
+    numbers = held["number"].astype(int).tolist()
+    return [PeriodChoice(SINCE, None, None),
+            *(PeriodChoice(str(n), n, d) for n, d in zip(reversed(numbers), reversed(days), strict=True))]
 
 
 def _from_meeting_period(key: str, mp: meeting_periods.MeetingPeriod, before: tuple[dt.date, dt.date]) -> Period:

@@ -20,7 +20,14 @@ from plotly.subplots import make_subplots
 from dashboard.analytics.air import DISTRICT, GASES, REFERENCE_STATE_CHANGE, TIMEZONE, Measure, category_bands
 from dashboard.domain.aqi import CATEGORIES, SWITCH_DATE
 from dashboard.domain.evaluation import INDEX_STANDARDS
-from dashboard.figures.theme import AQI_COLOURS, DATE_FORMAT, FONT_FAMILY, base_layout, text_colour_on
+from dashboard.figures.theme import (
+    AQI_COLOURS,
+    DATE_FORMAT,
+    FONT_FAMILY,
+    add_layout_items,
+    base_layout,
+    text_colour_on,
+)
 from dashboard.i18n import t
 
 HOUR_FORMAT = {"zh": "%m月%d日 %H时", "en": "%d %b %H:00"}
@@ -118,16 +125,6 @@ def _vline(x: pd.Timestamp, label: str, colour: str) -> tuple[dict, dict]:
              "yanchor": "top", "font": {"size": 11, "color": colour}, "bgcolor": "rgba(255,255,255,0.8)"})
 
 
-def _add_layout_items(fig: go.Figure, shapes: list[dict], annotations: list[dict]) -> None:
-    # One assignment each: plotly re-validates the whole list on every add_shape, add_hrect,
-    # add_annotation…, so adding them one by one costs the square of their number (a five-year
-    # series with its alerts spent 200 ms there).
-    if shapes:
-        fig.layout.shapes = fig.layout.shapes + tuple(go.layout.Shape(shape) for shape in shapes)
-    if annotations:
-        fig.layout.annotations = fig.layout.annotations + tuple(go.layout.Annotation(a) for a in annotations)
-
-
 # --------------------------------------------------------------------------- (1) time series
 def time_series(
     frame: pd.DataFrame,
@@ -222,7 +219,7 @@ def time_series(
     for shape, annotation in lines:
         shapes.append(shape)
         annotations.append(annotation)
-    _add_layout_items(fig, shapes, annotations)
+    add_layout_items(fig, shapes, annotations)
 
     span = (x_max - x_min).days
     tickformat = MONTH_FORMAT[lang] if span > 200 else DATE_FORMAT[lang]

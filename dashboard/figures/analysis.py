@@ -34,7 +34,7 @@ from dashboard.figures.compliance import (
     empty_figure,
     titled,
 )
-from dashboard.figures.theme import AQI_COLOURS, DATE_FORMAT, base_layout
+from dashboard.figures.theme import AQI_COLOURS, DATE_FORMAT, add_layout_items, base_layout
 from dashboard.i18n import t
 
 NO_DATA_COLOUR = air_figs.NO_DATA_COLOUR
@@ -354,14 +354,16 @@ def quadrant(q: Quadrant, lang: str, highlight: int | None = None, height: int =
     fig = go.Figure()
     xs_before = points["rate_before"].to_numpy(dtype=float) * 100
     ys_before = points["pm10_before"].to_numpy(dtype=float)
+    shapes: list[dict] = []
+    annotations: list[dict] = []
     for i in range(len(points)):
         if np.isnan(xs_before[i]) or np.isnan(ys_before[i]):
             continue
         if abs(xs_before[i] - x[i]) < 1e-9 and abs(ys_before[i] - y[i]) < 1e-9:
             continue
-        fig.add_annotation(x=x[i], y=y[i], ax=xs_before[i], ay=ys_before[i], xref="x", yref="y", axref="x",
-                           ayref="y", showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.3,
-                           arrowcolor="rgba(73,80,87,0.4)", standoff=6, text="", name="arrow")
+        annotations.append(dict(x=x[i], y=y[i], ax=xs_before[i], ay=ys_before[i], xref="x", yref="y", axref="x",
+                                ayref="y", showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.3,
+                                arrowcolor="rgba(73,80,87,0.4)", standoff=6, text="", name="arrow"))
     all_x = np.concatenate([x, xs_before[~np.isnan(xs_before)]])
     all_y = np.concatenate([y, ys_before[~np.isnan(ys_before)]])
     if pd.notna(q.district_rate):
@@ -390,15 +392,16 @@ def quadrant(q: Quadrant, lang: str, highlight: int | None = None, height: int =
     )
     if pd.notna(q.district_rate):
         rate = q.district_rate * 100
-        fig.add_shape(type="line", x0=rate, x1=rate, y0=0, y1=1, xref="x", yref="paper",
-                      line={"color": DISTRICT_COLOUR, "width": 1.3, "dash": "dash"}, name="district-rate")
+        shapes.append(dict(type="line", x0=rate, x1=rate, y0=0, y1=1, xref="x", yref="paper",
+                           line={"color": DISTRICT_COLOUR, "width": 1.3, "dash": "dash"}, name="district-rate"))
     if q.district_pm10 is not None:
-        fig.add_shape(type="line", x0=0, x1=1, y0=q.district_pm10, y1=q.district_pm10, xref="paper", yref="y",
-                      line={"color": DISTRICT_COLOUR, "width": 1.3, "dash": "dash"}, name="district-pm10")
+        shapes.append(dict(type="line", x0=0, x1=1, y0=q.district_pm10, y1=q.district_pm10, xref="paper", yref="y",
+                           line={"color": DISTRICT_COLOUR, "width": 1.3, "dash": "dash"}, name="district-pm10"))
     for key, xa, ya, xanchor, yanchor in (("bad", 0.01, 0.99, "left", "top"), ("good", 0.99, 0.01, "right", "bottom")):
-        fig.add_annotation(x=xa, y=ya, xref="paper", yref="paper", xanchor=xanchor, yanchor=yanchor, showarrow=False,
-                           text=t(f"analysis.quadrant.corner.{key}", lang),
-                           font={"size": 11, "color": QUADRANT_COLOURS[key]}, bgcolor="rgba(255,255,255,0.75)")
+        annotations.append(dict(x=xa, y=ya, xref="paper", yref="paper", xanchor=xanchor, yanchor=yanchor,
+                                showarrow=False, text=t(f"analysis.quadrant.corner.{key}", lang),
+                                font={"size": 11, "color": QUADRANT_COLOURS[key]}, bgcolor="rgba(255,255,255,0.75)"))
+    add_layout_items(fig, shapes, annotations)
     p = q.period
     # The district's values go in the subtitle: beside their lines they would sit among the labels.
     subtitle = t("analysis.quadrant.subtitle", lang, first=_day(p.first, lang), last=_day(p.last, lang),

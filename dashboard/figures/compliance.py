@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.theme import DATE_FORMAT, base_layout
+from dashboard.figures.theme import DATE_FORMAT, add_layout_items, base_layout
 from dashboard.i18n import t
 
 GRID = "#e9ecef"
@@ -56,16 +56,6 @@ def _local(ts: pd.Timestamp, tz) -> pd.Timestamp:
 
 
 # --------------------------------------------------------------------------- events on a time axis
-def _add_layout_items(fig: go.Figure, shapes: list[dict], annotations: list[dict]) -> None:
-    # One assignment: plotly validates the whole list on every add_shape / add_annotation, so
-    # adding them one by one costs the square of their number.
-    # Appending to the tuples is linear too, where re-passing the existing items re-validates them.
-    if shapes:
-        fig.layout.shapes = fig.layout.shapes + tuple(go.layout.Shape(shape) for shape in shapes)
-    if annotations:
-        fig.layout.annotations = fig.layout.annotations + tuple(go.layout.Annotation(a) for a in annotations)
-
-
 def add_alert_bands(fig: go.Figure, alerts: pd.DataFrame, x0: pd.Timestamp, x1: pd.Timestamp, tz, lang: str,
                     opacity: float = 0.25) -> None:
     """Alert periods as bands in their level's colour across the whole plot (every subplot),
@@ -88,7 +78,7 @@ def add_alert_bands(fig: go.Figure, alerts: pd.DataFrame, x0: pd.Timestamp, x1: 
         annotations.append({"x": a0, "y": 0.02 + 0.07 * level_up, "xref": "x", "yref": "paper", "yanchor": "bottom",
                             "xanchor": "left", "showarrow": False, "text": t(f"alert.level.{alert.level}", lang),
                             "font": {"size": 10, "color": "#495057"}, "bgcolor": "rgba(255,255,255,0.7)"})
-    _add_layout_items(fig, shapes, annotations)
+    add_layout_items(fig, shapes, annotations)
 
 
 def add_meeting_lines(fig: go.Figure, meetings: pd.DataFrame, x0: pd.Timestamp, x1: pd.Timestamp, tz, lang: str,
@@ -103,7 +93,7 @@ def add_meeting_lines(fig: go.Figure, meetings: pd.DataFrame, x0: pd.Timestamp, 
     annotations = [{"x": m.x, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom", "showarrow": False,
                     "text": t("compliance.trend.meeting", lang, n=m.number),
                     "font": {"size": 10, "color": MEETING_COLOUR}} for m in shown.itertuples()] if labels else []
-    _add_layout_items(fig, shapes, annotations)
+    add_layout_items(fig, shapes, annotations)
 
 
 # --------------------------------------------------------------------------- trend

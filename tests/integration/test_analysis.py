@@ -119,7 +119,9 @@ def test_a_meeting_period_and_the_one_it_is_compared_with(small_district):
         custom = analysis.resolve_period(session, TZ, None, dt.date(2025, 12, 10), dt.date(2025, 12, 1))
         assert (custom.key, custom.first, custom.last, custom.before) == (
             "custom", dt.date(2025, 12, 1), dt.date(2025, 12, 10), (dt.date(2025, 11, 21), dt.date(2025, 11, 30)))
-        assert [c.key for c in analysis.period_choices(session, TZ)] == ["since", "3", "2", "1"]
+        assert [(c.key, c.number, c.held_on) for c in analysis.period_choices(session, TZ)] == [
+            ("since", None, None), ("3", 3, dt.date(2025, 12, 15)), ("2", 2, dt.date(2025, 12, 8)),
+            ("1", 1, dt.date(2025, 12, 1))]
 
 
 def test_the_quadrant_places_each_township_and_where_it_stood_before(small_district):

@@ -51,11 +51,13 @@ def _assert_same_page(url: str, settings, start: dt.date, end: dt.date, selectio
     _same_frames(fast, slow)
     if slow.empty:
         return  # the page says so and draws nothing
-    for selected in selections:
+    for n, selected in enumerate(selections):
         for tab in ("calendar", "monthly"):
             assert _page(fast, tab, selected, "AQI", settings) == _page(slow, tab, selected, "AQI", settings), \
                 (start, end, tab, selected)
-        for choice in ("AQI", "PM2.5", "O3", "CO"):
+        # Every pollutant for the first selection; the others differ in the series drawn, not in
+        # how a pollutant is read, so AQI and PM2.5 show it (and keep the suite's time down).
+        for choice in ("AQI", "PM2.5", "O3", "CO") if n == 0 else ("AQI", "PM2.5"):
             for tab in ("series", "profiles", "compare"):
                 assert _page(fast, tab, selected, choice, settings) == _page(slow, tab, selected, choice, settings), \
                     (start, end, tab, selected, choice)

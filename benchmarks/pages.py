@@ -1,7 +1,7 @@
 """Page cost at five-year scale against the demo (issue 14, part 4).
 
-    python benchmarks/pages.py [--runs 7] [--database-url URL] [--cache-dir DIR] [--pages /air,/ledger]
-        [--first-view fresh|none] [--rebuild]
+    python benchmarks/pages.py [--runs 7] [--database-url URL] [--demo-database-url URL] [--cache-dir DIR]
+        [--pages /air,/ledger] [--first-view fresh|none] [--rebuild]
 
 Replays every page as a logged-in admin's browser loads it, in-process through Flask's test
 client: ``GET`` the page, ``GET /_dash-layout``, ``GET /_dash-dependencies``, then every server

@@ -193,6 +193,9 @@ def time_series(
                             "xref": "x domain", "y": m.limit, "yanchor": "bottom", "yref": "y"})
 
     x_min, x_max = pd.Timestamp(frame["x"].min()), pd.Timestamp(frame["x"].max())
+    # The axis spans the data (plotly's autorange), so its labels follow the data's span: a year
+    # chosen with six weeks of readings would label every week "2025年01月".
+    shown_days = (x_max - x_min).days
     if period is not None:
         x_min = pd.Timestamp(period[0])
         x_max = pd.Timestamp(period[1]) + (pd.Timedelta(days=1) if m.resolution == "hourly" else pd.Timedelta(0))
@@ -221,11 +224,10 @@ def time_series(
         annotations.append(annotation)
     add_layout_items(fig, shapes, annotations)
 
-    span = (x_max - x_min).days
-    tickformat = MONTH_FORMAT[lang] if span > 200 else DATE_FORMAT[lang]
+    tickformat = MONTH_FORMAT[lang] if shown_days > 200 else DATE_FORMAT[lang]
     xaxis = {"type": "date", "tickformat": tickformat, "gridcolor": GRID, "hoverformat": x_format}
     if m.resolution == "hourly":
-        xaxis["dtick"] = 86400000 if span <= 10 else 2 * 86400000
+        xaxis["dtick"] = 86400000 if (x_max - x_min).days <= 10 else 2 * 86400000
     note = standard_note(standards, lang, limits=m.choice != "AQI")
     res = t(f"air.resolution.{m.resolution}", lang)
     return _titled(

@@ -180,6 +180,13 @@ def test_time_series_has_bands_limit_alert_and_standard(episode):
     assert "HJ 633-2012" in fig.layout.title.subtitle.text and "GB 3095-2012" in fig.layout.title.subtitle.text
     assert fig.layout.xaxis.tickformat == "%m月%d日"
     assert "µg/m³" in fig.data[0].hovertemplate and "首要污染物" in fig.data[0].hovertemplate
+    # A whole year chosen with a month of readings: the axis spans the readings, labelled by day
+    # (by month, every label would read the same month).
+    year = figs.time_series(frame, m, _names(episode), "zh", alerts=episode.alerts,
+                            period=(dt.date(2025, 1, 1), dt.date(2025, 12, 31)))
+    assert year.layout.xaxis.tickformat == "%m月%d日"
+    long = frame.assign(x=pd.date_range("2025-01-01", periods=len(frame), freq="8D"))
+    assert figs.time_series(long, m, _names(episode), "zh").layout.xaxis.tickformat == figs.MONTH_FORMAT["zh"]
 
 
 def test_time_series_decorations_are_plotlys_own(episode):
